@@ -1,0 +1,132 @@
+import { describe, expect, test } from "bun:test";
+import { TEST_TOKEN, testCore } from "../testing/core";
+import { createApi } from "./server";
+
+function setup() {
+  const { core, clock } = testCore();
+  const api = createApi({ core, token: TEST_TOKEN, health: () => ({ ok: true, roles: { web: "running" } }) });
+  const call = async (method: string, path: string, body?: unknown, token: string | null = TEST_TOKEN) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+    const res = await api.handle(new Request(`http://localhost${path}`, init));
+    return { status: res.status, json: (await res.json()) as Record<string, any> };
+  };
+  return { core, clock, call };
+}
+
+describe("tickets API", () => {
+  test("create, get, list and events use the envelope", async () => {
+    const { call } = setup();
+    const created = await call("POST", "/api/v1/tickets", { title: "Raise limit", objective: "Fewer denials" });
+    expect(created.status).toBe(201);
+    expect(created.json.status).toBe("success");
+    expect(created.json.data.source).toBe("human");
+    expect(created.json.data.status).toBe("pending");
+    const id = created.json.data.id;
+    const got = await call("GET", `/api/v1/tickets/${id}`);
+    expect(got.json.data.title).toBe("Raise limit");
+    expect(got.json.data.observation).toBeNull();
+    const list = await call("GET", "/api/v1/tickets?status=pending");
+    expect(list.json.data.items.map((t: { id: number }) => t.id)).toEqual([id]);
+    const events = await call("GET", `/api/v1/tickets/${id}/events`);
+    expect(events.json.data[0].kind).toBe("created");
+  });
+
+  test.each([
+    ["missing title", { objective: "x" }, /title/],
+    ["empty objective", { title: "t", objective: "  " }, /objective must not be empty/],
+    ["bad priority", { title: "t", objective: "o", priority: "P9" }, /priority/],
+    ["bad criterion", { title: "t", objective: "o", success_criteria: [{ query: "up", comparator: "<" }] }, /threshold/],
+  ])("rejects %s with 400 and a message", async (_name, body, message) => {
+    const { call } = setup();
+    const res = await call("POST", "/api/v1/tickets", body);
+    expect(res.status).toBe(400);
+    expect(res.json.status).toBe("error");
+    expect(res.json.errorType).toBe("bad_data");
+    expect(res.json.error).toMatch(message);
+  });
+
+  test("malformed JSON is a 400, not a crash", async () => {
+    const { call } = setup();
+    const res = await call("POST", "/api/v1/tickets", "{not json");
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(/JSON/);
+  });
+
+  test("mutations need the bearer token; reads do not", async () => {
+    const { call } = setup();
+    expect((await call("POST", "/api/v1/tickets", { title: "t", objective: "o" }, null)).status).toBe(401);
+    expect((await call("POST", "/api/v1/tickets", { title: "t", objective: "o" }, "wrong-token-xxxxxxxx")).status).toBe(
+      401,
+    );
+    expect((await call("GET", "/api/v1/tickets", undefined, null)).status).toBe(200);
+  });
+
+  test("unknown ticket and bad ids", async () => {
+    const { call } = setup();
+    expect((await call("GET", "/api/v1/tickets/999")).status).toBe(404);
+    expect((await call("GET", "/api/v1/tickets/abc")).status).toBe(400);
+    expect((await call("GET", "/api/v1/nothing-here")).status).toBe(404);
+  });
+
+  test("notes, cancel, and illegal transitions", async () => {
+    const { call } = setup();
+    const id = (await call("POST", "/api/v1/tickets", { title: "t", objective: "o" })).json.data.id;
+    expect((await call("POST", `/api/v1/tickets/${id}/notes`, { text: "looked at it" })).status).toBe(201);
+    expect((await call("POST", `/api/v1/tickets/${id}/notes`, { text: "" })).status).toBe(400);
+    expect((await call("POST", `/api/v1/tickets/${id}/cancel`, {})).json.data.status).toBe("cancelled");
+    const again = await call("POST", `/api/v1/tickets/${id}/cancel`, {});
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatch(/cancelled is final/);
+    const approve = await call("POST", `/api/v1/tickets/${id}/approve`, {});
+    expect(approve.status).toBe(409);
+  });
+
+  test("approval round trip resumes the ticket", async () => {
+    const { call, core } = setup();
+    const id = (await call("POST", "/api/v1/tickets", { title: "t", objective: "o" })).json.data.id;
+    const claimed = core.tickets.claimNext("w1", 60_000);
+    expect(claimed?.id).toBe(id);
+    core.approvals.request(id, "deploy", "diff is 300 lines", "agent", "w1");
+    expect(core.tickets.get(id).status).toBe("awaiting_approval");
+    const res = await call("POST", `/api/v1/tickets/${id}/approve`, { comment: "ok" });
+    expect(res.status).toBe(200);
+    expect(core.tickets.get(id).status).toBe("pending");
+    const kinds = core.tickets.events(id).map((e) => e.kind);
+    expect(kinds).toContain("approval_requested");
+    expect(kinds).toContain("approved");
+  });
+});
+
+describe("rules API", () => {
+  test("SLO and invariant CRUD with validation", async () => {
+    const { call } = setup();
+    const slo = await call("POST", "/api/v1/slos", {
+      name: "availability",
+      objective: 99.9,
+      window: "30d",
+      sli: { bad: 'sum(rate(x{code="500"}[5m]))', total: "sum(rate(x[5m]))" },
+    });
+    expect(slo.status).toBe(201);
+    expect(slo.json.data.window).toBe("30d");
+    const bad = await call("POST", "/api/v1/slos", { name: "x", objective: 120, sli: { total: "a" } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/objective/);
+    const dup = await call("POST", "/api/v1/slos", {
+      name: "availability",
+      objective: 99,
+      sli: { good: "a", total: "b" },
+    });
+    expect(dup.status).toBe(409);
+    const inv = await call("POST", "/api/v1/invariants", { name: "up", query: "up == 0", for: "1m", severity: "critical" });
+    expect(inv.status).toBe(201);
+    expect(inv.json.data.for_ms).toBe(60_000);
+    const upd = await call("PUT", `/api/v1/invariants/${inv.json.data.id}`, { for: "bogus" });
+    expect(upd.status).toBe(400);
+    expect(upd.json.error).toMatch(/for/);
+    expect((await call("DELETE", `/api/v1/invariants/${inv.json.data.id}`)).status).toBe(200);
+    expect((await call("GET", `/api/v1/invariants/${inv.json.data.id}`)).status).toBe(404);
+  });
+});

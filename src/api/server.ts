@@ -1,0 +1,49 @@
+import { Elysia } from "elysia";
+import type { Core } from "../core";
+import { requireBearer } from "./auth";
+import { failure, fromElysia, success } from "./envelope";
+import { ruleRoutes } from "./rules";
+import { ticketRoutes } from "./tickets";
+
+export interface HealthReport {
+  ok: boolean;
+  roles: Record<string, string>;
+}
+
+export interface ApiDeps {
+  core: Core;
+  token: string;
+  health: () => HealthReport;
+  /** Extra route groups (dashboard, telemetry) mounted by the app. */
+  plugins?: Elysia[];
+  /** Paths under /api that authenticate themselves (e.g. webhooks with HMAC). */
+  selfAuthenticated?: string[];
+}
+
+const mutating = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function createApi(deps: ApiDeps) {
+  let app = new Elysia()
+    .onError(({ code, error }) => failure(fromElysia(code, error)))
+    .onRequest(({ request }) => {
+      const path = new URL(request.url).pathname;
+      if (!mutating.has(request.method) || !path.startsWith("/api/")) return;
+      if (deps.selfAuthenticated?.some((p) => path.startsWith(p))) return;
+      try {
+        requireBearer(request.headers.get("authorization"), deps.token);
+      } catch (err) {
+        return failure(err);
+      }
+    })
+    .get("/healthz", () => {
+      const h = deps.health();
+      return Response.json(h, { status: h.ok ? 200 : 503 });
+    })
+    .get("/api/v1/status", () => success(deps.health()))
+    .use(ticketRoutes(deps.core))
+    .use(ruleRoutes(deps.core));
+  for (const p of deps.plugins ?? []) app = app.use(p);
+  return app;
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,73 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { Core } from "../core";
+import { parseOrThrow } from "../lib/parse";
+import { Priority, TicketSource, TicketStatus } from "../tickets/model";
+import { success } from "./envelope";
+import { idParam, intParam } from "./query";
+
+const ListQuery = z.object({
+  status: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(",") : undefined))
+    .pipe(z.array(TicketStatus).optional()),
+  source: TicketSource.optional(),
+  priority: Priority.optional(),
+  q: z.string().max(200).optional(),
+});
+
+const NoteBody = z.object({ text: z.string().trim().min(1, "text must not be empty").max(10_000) });
+const DecisionBody = z.object({ comment: z.string().max(2000).optional() }).default({});
+const CancelBody = z.object({ reason: z.string().max(2000).optional() }).default({});
+
+/** Read routes are open on loopback; mutating routes are guarded by the caller (see server.ts). */
+export function ticketRoutes(core: Core) {
+  const { tickets, approvals, observations } = core;
+  return new Elysia()
+    .get("/api/v1/tickets", ({ query }) => {
+      const f = parseOrThrow(ListQuery, query, "query");
+      const limit = intParam(query.limit, "limit", 50, 500);
+      const offset = intParam(query.offset, "offset", 0);
+      const page = tickets.list({
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.source ? { source: f.source } : {}),
+        ...(f.priority ? { priority: f.priority } : {}),
+        ...(f.q ? { q: f.q } : {}),
+        limit,
+        offset,
+      });
+      return success({ ...page, limit, offset });
+    })
+    .get("/api/v1/tickets/:id", ({ params }) => {
+      const t = tickets.get(idParam(params.id));
+      const observation = t.observation_id ? observations.get(t.observation_id) : null;
+      return success({ ...t, observation, approvals: approvals.list(t.id) });
+    })
+    .get("/api/v1/tickets/:id/events", ({ params, query }) =>
+      success(tickets.events(idParam(params.id), intParam(query.after, "after", 0))),
+    )
+    .post("/api/v1/tickets", ({ body }) => {
+      const input = (body ?? {}) as Record<string, unknown>;
+      // People create tickets through the API; system sources are for the monitor and webhooks.
+      return success(tickets.create({ ...input, source: "human" } as never, "api"), 201);
+    })
+    .post("/api/v1/tickets/:id/notes", ({ params, body }) => {
+      const { text } = parseOrThrow(NoteBody, body, "note");
+      return success(tickets.addEvent(idParam(params.id), "note", "api", { text }), 201);
+    })
+    .post("/api/v1/tickets/:id/cancel", ({ params, body }) => {
+      const { reason } = parseOrThrow(CancelBody, body ?? {}, "cancel request");
+      return success(
+        tickets.transition(idParam(params.id), "cancelled", "api", { reason: reason ?? "cancelled by a person" }),
+      );
+    })
+    .post("/api/v1/tickets/:id/approve", ({ params, body }) => {
+      const { comment } = parseOrThrow(DecisionBody, body ?? {}, "approval");
+      return success(approvals.decide(idParam(params.id), true, "api", comment));
+    })
+    .post("/api/v1/tickets/:id/deny", ({ params, body }) => {
+      const { comment } = parseOrThrow(DecisionBody, body ?? {}, "denial");
+      return success(approvals.decide(idParam(params.id), false, "api", comment));
+    });
+}

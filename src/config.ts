@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { describeZodIssues, invalid } from "./lib/errors";
+import { parseDuration } from "./lib/parse";
+
+const duration = z.string().transform((s, ctx) => {
+  try {
+    return parseDuration(s);
+  } catch {
+    ctx.addIssue({ code: "custom", message: `"${s}" is not a duration such as 15s, 5m, 1h` });
+    return z.NEVER;
+  }
+});
+
+const port = z.number().int().min(0).max(65_535);
+
+export const ConfigSchema = z
+  .object({
+    server: z
+      .object({ host: z.string().default("127.0.0.1"), port: port.default(7070) })
+      .strict()
+      .default({ host: "127.0.0.1", port: 7070 }),
+    data_dir: z.string().default(".harness"),
+    token: z.string().min(16, "token must be at least 16 characters").optional(),
+    monitor: z
+      .object({
+        interval: duration.default(15_000),
+        verification_timeout: duration.default(600_000),
+        max_attempts: z.number().int().min(1).max(20).default(3),
+        default_rules: z.boolean().default(true),
+      })
+      .strict()
+      .default({ interval: 15_000, verification_timeout: 600_000, max_attempts: 3, default_rules: true }),
+    agent: z
+      .object({
+        workers: z.number().int().min(1).max(16).default(1),
+        brain: z.enum(["auto", "runbook", "claude"]).default("auto"),
+        model: z.string().default("claude-sonnet-4-5"),
+        lease: duration.default(60_000),
+        poll: duration.default(2_000),
+        max_steps: z.number().int().min(1).max(500).default(30),
+      })
+      .strict()
+      .default({ workers: 1, brain: "auto", model: "claude-sonnet-4-5", lease: 60_000, poll: 2_000, max_steps: 30 }),
+    service: z
+      .object({
+        name: z.string().default("rate-limiter"),
+        enabled: z.boolean().default(true),
+        instances: z.number().int().min(1).max(8).default(1),
+        port: port.default(7071),
+        config: z.string().optional(),
+      })
+      .strict()
+      .default({ name: "rate-limiter", enabled: true, instances: 1, port: 7071 }),
+    scrape: z
+      .object({ interval: duration.default(15_000), timeout: duration.default(10_000) })
+      .strict()
+      .default({ interval: 15_000, timeout: 10_000 }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export interface ConfigSources {
+  file?: string | undefined;
+  env: Record<string, string | undefined>;
+  flags?: { port?: number | undefined; dataDir?: string | undefined; host?: string | undefined };
+  cwd: string;
+}
+
+/** Reads harness.yaml (if any), then applies environment and flag overrides; errors name the bad key. */
+export function loadConfig(src: ConfigSources): Config & { configFile: string | null; dataDir: string } {
+  const file = src.file ?? src.env.HARNESS_CONFIG ?? (existsSync(resolve(src.cwd, "harness.yaml")) ? "harness.yaml" : undefined);
+  let raw: Record<string, unknown> = {};
+  let configFile: string | null = null;
+  if (file) {
+    configFile = isAbsolute(file) ? file : resolve(src.cwd, file);
+    if (!existsSync(configFile)) throw invalid(`config file ${configFile} does not exist`);
+    try {
+      raw = (Bun.YAML.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>) ?? {};
+    } catch (err) {
+      throw invalid(`config file ${configFile} is not valid YAML: ${(err as Error).message}`);
+    }
+    if (typeof raw !== "object" || Array.isArray(raw)) throw invalid(`config file ${configFile} must be a mapping`);
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw invalid(`invalid config${configFile ? ` in ${configFile}` : ""}: ${describeZodIssues(parsed.error.issues)}`);
+  }
+  const cfg = parsed.data;
+  const env = src.env;
+  const envPort = env.HARNESS_PORT !== undefined ? Number(env.HARNESS_PORT) : undefined;
+  if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort < 65_536)) {
+    throw invalid(`HARNESS_PORT must be a port number, got "${env.HARNESS_PORT}"`);
+  }
+  const portValue = src.flags?.port ?? envPort;
+  if (portValue !== undefined) cfg.server.port = portValue;
+  const host = src.flags?.host ?? env.HARNESS_HOST;
+  if (host) cfg.server.host = host;
+  const dataDir = src.flags?.dataDir ?? env.HARNESS_DATA_DIR ?? cfg.data_dir;
+  if (env.HARNESS_TOKEN) cfg.token = env.HARNESS_TOKEN;
+  return { ...cfg, configFile, dataDir: isAbsolute(dataDir) ? dataDir : resolve(src.cwd, dataDir) };
+}
+
+export type LoadedConfig = ReturnType<typeof loadConfig>;

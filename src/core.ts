@@ -1,0 +1,24 @@
+import type { Database } from "bun:sqlite";
+import type { Clock } from "./lib/clock";
+import { Redactor } from "./lib/redact";
+import { createObservationRepo } from "./rules/observations";
+import { createRuleRepo } from "./rules/repo";
+import { createApprovalService } from "./tickets/approvals";
+import { createTicketRepo } from "./tickets/repo";
+
+/** The stores every role shares; roles couple only through these tables. */
+export function createCore(db: Database, clock: Clock, secrets: (string | undefined)[] = []) {
+  const redactor = new Redactor(secrets);
+  const tickets = createTicketRepo(db, clock, redactor);
+  return {
+    db,
+    clock,
+    redactor,
+    tickets,
+    approvals: createApprovalService(db, tickets, clock),
+    rules: createRuleRepo(db, clock),
+    observations: createObservationRepo(db),
+  };
+}
+
+export type Core = ReturnType<typeof createCore>;

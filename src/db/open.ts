@@ -1,0 +1,50 @@
+import { Database } from "bun:sqlite";
+import { AppError } from "../lib/errors";
+import { type Migration, migrations as coreMigrations } from "./migrations";
+
+/** Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date. */
+export function openDatabase(path: string, migrations: Migration[] = coreMigrations): Database {
+  const db = new Database(path, { create: true, strict: true });
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  // Several roles (web, monitor, agent) may share the file from separate processes.
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA synchronous = NORMAL");
+  applyMigrations(db, migrations);
+  return db;
+}
+
+export function applyMigrations(db: Database, migrations: Migration[]): number[] {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const applied = new Set(
+    db
+      .query<{ version: number }, []>("SELECT version FROM schema_migrations")
+      .all()
+      .map((r) => r.version),
+  );
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new AppError(
+      "conflict",
+      `database schema version ${newest} is newer than this harness knows (${known}); upgrade harness`,
+    );
+  }
+  const done: number[] = [];
+  const pending = migrations.filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+  // All pending migrations in one transaction: a failure leaves the database exactly as it was.
+  db.transaction(() => {
+    for (const m of pending) {
+      db.exec(m.sql);
+      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
+      done.push(m.version);
+    }
+  }).immediate();
+  return done;
+}

@@ -1,0 +1,51 @@
+// One error family for the whole harness: mapped to HTTP in api/envelope.ts and to CLI text in cli/run.ts.
+export type ErrorCode = "invalid" | "not_found" | "conflict" | "unauthorized" | "unavailable" | "internal";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const invalid = (message: string) => new AppError("invalid", message);
+export const notFound = (message: string) => new AppError("not_found", message);
+export const conflict = (message: string) => new AppError("conflict", message);
+
+export const httpStatus: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** Prometheus-style errorType names, so API clients see familiar values. */
+export const errorType: Record<ErrorCode, string> = {
+  invalid: "bad_data",
+  unauthorized: "unauthorized",
+  not_found: "not_found",
+  conflict: "conflict",
+  unavailable: "unavailable",
+  internal: "internal",
+};
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError("internal", message);
+}
+
+/** Turns a zod error into one readable sentence that names the bad fields. */
+export function describeZodIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues
+    .map((i) => {
+      const path = i.path.map(String).join(".");
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join("; ");
+}

@@ -1,0 +1,33 @@
+import type { z } from "zod";
+import { describeZodIssues, invalid } from "./errors";
+
+/** Validates untrusted input against a schema, throwing an `invalid` AppError naming the bad fields. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalid(`invalid ${what}: ${describeZodIssues(result.error.issues)}`);
+  return result.data;
+}
+
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses Prometheus-style durations such as `30s`, `5m`, `1h30m`, `30d`. */
+export function parseDuration(text: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index !== consumed) break;
+    total += Number(m[1]) * (unitMs[m[2] as string] ?? 0);
+    consumed += m[0].length;
+  }
+  if (consumed === 0 || consumed !== text.length) throw invalid(`invalid duration "${text}" (use e.g. 30s, 5m, 1h)`);
+  return total;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { parseDuration } from "../lib/parse";
+import type { Priority } from "../tickets/model";
+
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -");
+
+const duration = z.string().refine(
+  (s) => {
+    try {
+      parseDuration(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a duration such as 30s, 5m, 1h, 30d" },
+);
+
+export const Severity = z.enum(["critical", "high", "warning", "info"]);
+export type Severity = z.infer<typeof Severity>;
+export const severityPriority: Record<Severity, Priority> = {
+  critical: "P1",
+  high: "P2",
+  warning: "P3",
+  info: "P4",
+};
+
+export const InvariantInput = z.object({
+  name,
+  query: z.string().trim().min(1, "query must not be empty").max(4000),
+  for: duration.default("0s"),
+  severity: Severity.default("warning"),
+  description: z.string().max(2000).default(""),
+  enabled: z.boolean().default(true),
+});
+export type InvariantInput = z.input<typeof InvariantInput>;
+
+export interface Invariant {
+  id: number;
+  name: string;
+  query: string;
+  for: string;
+  for_ms: number;
+  severity: Severity;
+  description: string;
+  enabled: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+export const SliInput = z
+  .object({
+    bad: z.string().min(1).max(4000).optional(),
+    good: z.string().min(1).max(4000).optional(),
+    total: z.string().min(1).max(4000),
+  })
+  .refine((s) => (s.bad === undefined) !== (s.good === undefined), {
+    message: "give exactly one of bad or good",
+  });
+
+export const SloInput = z.object({
+  name,
+  service: z.string().trim().min(1).max(100).default("rate-limiter"),
+  description: z.string().max(2000).default(""),
+  objective: z
+    .number()
+    .gt(0, "objective must be a percentage between 0 and 100")
+    .lt(100, "objective must be a percentage between 0 and 100"),
+  window: duration.default("30d"),
+  sli: SliInput,
+  enabled: z.boolean().default(true),
+});
+export type SloInput = z.input<typeof SloInput>;
+
+export interface Slo {
+  id: number;
+  name: string;
+  service: string;
+  description: string;
+  objective: number;
+  window: string;
+  window_ms: number;
+  sli: z.infer<typeof SliInput>;
+  enabled: boolean;
+  created_at: number;
+  updated_at: number;
+}
