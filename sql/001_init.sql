@@ -99,6 +99,7 @@ CREATE TABLE approvals (
 CREATE TABLE rule_state (
   rule_key TEXT PRIMARY KEY,
   pending_since INTEGER,
+  started_at INTEGER,
   last_value REAL,
   last_eval_at INTEGER,
   last_error TEXT,

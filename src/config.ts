@@ -42,7 +42,14 @@ export const ConfigSchema = z
         max_steps: z.number().int().min(1).max(500).default(30),
       })
       .strict()
-      .default({ workers: 1, brain: "auto", model: "claude-sonnet-4-5", lease: 60_000, poll: 2_000, max_steps: 30 }),
+      .default({
+        workers: 1,
+        brain: "auto",
+        model: "claude-sonnet-4-5",
+        lease: 60_000,
+        poll: 2_000,
+        max_steps: 30,
+      }),
     service: z
       .object({
         name: z.string().default("rate-limiter"),
@@ -71,7 +78,10 @@ export interface ConfigSources {
 
 /** Reads harness.yaml (if any), then applies environment and flag overrides; errors name the bad key. */
 export function loadConfig(src: ConfigSources): Config & { configFile: string | null; dataDir: string } {
-  const file = src.file ?? src.env.HARNESS_CONFIG ?? (existsSync(resolve(src.cwd, "harness.yaml")) ? "harness.yaml" : undefined);
+  const file =
+    src.file ??
+    src.env.HARNESS_CONFIG ??
+    (existsSync(resolve(src.cwd, "harness.yaml")) ? "harness.yaml" : undefined);
   let raw: Record<string, unknown> = {};
   let configFile: string | null = null;
   if (file) {
@@ -82,11 +92,14 @@ export function loadConfig(src: ConfigSources): Config & { configFile: string | 
     } catch (err) {
       throw invalid(`config file ${configFile} is not valid YAML: ${(err as Error).message}`);
     }
-    if (typeof raw !== "object" || Array.isArray(raw)) throw invalid(`config file ${configFile} must be a mapping`);
+    if (typeof raw !== "object" || Array.isArray(raw))
+      throw invalid(`config file ${configFile} must be a mapping`);
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw invalid(`invalid config${configFile ? ` in ${configFile}` : ""}: ${describeZodIssues(parsed.error.issues)}`);
+    throw invalid(
+      `invalid config${configFile ? ` in ${configFile}` : ""}: ${describeZodIssues(parsed.error.issues)}`,
+    );
   }
   const cfg = parsed.data;
   const env = src.env;

@@ -19,7 +19,10 @@ function setup() {
 describe("tickets API", () => {
   test("create, get, list and events use the envelope", async () => {
     const { call } = setup();
-    const created = await call("POST", "/api/v1/tickets", { title: "Raise limit", objective: "Fewer denials" });
+    const created = await call("POST", "/api/v1/tickets", {
+      title: "Raise limit",
+      objective: "Fewer denials",
+    });
     expect(created.status).toBe(201);
     expect(created.json.status).toBe("success");
     expect(created.json.data.source).toBe("human");
@@ -38,7 +41,11 @@ describe("tickets API", () => {
     ["missing title", { objective: "x" }, /title/],
     ["empty objective", { title: "t", objective: "  " }, /objective must not be empty/],
     ["bad priority", { title: "t", objective: "o", priority: "P9" }, /priority/],
-    ["bad criterion", { title: "t", objective: "o", success_criteria: [{ query: "up", comparator: "<" }] }, /threshold/],
+    [
+      "bad criterion",
+      { title: "t", objective: "o", success_criteria: [{ query: "up", comparator: "<" }] },
+      /threshold/,
+    ],
   ])("rejects %s with 400 and a message", async (_name, body, message) => {
     const { call } = setup();
     const res = await call("POST", "/api/v1/tickets", body);
@@ -58,9 +65,9 @@ describe("tickets API", () => {
   test("mutations need the bearer token; reads do not", async () => {
     const { call } = setup();
     expect((await call("POST", "/api/v1/tickets", { title: "t", objective: "o" }, null)).status).toBe(401);
-    expect((await call("POST", "/api/v1/tickets", { title: "t", objective: "o" }, "wrong-token-xxxxxxxx")).status).toBe(
-      401,
-    );
+    expect(
+      (await call("POST", "/api/v1/tickets", { title: "t", objective: "o" }, "wrong-token-xxxxxxxx")).status,
+    ).toBe(401);
     expect((await call("GET", "/api/v1/tickets", undefined, null)).status).toBe(200);
   });
 
@@ -120,7 +127,12 @@ describe("rules API", () => {
       sli: { good: "a", total: "b" },
     });
     expect(dup.status).toBe(409);
-    const inv = await call("POST", "/api/v1/invariants", { name: "up", query: "up == 0", for: "1m", severity: "critical" });
+    const inv = await call("POST", "/api/v1/invariants", {
+      name: "up",
+      query: "up == 0",
+      for: "1m",
+      severity: "critical",
+    });
     expect(inv.status).toBe(201);
     expect(inv.json.data.for_ms).toBe(60_000);
     const upd = await call("PUT", `/api/v1/invariants/${inv.json.data.id}`, { for: "bogus" });

@@ -3,7 +3,8 @@ import { invalid } from "../lib/errors";
 export function intParam(value: string | undefined, name: string, fallback: number, max = 1_000_000): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw invalid(`${name} must be an integer between 0 and ${max}`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw invalid(`${name} must be an integer between 0 and ${max}`);
   return n;
 }
 

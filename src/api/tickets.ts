@@ -59,7 +59,9 @@ export function ticketRoutes(core: Core) {
     .post("/api/v1/tickets/:id/cancel", ({ params, body }) => {
       const { reason } = parseOrThrow(CancelBody, body ?? {}, "cancel request");
       return success(
-        tickets.transition(idParam(params.id), "cancelled", "api", { reason: reason ?? "cancelled by a person" }),
+        tickets.transition(idParam(params.id), "cancelled", "api", {
+          reason: reason ?? "cancelled by a person",
+        }),
       );
     })
     .post("/api/v1/tickets/:id/approve", ({ params, body }) => {

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { AppError } from "../lib/errors";
-import { type Migration, migrations as coreMigrations } from "./migrations";
+import { migrations as coreMigrations, type Migration } from "./migrations";
 
 /** Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date. */
 export function openDatabase(path: string, migrations: Migration[] = coreMigrations): Database {

@@ -8,7 +8,14 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
   return result.data;
 }
 
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const unitMs: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** Parses Prometheus-style durations such as `30s`, `5m`, `1h30m`, `30d`. */
 export function parseDuration(text: string): number {
@@ -20,7 +27,8 @@ export function parseDuration(text: string): number {
     total += Number(m[1]) * (unitMs[m[2] as string] ?? 0);
     consumed += m[0].length;
   }
-  if (consumed === 0 || consumed !== text.length) throw invalid(`invalid duration "${text}" (use e.g. 30s, 5m, 1h)`);
+  if (consumed === 0 || consumed !== text.length)
+    throw invalid(`invalid duration "${text}" (use e.g. 30s, 5m, 1h)`);
   return total;
 }
 

@@ -71,7 +71,16 @@ export function createRuleRepo(db: Database, clock: Clock) {
                 `INSERT INTO invariants (name, query, for_ms, severity, description, enabled, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
               )
-              .get(v.name, v.query, parseDuration(v.for), v.severity, v.description, v.enabled ? 1 : 0, now, now) as Row,
+              .get(
+                v.name,
+                v.query,
+                parseDuration(v.for),
+                v.severity,
+                v.description,
+                v.enabled ? 1 : 0,
+                now,
+                now,
+              ) as Row,
           ),
         "invariant",
         v.name,

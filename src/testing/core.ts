@@ -1,5 +1,5 @@
-import { openDatabase } from "../db/open";
 import { createCore } from "../core";
+import { openDatabase } from "../db/open";
 import { FakeClock } from "../lib/clock";
 
 /** A real core over an in-memory SQLite with the real migrations, driven by a fake clock. */

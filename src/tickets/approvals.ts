@@ -29,7 +29,9 @@ export function createApprovalService(db: Database, tickets: TicketRepo, clock: 
   return {
     pendingFor,
     list(ticketId: number): Approval[] {
-      return db.query<Approval, [number]>("SELECT * FROM approvals WHERE ticket_id = ? ORDER BY id").all(ticketId);
+      return db
+        .query<Approval, [number]>("SELECT * FROM approvals WHERE ticket_id = ? ORDER BY id")
+        .all(ticketId);
     },
     request(ticketId: number, action: string, reason: string, actor: string, leaseOwner?: string): Approval {
       return db
@@ -39,7 +41,11 @@ export function createApprovalService(db: Database, tickets: TicketRepo, clock: 
               "INSERT INTO approvals (ticket_id, action, reason, status, requested_at) VALUES (?, ?, ?, 'pending', ?) RETURNING *",
             )
             .get(ticketId, action, reason, clock.now()) as Approval;
-          tickets.addEvent(ticketId, "approval_requested", actor, { approval_id: approval.id, action, reason });
+          tickets.addEvent(ticketId, "approval_requested", actor, {
+            approval_id: approval.id,
+            action,
+            reason,
+          });
           tickets.transition(ticketId, "awaiting_approval", actor, {
             reason: `approval needed: ${reason}`,
             ...(leaseOwner !== undefined ? { leaseOwner } : {}),

@@ -12,7 +12,15 @@ export const ticketStatuses = [
 export const TicketStatus = z.enum(ticketStatuses);
 export type TicketStatus = z.infer<typeof TicketStatus>;
 
-export const ticketSources = ["slo", "invariant", "anomaly", "schedule", "human", "webhook", "agent"] as const;
+export const ticketSources = [
+  "slo",
+  "invariant",
+  "anomaly",
+  "schedule",
+  "human",
+  "webhook",
+  "agent",
+] as const;
 export const TicketSource = z.enum(ticketSources);
 export type TicketSource = z.infer<typeof TicketSource>;
 

@@ -75,9 +75,11 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
 
   function addEventTx(ticketId: number, kind: string, actor: string, data: Record<string, unknown> = {}) {
     const seq =
-      (db.query<{ s: number }, [number]>("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM ticket_events WHERE ticket_id = ?").get(
-        ticketId,
-      )?.s as number) ?? 1;
+      (db
+        .query<{ s: number }, [number]>(
+          "SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM ticket_events WHERE ticket_id = ?",
+        )
+        .get(ticketId)?.s as number) ?? 1;
     const row = db
       .query<Row, [number, number, number, string, string, string]>(
         "INSERT INTO ticket_events (ticket_id, seq, ts, kind, actor, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
@@ -167,8 +169,9 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
         args.push(like, like);
       }
       const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-      const total = (db.query<{ n: number }, typeof args>(`SELECT COUNT(*) AS n FROM tickets ${clause}`).get(...args)
-        ?.n ?? 0) as number;
+      const total = (db
+        .query<{ n: number }, typeof args>(`SELECT COUNT(*) AS n FROM tickets ${clause}`)
+        .get(...args)?.n ?? 0) as number;
       const rows = db
         .query<Row, typeof args>(`SELECT * FROM tickets ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
         .all(...args, filter.limit ?? 50, filter.offset ?? 0);
@@ -178,13 +181,18 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
     events(ticketId: number, afterSeq = 0): TicketEvent[] {
       get(ticketId);
       return db
-        .query<Row, [number, number]>("SELECT * FROM ticket_events WHERE ticket_id = ? AND seq > ? ORDER BY seq")
+        .query<Row, [number, number]>(
+          "SELECT * FROM ticket_events WHERE ticket_id = ? AND seq > ? ORDER BY seq",
+        )
         .all(ticketId, afterSeq)
         .map(toEvent);
     },
 
     recentEvents(limit = 50): TicketEvent[] {
-      return db.query<Row, [number]>("SELECT * FROM ticket_events ORDER BY id DESC LIMIT ?").all(limit).map(toEvent);
+      return db
+        .query<Row, [number]>("SELECT * FROM ticket_events ORDER BY id DESC LIMIT ?")
+        .all(limit)
+        .map(toEvent);
     },
 
     addEvent(ticketId: number, kind: string, actor: string, data: Record<string, unknown> = {}): TicketEvent {

@@ -1,0 +1,98 @@
+import { describe, expect, test } from "bun:test";
+import type { Ticket } from "../../tickets/model";
+import type { ContentBlock, Message, ToolUseBlock } from "../types";
+import { RunbookBrain } from "./runbook";
+
+function ticket(over: Partial<Ticket> = {}): Ticket {
+  return {
+    id: 1,
+    title: "Invariant RateLimiterDown violated",
+    objective: "o",
+    success_criteria: [{ query: 'up{job="rate-limiter"} == 0', comparator: "empty", for_seconds: 0 }],
+    context: {},
+    source: "invariant",
+    source_ref: null,
+    fingerprint: null,
+    priority: "P1",
+    status: "in_progress",
+    parent_id: null,
+    observation_id: null,
+    lease_owner: "w",
+    lease_expires_at: 0,
+    attempts: 1,
+    created_at: 0,
+    updated_at: 0,
+    finished_at: null,
+    resolution: null,
+    ...over,
+  };
+}
+
+const brain = new RunbookBrain();
+const ask = async (t: Ticket, messages: Message[]) =>
+  (await brain.reply({ system: "", tools: [], messages, ticket: t })).content;
+const calls = (content: ContentBlock[]) => content.filter((b): b is ToolUseBlock => b.type === "tool_use");
+
+/** Answers every tool call of a turn with the given outputs, as the worker would. */
+function answer(content: ContentBlock[], outputs: Record<string, unknown>): Message[] {
+  return [
+    { role: "assistant", content },
+    {
+      role: "user",
+      content: calls(content).map((c) => ({
+        type: "tool_result" as const,
+        tool_use_id: c.id,
+        content: JSON.stringify(outputs[c.name] ?? "ok"),
+      })),
+    },
+  ];
+}
+
+const down = { resultType: "vector", result: [{ labels: { job: "rate-limiter" }, t: 0, v: 0 }] };
+const healthy = { resultType: "vector", result: [] };
+
+describe("runbook brain", () => {
+  test("investigates, restarts a down service, then finishes", async () => {
+    const t = ticket();
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const turn1 = await ask(t, first);
+    expect(calls(turn1).map((c) => c.name)).toEqual(["query_metrics", "service_status"]);
+    const afterInvestigation = [...first, ...answer(turn1, { query_metrics: down })];
+    const turn2 = await ask(t, afterInvestigation);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["restart_service"]);
+    const turn3 = await ask(t, [...afterInvestigation, ...answer(turn2, {})]);
+    expect(calls(turn3).map((c) => c.name)).toEqual(["finish"]);
+  });
+
+  test("finishes at once when the criteria already hold", async () => {
+    const t = ticket();
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const turn1 = await ask(t, first);
+    const turn2 = await ask(t, [...first, ...answer(turn1, { query_metrics: healthy })]);
+    expect(calls(turn2)[0]?.name).toBe("finish");
+    expect(String(calls(turn2)[0]?.input.summary)).toContain("already hold");
+  });
+
+  test("without a runbook it notes findings, asks a person, and gives up after a denial", async () => {
+    const t = ticket({
+      title: "Denials too high",
+      success_criteria: [{ query: "denial_ratio", comparator: "<", threshold: 0.1, for_seconds: 0 }],
+    });
+    const high = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.4 }] };
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const turn1 = await ask(t, first);
+    const m1 = [...first, ...answer(turn1, { query_metrics: high })];
+    const turn2 = await ask(t, m1);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["add_note", "request_approval"]);
+    expect(String(calls(turn2)[0]?.input.text)).toContain("value 0.4 (violated)");
+    const denied = answer(turn2, { add_note: "note added", request_approval: { decision: "denied" } });
+    const turn3 = await ask(t, [...m1, ...denied]);
+    expect(calls(turn3).map((c) => c.name)).toEqual(["give_up"]);
+  });
+
+  test("is deterministic: the same conversation gives the same reply", async () => {
+    const t = ticket();
+    const m: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    expect(await ask(t, m)).toEqual(await ask(t, m));
+  });
+});

@@ -1,0 +1,138 @@
+import { checkCriterion } from "../../monitor/criteria";
+import type { QueryResult } from "../../telemetry/types";
+import type { Ticket } from "../../tickets/model";
+import type { Brain, BrainReply, BrainRequest, ContentBlock, Message, ToolUseBlock } from "../types";
+
+/**
+ * The offline, deterministic brain: fixed runbooks over the same tools a model would use. It is always
+ * labelled `runbook`, never presented as AI. Its decisions are a pure function of the conversation.
+ */
+export class RunbookBrain implements Brain {
+  readonly name = "runbook" as const;
+  readonly model = "runbook-v1";
+
+  async reply(req: BrainRequest): Promise<BrainReply> {
+    return {
+      content: decide(req.ticket, req.messages),
+      stop_reason: "tool_use",
+      usage: zeroUsage,
+      model: this.model,
+    };
+  }
+}
+
+const zeroUsage = { input_tokens: 0, output_tokens: 0 };
+
+interface Turn {
+  calls: ToolUseBlock[];
+  results: Map<string, { content: string; is_error?: boolean }>;
+}
+
+function turns(messages: Message[]): Turn[] {
+  const out: Turn[] = [];
+  for (const m of messages) {
+    if (m.role === "assistant") {
+      out.push({
+        calls: m.content.filter((b): b is ToolUseBlock => b.type === "tool_use"),
+        results: new Map(),
+      });
+    } else {
+      for (const b of m.content) if (b.type === "tool_result") out.at(-1)?.results.set(b.tool_use_id, b);
+    }
+  }
+  return out;
+}
+
+const call = (turn: number, i: number, name: string, input: Record<string, unknown>): ToolUseBlock => ({
+  type: "tool_use",
+  id: `rb_${turn}_${i}`,
+  name,
+  input,
+});
+
+function investigate(t: Ticket, turn: number): ContentBlock[] {
+  return [
+    { type: "text", text: "Checking the success criteria and the service before acting." },
+    ...t.success_criteria.map((c, i) => call(turn, i, "query_metrics", { query: c.query })),
+    call(turn, t.success_criteria.length, "service_status", {}),
+  ];
+}
+
+function criteriaHold(t: Ticket, turn: Turn): { hold: boolean; findings: string[] } {
+  const findings: string[] = [];
+  let hold = true;
+  t.success_criteria.forEach((c, i) => {
+    const r = turn.results.get(turn.calls[i]?.id ?? "");
+    if (!r || r.is_error) {
+      hold = false;
+      findings.push(`${c.query}: query failed`);
+      return;
+    }
+    const check = checkCriterion(c, JSON.parse(r.content) as QueryResult);
+    if (!check.pass) hold = false;
+    findings.push(
+      `${c.query} ${c.comparator} ${c.threshold ?? ""} → value ${check.value} (${check.pass ? "ok" : "violated"})`,
+    );
+  });
+  return { hold, findings };
+}
+
+/** An instance that is down or hung is the one fault a restart fixes. */
+const isAvailabilityTicket = (t: Ticket) =>
+  t.success_criteria.some((c) => /\bup\b/.test(c.query)) || /crash.?loop|instance down/i.test(t.title);
+
+function decide(t: Ticket, messages: Message[]): ContentBlock[] {
+  const history = turns(messages);
+  const n = history.length;
+  const last = history.at(-1);
+  const names = history.flatMap((h) => h.calls.map((c) => c.name));
+  if (!last) return investigate(t, n);
+  const lastNames = last.calls.map((c) => c.name);
+
+  if (lastNames.includes("query_metrics") || lastNames.includes("service_status")) {
+    const { hold, findings } = criteriaHold(t, last);
+    if (hold) {
+      return [
+        call(n, 0, "finish", { summary: `The success criteria already hold:\n${findings.join("\n")}` }),
+      ];
+    }
+    if (isAvailabilityTicket(t) && !names.includes("restart_service")) {
+      return [
+        { type: "text", text: `Availability criteria are violated:\n${findings.join("\n")}` },
+        call(n, 0, "restart_service", { reason: "instance down or not answering scrapes" }),
+      ];
+    }
+    if (!names.includes("request_approval")) {
+      return [
+        call(n, 0, "add_note", { text: `Runbook findings:\n${findings.join("\n")}` }),
+        call(n, 1, "request_approval", {
+          action: "human_review",
+          reason: "No runbook covers this ticket; a person or a model should decide the fix.",
+        }),
+      ];
+    }
+    return [
+      call(n, 0, "give_up", {
+        reason: `No runbook fixes this and the criteria still fail:\n${findings.join("\n")}`,
+      }),
+    ];
+  }
+  if (lastNames.includes("restart_service")) {
+    return [
+      call(n, 0, "finish", {
+        summary: "Restarted the service's instances; the monitor will verify they are up.",
+      }),
+    ];
+  }
+  if (lastNames.includes("request_approval")) {
+    const approvalId = last.calls.find((c) => c.name === "request_approval")?.id ?? "";
+    const decision = last.results.get(approvalId)?.content ?? "";
+    if (/"denied"/.test(decision)) {
+      return [
+        call(n, 0, "give_up", { reason: "A person denied the review request; leaving the ticket to them." }),
+      ];
+    }
+    return investigate(t, n);
+  }
+  return investigate(t, n);
+}

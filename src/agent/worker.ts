@@ -1,0 +1,240 @@
+import type { Core } from "../core";
+import type { Supervisor } from "../supervisor/supervisor";
+import type { MetricsBackend } from "../telemetry/types";
+import type { Ticket } from "../tickets/model";
+import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
+import systemPrompt from "./system-prompt.txt" with { type: "text" };
+import { toolDefs, tools } from "./tools/registry";
+import type { Brain, Message, Tool, ToolContext, ToolOutcome, ToolUseBlock } from "./types";
+
+export interface AgentDeps {
+  core: Core;
+  brain: Brain;
+  metrics: MetricsBackend;
+  supervisor: Supervisor | null;
+  workers: number;
+  leaseMs: number;
+  pollMs: number;
+  maxSteps: number;
+  log: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+/** Large tool outputs are cut so one result cannot crowd out the rest of the context. */
+const maxResultChars = 16_000;
+
+function render(output: unknown): string {
+  const text = typeof output === "string" ? output : JSON.stringify(output);
+  if (text.length <= maxResultChars) return text;
+  return `${text.slice(0, maxResultChars)}\n[truncated ${text.length - maxResultChars} characters; narrow the query to see more]`;
+}
+
+export type Agent = ReturnType<typeof createAgent>;
+
+export function createAgent(deps: AgentDeps) {
+  const { core, brain } = deps;
+  const byName = new Map<string, Tool>(tools.map((t) => [t.name, t]));
+  const defs = toolDefs();
+  let running = false;
+  const active = new Map<string, number>();
+  const loops: Promise<void>[] = [];
+
+  async function runTool(call: ToolUseBlock, ctx: ToolContext): Promise<ToolOutcome> {
+    const tool = byName.get(call.name);
+    if (!tool) return { output: `unknown tool ${call.name}`, isError: true };
+    const parsed = tool.input.safeParse(call.input);
+    if (!parsed.success)
+      return { output: `invalid input for ${call.name}: ${parsed.error.message}`, isError: true };
+    try {
+      return await tool.run(parsed.data, ctx);
+    } catch (err) {
+      return {
+        output: `${call.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+        isError: true,
+      };
+    }
+  }
+
+  /** Resolves a pending request_approval call with the person's decision once the ticket resumes. */
+  function approvalResult(t: Ticket): string {
+    const decided = core.approvals.list(t.id).at(-1);
+    return JSON.stringify({ decision: decided?.status ?? "unknown", comment: decided?.comment ?? null });
+  }
+
+  async function work(t: Ticket, workerId: string): Promise<void> {
+    const ctx: ToolContext = {
+      core,
+      ticket: t,
+      metrics: deps.metrics,
+      supervisor: deps.supervisor,
+      workerId,
+    };
+    const lease = { leaseOwner: workerId };
+    let messages = rebuildConversation(core.tickets.events(t.id));
+    if (messages.length === 0) {
+      const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
+      const first = initialMessage(t, observation);
+      core.tickets.addEvent(t.id, "agent_context", workerId, { content: first.content, brain: brain.name });
+      messages = [first];
+    } else {
+      core.tickets.addEvent(t.id, "agent_resumed", workerId, {
+        steps_recorded: messages.length,
+        brain: brain.name,
+      });
+    }
+
+    let steps = messages.filter((m) => m.role === "assistant").length;
+    for (;;) {
+      let pending = unansweredToolCalls(messages);
+      if (pending.length === 0) {
+        if (steps >= deps.maxSteps) {
+          core.tickets.addEvent(t.id, "budget_exhausted", workerId, { steps, max_steps: deps.maxSteps });
+          core.tickets.transition(t.id, "failed", workerId, {
+            ...lease,
+            resolution: `budget exhausted after ${steps} steps`,
+          });
+          return;
+        }
+        const started = performance.now();
+        const reply = await brain.reply({ system: systemPrompt, tools: defs, messages, ticket: t });
+        steps++;
+        core.tickets.addEvent(t.id, "brain_turn", workerId, {
+          content: reply.content,
+          stop_reason: reply.stop_reason,
+          usage: reply.usage,
+          model: reply.model,
+          brain: brain.name,
+          duration_ms: Math.round(performance.now() - started),
+        });
+        messages.push({ role: "assistant", content: reply.content });
+        pending = unansweredToolCalls(messages);
+        if (pending.length === 0) {
+          const text = "Continue: use the tools, and end with finish or give_up.";
+          core.tickets.addEvent(t.id, "agent_nudge", workerId, { text, after: reply.stop_reason });
+          messages.push({ role: "user", content: [{ type: "text", text }] });
+          continue;
+        }
+      }
+      const outcomes = await Promise.all(
+        pending.map(async (call) => {
+          if (
+            call.name === "request_approval" &&
+            core.approvals.list(t.id).some((a) => a.status !== "pending")
+          ) {
+            // The call was made before the pause; its result is the decision taken since.
+            const resumed = core.approvals.list(t.id).at(-1);
+            if (resumed && resumed.action === String(call.input.action)) {
+              return { call, outcome: { output: approvalResult(t) } as ToolOutcome, ms: 0, resumed: true };
+            }
+          }
+          const started = performance.now();
+          const outcome = await runTool(call, ctx);
+          return { call, outcome, ms: Math.round(performance.now() - started), resumed: false };
+        }),
+      );
+      const resultMsg: Message = { role: "user", content: [] };
+      let control: ToolOutcome["control"];
+      let controlCall: ToolUseBlock | undefined;
+      for (const { call, outcome, ms, resumed } of outcomes) {
+        if (outcome.control && !resumed) {
+          control = outcome.control;
+          controlCall = call;
+          if (control === "await_approval") continue; // answered when the person decides
+        }
+        const content = render(outcome.output);
+        core.tickets.addEvent(t.id, "tool_result", workerId, {
+          tool_use_id: call.id,
+          name: call.name,
+          input: call.input,
+          content,
+          ...(outcome.isError ? { is_error: true } : {}),
+          duration_ms: ms,
+        });
+        resultMsg.content.push({
+          type: "tool_result",
+          tool_use_id: call.id,
+          content,
+          ...(outcome.isError ? { is_error: true } : {}),
+        });
+      }
+      messages.push(resultMsg);
+      if (control === "finish") {
+        const summary = String(controlCall?.input.summary ?? "");
+        core.tickets.transition(t.id, "verifying", workerId, {
+          ...lease,
+          reason: "agent finished",
+          resolution: summary,
+        });
+        return;
+      }
+      if (control === "give_up") {
+        const reason = String(controlCall?.input.reason ?? "");
+        core.tickets.transition(t.id, "failed", workerId, { ...lease, resolution: `gave up: ${reason}` });
+        return;
+      }
+      if (control === "await_approval") {
+        core.approvals.request(
+          t.id,
+          String(controlCall?.input.action ?? "action"),
+          String(controlCall?.input.reason ?? ""),
+          workerId,
+          workerId,
+        );
+        return;
+      }
+    }
+  }
+
+  async function runOnce(workerId: string): Promise<number | null> {
+    const t = core.tickets.claimNext(workerId, deps.leaseMs);
+    if (!t) return null;
+    active.set(workerId, t.id);
+    const renew = setInterval(
+      () => core.tickets.renewLease(t.id, workerId, deps.leaseMs),
+      Math.max(50, deps.leaseMs / 3),
+    );
+    try {
+      await work(t, workerId);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.log("agent step failed", { ticket: t.id, error: message });
+      core.tickets.addEvent(t.id, "agent_error", workerId, { error: message });
+      const now = core.tickets.get(t.id);
+      if (now.status === "in_progress" && now.lease_owner === workerId) {
+        core.tickets.transition(t.id, "pending", workerId, { reason: `agent error: ${message}` });
+      }
+    } finally {
+      clearInterval(renew);
+      active.delete(workerId);
+    }
+    return t.id;
+  }
+
+  async function loop(workerId: string): Promise<void> {
+    while (running) {
+      const id = await runOnce(workerId);
+      if (id === null && running) await Bun.sleep(deps.pollMs);
+    }
+  }
+
+  return {
+    runOnce,
+    start(): void {
+      running = true;
+      for (let i = 0; i < deps.workers; i++) loops.push(loop(`agent-${process.pid}-${i}`));
+    },
+    /** Graceful stop: in-flight tickets go back to the queue with an event, to be resumed from their steps. */
+    async stop(): Promise<void> {
+      running = false;
+      for (const [workerId, id] of active) {
+        const t = core.tickets.get(id);
+        if (t.status === "in_progress" && t.lease_owner === workerId) {
+          core.tickets.transition(id, "pending", workerId, { reason: "agent stopped; lease released" });
+        }
+      }
+      await Promise.race([Promise.all(loops), Bun.sleep(2000)]);
+    },
+    status() {
+      return { running, brain: brain.name, model: brain.model, active: Object.fromEntries(active) };
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { RunbookBrain } from "./agent/brains/runbook";
+import { createAgent } from "./agent/worker";
+import { createApi } from "./api/server";
+import { serviceRoutes } from "./api/service";
+import type { LoadedConfig } from "./config";
+import { createCore } from "./core";
+import { openDatabase } from "./db/open";
+import { type Clock, systemClock } from "./lib/clock";
+import type { Logger } from "./lib/log";
+import { resolveToken } from "./lib/token";
+import { createMonitor } from "./monitor/monitor";
+import { defaultInvariants } from "./rules/defaults";
+import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
+import { createTelemetry } from "./telemetry/embedded";
+import { selfMetricsRoutes } from "./telemetry/self-metrics";
+import { dashboardRoutes } from "./web/routes";
+import { ensureWorkspace } from "./workspace/workspace";
+
+export type Role = "web" | "monitor" | "agent" | "supervisor";
+
+export interface AppOptions {
+  config: LoadedConfig;
+  roles: Role[];
+  log: Logger;
+  clock?: Clock;
+  env?: Record<string, string | undefined>;
+}
+
+/** Wires every subsystem in one place; each role can run alone, coupled to the others only through SQLite. */
+export async function startApp(opts: AppOptions) {
+  const { config, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const has = (r: Role) => opts.roles.includes(r);
+  mkdirSync(config.dataDir, { recursive: true });
+  const tokenInfo = resolveToken(config.dataDir, config.token);
+  if (tokenInfo.generated) {
+    log("generated API token", { path: tokenInfo.path });
+    process.stderr.write(`harness: API token (also saved in ${tokenInfo.path}): ${tokenInfo.token}\n`);
+  }
+  const db = openDatabase(join(config.dataDir, "harness.db"));
+  const core = createCore(db, clock, [tokenInfo.token, opts.env?.ANTHROPIC_API_KEY]);
+  if (
+    config.monitor.default_rules &&
+    core.rules.listInvariants().length === 0 &&
+    core.tickets.list({ limit: 1 }).total === 0
+  ) {
+    for (const inv of defaultInvariants) core.rules.createInvariant(inv);
+  }
+
+  const telemetry = createTelemetry({ dataDir: config.dataDir, clock, log });
+  const roleState: Record<string, string> = {};
+
+  let supervisor: Supervisor | null = null;
+  if (has("supervisor") && config.service.enabled) {
+    const ws = ensureWorkspace(join(config.dataDir, "workspace", "rate-limiter"));
+    log("service workspace", { dir: ws.dir, created: ws.created, commit: ws.commit });
+    supervisor = createSupervisor({
+      workspaceDir: ws.dir,
+      stateDir: config.dataDir,
+      instances: config.service.instances,
+      basePort: config.service.port,
+      configPath: config.service.config,
+      version: () => ws.commit,
+      clock,
+      onLine: (instance, stream, line) =>
+        telemetry.appendLog(
+          { service: config.service.name, instance, version: ws.commit ?? "unknown", stream },
+          line,
+        ),
+      onEvent: (instance, event, data) => log(`service ${event}`, { instance, ...data }),
+    });
+    supervisor.start();
+    roleState.supervisor = "running";
+  }
+
+  const brain = new RunbookBrain();
+  const monitor = has("monitor")
+    ? createMonitor({
+        core,
+        metrics: telemetry.metrics,
+        intervalMs: config.monitor.interval,
+        verificationTimeoutMs: config.monitor.verification_timeout,
+        maxAttempts: config.monitor.max_attempts,
+        log,
+      })
+    : null;
+  const agent = has("agent")
+    ? createAgent({
+        core,
+        brain,
+        metrics: telemetry.metrics,
+        supervisor,
+        workers: config.agent.workers,
+        leaseMs: config.agent.lease,
+        pollMs: config.agent.poll,
+        maxSteps: config.agent.max_steps,
+        log,
+      })
+    : null;
+
+  let server: ReturnType<typeof Bun.serve> | null = null;
+  const health = () => ({
+    ok: Object.values(roleState).every((s) => s === "running"),
+    roles: { ...roleState },
+  });
+  if (has("web")) {
+    const api = createApi({
+      core,
+      token: tokenInfo.token,
+      health,
+      plugins: [
+        telemetry.routes,
+        selfMetricsRoutes(core, () => roleState),
+        serviceRoutes(() => supervisor),
+        dashboardRoutes({
+          core,
+          banner: () => ({ brain: brain.name, metrics: telemetry.metrics.kind, logs: "embedded" }),
+          instances: () => supervisor?.status() ?? [],
+        }),
+      ],
+    });
+    server = Bun.serve({
+      hostname: config.server.host,
+      port: config.server.port,
+      fetch: (req) => api.handle(req),
+      idleTimeout: 120,
+    });
+    roleState.web = "running";
+    log("web listening", { url: `http://${config.server.host}:${server.port}` });
+  }
+
+  const selfTarget = server
+    ? [{ job: "harness", instance: "harness", url: `http://${config.server.host}:${server.port}/metrics` }]
+    : [];
+  if (has("monitor") || has("supervisor")) {
+    telemetry.startScraping(
+      () => [...(supervisor?.targets() ?? []), ...selfTarget],
+      config.scrape.interval,
+      config.scrape.timeout,
+    );
+  }
+  if (monitor) {
+    monitor.start();
+    roleState.monitor = "running";
+  }
+  if (agent) {
+    agent.start();
+    roleState.agent = "running";
+  }
+
+  let stopped = false;
+  return {
+    core,
+    telemetry,
+    supervisor,
+    monitor,
+    agent,
+    token: tokenInfo.token,
+    port: server?.port ?? null,
+    health,
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      await agent?.stop();
+      monitor?.stop();
+      telemetry.stopScraping();
+      await supervisor?.stop();
+      await server?.stop(true);
+      telemetry.close();
+      db.close();
+    },
+  };
+}
+
+export type RunningApp = Awaited<ReturnType<typeof startApp>>;

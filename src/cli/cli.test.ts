@@ -1,0 +1,100 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CliIO } from "./io";
+import { runCli } from "./run";
+
+function cli(dataDir = mkdtempSync(join(tmpdir(), "harness-cli-"))) {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, cwd: dataDir };
+    const code = await runCli([...argv, "--data-dir", dataDir], io);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  };
+  return { run, dataDir };
+}
+
+describe("harness CLI", () => {
+  test("ticket create, list --json, show, note and cancel", async () => {
+    const { run } = cli();
+    const created = await run(
+      "ticket",
+      "create",
+      "--title",
+      "Check p99",
+      "--objective",
+      "Compare weeks",
+      "--json",
+    );
+    expect(created.code).toBe(0);
+    const t = JSON.parse(created.out);
+    expect(t.source).toBe("human");
+    const list = await run("ticket", "list", "--json");
+    expect(JSON.parse(list.out).map((x: { id: number }) => x.id)).toEqual([t.id]);
+    expect((await run("ticket", "note", String(t.id), "--text", "on it")).code).toBe(0);
+    const shown = JSON.parse((await run("ticket", "show", String(t.id), "--json")).out);
+    expect(shown.events.map((e: { kind: string }) => e.kind)).toEqual(["created", "note"]);
+    expect((await run("ticket", "cancel", String(t.id))).code).toBe(0);
+    const again = await run("ticket", "cancel", String(t.id));
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/^harness: cannot move ticket from cancelled to cancelled/);
+  });
+
+  test.each([
+    [["ticket", "create", "--title", "x"], 2, /needs --title and --objective/],
+    [["ticket", "show", "abc"], 2, /positive integer/],
+    [["ticket", "show", "42"], 1, /ticket 42 not found/],
+    [["ticket", "list", "--bogus"], 2, /bogus/],
+    [["ticket", "approve", "1"], 1, /not found/],
+    [["frobnicate"], 2, /unknown command "frobnicate"/],
+    [["invariant", "create", "--name", "x", "--query", "up", "--for", "soon"], 1, /for/],
+  ])("%p exits %i with a sentence", async (argv, code, message) => {
+    const { run } = cli();
+    const res = await run(...(argv as string[]));
+    expect(res.code).toBe(code as number);
+    expect(res.err).toMatch(message as RegExp);
+    expect(res.err.split("\n")[0]).toMatch(/^harness: /);
+  });
+
+  test("slo and invariant create/list", async () => {
+    const { run } = cli();
+    const slo = await run(
+      "slo",
+      "create",
+      "--name",
+      "availability",
+      "--objective",
+      "99.5",
+      "--total",
+      "sum(rate(ratelimiter_requests_total[5m]))",
+      "--bad",
+      'sum(rate(ratelimiter_http_request_duration_seconds_count{code=~"5.."}[5m]))',
+      "--json",
+    );
+    expect(slo.code).toBe(0);
+    expect(JSON.parse(slo.out).objective).toBe(99.5);
+    expect(
+      (await run("invariant", "create", "--name", "down", "--query", "up == 0", "--severity", "critical"))
+        .code,
+    ).toBe(0);
+    const list = JSON.parse((await run("invariant", "list", "--json")).out);
+    expect(list.map((i: { name: string }) => i.name)).toEqual(["down"]);
+  });
+
+  test("a broken config file is reported with the bad key", async () => {
+    const { run, dataDir } = cli();
+    const file = join(dataDir, "harness.yaml");
+    writeFileSync(file, "server:\n  port: lots\n");
+    const res = await run("ticket", "list", "--config", file);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/server\.port/);
+  });
+
+  test("version and help", async () => {
+    const { run } = cli();
+    expect((await run("version")).out).toMatch(/^harness \d+\.\d+\.\d+/);
+    expect((await run("help")).out).toContain("ticket");
+  });
+});

@@ -1,0 +1,88 @@
+import { idArg, parse, UsageError } from "./args";
+import { type CliIO, printJson, table } from "./io";
+import { openCoreFromFlags } from "./store";
+
+const usage = (kind: string) => `usage: harness ${kind} <list|show|create|delete> [options]
+  list [--json]
+  show ID [--json]
+  create ${kind === "slo" ? "--name N --objective 99.9 --window 30d --total Q (--bad Q | --good Q)" : "--name N --query Q [--for 5m] [--severity critical|high|warning|info]"} [--description D]
+  delete ID`;
+
+export async function rulesCommand(kind: "slo" | "invariant", argv: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, {
+    name: { type: "string" },
+    query: { type: "string" },
+    for: { type: "string" },
+    severity: { type: "string" },
+    description: { type: "string" },
+    objective: { type: "string" },
+    window: { type: "string" },
+    total: { type: "string" },
+    bad: { type: "string" },
+    good: { type: "string" },
+  });
+  if (!sub || values.help) {
+    io.out(usage(kind));
+    return sub ? 0 : 2;
+  }
+  const { core } = openCoreFromFlags(io, values);
+  const r = core.rules;
+  const show = (v: unknown) => (values.json ? printJson(io, v) : io.out(JSON.stringify(v, null, 2)));
+  switch (sub) {
+    case "list": {
+      const items = kind === "slo" ? r.listSlos() : r.listInvariants();
+      if (values.json) printJson(io, items);
+      else
+        io.out(
+          table(
+            items as unknown as Record<string, unknown>[],
+            kind === "slo"
+              ? ["id", "name", "objective", "window", "enabled"]
+              : ["id", "name", "severity", "for", "query"],
+          ),
+        );
+      return 0;
+    }
+    case "show":
+      show(
+        kind === "slo" ? r.getSlo(idArg(positionals[0], "id")) : r.getInvariant(idArg(positionals[0], "id")),
+      );
+      return 0;
+    case "create": {
+      const input =
+        kind === "slo"
+          ? {
+              name: values.name,
+              objective: values.objective === undefined ? undefined : Number(values.objective),
+              ...(values.window ? { window: values.window } : {}),
+              ...(values.description ? { description: values.description } : {}),
+              sli: {
+                total: values.total,
+                ...(values.bad ? { bad: values.bad } : {}),
+                ...(values.good ? { good: values.good } : {}),
+              },
+            }
+          : {
+              name: values.name,
+              query: values.query,
+              ...(values.for ? { for: values.for } : {}),
+              ...(values.severity ? { severity: values.severity } : {}),
+              ...(values.description ? { description: values.description } : {}),
+            };
+      const created = kind === "slo" ? r.createSlo(input) : r.createInvariant(input);
+      if (values.json) printJson(io, created);
+      else io.out(`created ${kind} #${created.id} ${created.name}`);
+      return 0;
+    }
+    case "delete": {
+      const id = idArg(positionals[0], "id");
+      if (kind === "slo") r.deleteSlo(id);
+      else r.deleteInvariant(id);
+      io.out(values.json ? JSON.stringify({ deleted: id }) : `deleted ${kind} #${id}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown ${kind} command "${sub}"\n${usage(kind)}`);
+  }
+}

@@ -1,0 +1,65 @@
+import { AppError, toAppError } from "../lib/errors";
+import { harnessVersion } from "../version";
+import { UsageError } from "./args";
+import type { CliIO } from "./io";
+import { rulesCommand } from "./rules";
+import { ticketCommand } from "./ticket";
+import { upCommand } from "./up";
+
+export const usage = `harness ${harnessVersion} — an AI agent that operates a rate limiter on its own
+
+usage: harness <command> [options]
+
+  up                 run web, monitor, agent and the supervised rate limiter
+  web | monitor | agent   run one role alone (they share the data directory)
+  ticket ...         list, show, create, note, cancel, approve and deny tickets
+  slo ...            list, show, create and delete SLOs
+  invariant ...      list, show, create and delete invariants
+  version            print the version
+
+Common options: --data-dir D (default ./.harness), --config FILE (harness.yaml), --json
+Run "harness <command> --help" for a command's options.`;
+
+/** Dispatches argv; every failure becomes one sentence on stderr and a non-zero exit code. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(usage);
+        return command === undefined ? 2 : 0;
+      case "version":
+      case "--version":
+        io.out(
+          rest.includes("--json")
+            ? JSON.stringify({ version: harnessVersion, bun: Bun.version })
+            : `harness ${harnessVersion} (bun ${Bun.version})`,
+        );
+        return 0;
+      case "up":
+      case "web":
+      case "monitor":
+      case "agent":
+        return await upCommand(command, rest, io);
+      case "ticket":
+      case "tickets":
+        return await ticketCommand(rest, io);
+      case "slo":
+      case "slos":
+        return await rulesCommand("slo", rest, io);
+      case "invariant":
+      case "invariants":
+        return await rulesCommand("invariant", rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}"; run "harness help"`);
+    }
+  } catch (err) {
+    const e = toAppError(err);
+    io.err(`harness: ${e.message}`);
+    if (err instanceof UsageError) return 2;
+    return e instanceof AppError && e.code === "internal" && !(err instanceof AppError) ? 70 : 1;
+  }
+}

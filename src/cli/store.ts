@@ -1,0 +1,23 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type LoadedConfig, loadConfig } from "../config";
+import { type Core, createCore } from "../core";
+import { openDatabase } from "../db/open";
+import { systemClock } from "../lib/clock";
+import type { CliIO } from "./io";
+
+/** CLI commands work on the same SQLite store as the running roles. */
+export function openCoreFromFlags(
+  io: CliIO,
+  values: { "data-dir"?: string | undefined; config?: string | undefined },
+): { config: LoadedConfig; core: Core } {
+  const config = loadConfig({
+    file: values.config,
+    env: io.env,
+    flags: { dataDir: values["data-dir"] },
+    cwd: io.cwd,
+  });
+  mkdirSync(config.dataDir, { recursive: true });
+  const core = createCore(openDatabase(join(config.dataDir, "harness.db")), systemClock, [config.token]);
+  return { config, core };
+}

@@ -1,0 +1,111 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, waitFor } from "../testing/ports";
+
+const root = join(import.meta.dir, "../..");
+const procs: ReturnType<typeof Bun.spawn>[] = [];
+afterAll(() => {
+  for (const p of procs) p.kill("SIGKILL");
+});
+
+type Envelope<T> = { status: string; data: T };
+
+test("harness up: a hung rate limiter is detected, ticketed, restarted by the agent and verified", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "harness-e2e-"));
+  const port = await freePort();
+  const servicePort = await freePort();
+  const token = "e2e-token-0123456789abcdef";
+  writeFileSync(
+    join(dir, "harness.yaml"),
+    [
+      `server: { host: 127.0.0.1, port: ${port} }`,
+      "monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: false }",
+      "agent: { poll: 200ms, lease: 30s }",
+      `service: { instances: 1, port: ${servicePort} }`,
+      "scrape: { interval: 1s, timeout: 500ms }",
+    ].join("\n"),
+  );
+  const harness = Bun.spawn(
+    [
+      process.execPath,
+      join(root, "src/main.ts"),
+      "up",
+      "--data-dir",
+      dir,
+      "--config",
+      join(dir, "harness.yaml"),
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, HARNESS_TOKEN: token },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  procs.push(harness);
+  const base = `http://127.0.0.1:${port}`;
+  const api = async <T>(path: string, init?: RequestInit) => {
+    const res = await fetch(`${base}${path}`, init);
+    return (await res.json()) as Envelope<T>;
+  };
+  await waitFor("healthz", async () => (await fetch(`${base}/healthz`)).ok);
+  const created = await api<{ id: number }>("/api/v1/invariants", {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      name: "RateLimiterDown",
+      query: 'up{job="rate-limiter"} == 0',
+      for: "0s",
+      severity: "critical",
+    }),
+  });
+  expect(created.status).toBe("success");
+
+  type Instance = { pid: number | null; state: string };
+  const ready = await waitFor("rate limiter ready", async () => {
+    const s = await api<Instance[]>("/api/v1/service");
+    return s.data.find((i) => i.state === "ready" && i.pid) ?? null;
+  });
+  // Let at least one good scrape land, then hang the process so scrapes time out.
+  await waitFor("up == 1", async () => {
+    const r = await api<{ result: unknown[] }>(
+      `/api/v1/query?query=${encodeURIComponent('up{job="rate-limiter"} == 1')}`,
+    );
+    return r.data.result.length > 0;
+  });
+  process.kill(ready.pid as number, "SIGSTOP");
+
+  type Ticket = { id: number; status: string; source: string; observation: { rule: string } | null };
+  const ticket = await waitFor(
+    "invariant ticket",
+    async () => (await api<{ items: Ticket[] }>("/api/v1/tickets?source=invariant")).data.items[0],
+  );
+  const done = await waitFor(
+    "ticket completed",
+    async () => {
+      const t = (await api<Ticket>(`/api/v1/tickets/${ticket.id}`)).data;
+      if (t.status === "failed" || t.status === "cancelled") throw new Error(`ticket ended ${t.status}`);
+      return t.status === "completed" ? t : null;
+    },
+    60_000,
+    250,
+  );
+  expect(done.source).toBe("invariant");
+  expect(done.observation?.rule).toBe("RateLimiterDown");
+  const events = (
+    await api<{ kind: string; data: Record<string, unknown> }[]>(`/api/v1/tickets/${ticket.id}/events`)
+  ).data;
+  const kinds = events.map((e) => e.kind);
+  expect(kinds).toContain("brain_turn");
+  expect(events.some((e) => e.kind === "tool_result" && e.data.name === "restart_service")).toBe(true);
+  expect(events.find((e) => e.kind === "verification")?.data.result).toBe("passed");
+  const after = await api<Instance[]>("/api/v1/service");
+  expect(after.data[0]?.pid).not.toBe(ready.pid);
+
+  harness.kill("SIGTERM");
+  expect(await harness.exited).toBe(0);
+  // The supervised child is gone with its parent.
+  expect(() => process.kill(after.data[0]?.pid as number, 0)).toThrow();
+}, 120_000);

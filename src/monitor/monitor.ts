@@ -1,0 +1,98 @@
+import { Cron } from "croner";
+import type { Core } from "../core";
+import type { MetricsBackend } from "../telemetry/types";
+import { evaluateInvariant } from "./invariants";
+import { createRuleStateStore } from "./state-store";
+import { verifyTicket } from "./verify";
+
+export interface MonitorDeps {
+  core: Core;
+  metrics: MetricsBackend;
+  intervalMs: number;
+  verificationTimeoutMs: number;
+  maxAttempts: number;
+  log: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+/** Consecutive rule errors before the harness opens a ticket about its own broken rule. */
+const ruleErrorTicketAfter = 5;
+
+export type Monitor = ReturnType<typeof createMonitor>;
+
+export function createMonitor(deps: MonitorDeps) {
+  const { core, metrics } = deps;
+  const states = createRuleStateStore(core.db);
+  let cron: Cron | null = null;
+  let ticks = 0;
+  let lastTickAt: number | null = null;
+
+  function onRuleError(ruleKey: string, message: string, consecutive: number): void {
+    deps.log("rule evaluation failed", { rule: ruleKey, error: message, consecutive });
+    if (consecutive !== ruleErrorTicketAfter) return;
+    const fingerprint = `rule-error:${ruleKey}`;
+    if (core.tickets.findOpenByFingerprint(fingerprint)) return;
+    const observation = core.observations.record({
+      rule_kind: "meta",
+      rule: ruleKey,
+      query: ruleKey,
+      value: consecutive,
+      labels: {},
+      data: { error: message },
+      observed_at: core.clock.now(),
+    });
+    core.tickets.create(
+      {
+        title: `Rule ${ruleKey} cannot be evaluated`,
+        objective: `The rule failed ${consecutive} times in a row (${message}). Fix the rule or the data it reads.`,
+        source: "agent",
+        source_ref: ruleKey,
+        fingerprint,
+        priority: "P3",
+        observation_id: observation.id,
+        context: { rule: ruleKey, error: message },
+      },
+      "monitor",
+    );
+  }
+
+  async function tick(): Promise<void> {
+    const now = core.clock.now();
+    const expired = core.tickets.expireLeases();
+    if (expired.length) deps.log("leases expired", { tickets: expired });
+    for (const inv of core.rules.listInvariants()) {
+      if (!inv.enabled) continue;
+      await evaluateInvariant(core, metrics, states, inv, now, onRuleError);
+    }
+    for (const t of core.tickets.list({ status: ["verifying"], limit: 100 }).items) {
+      const outcome = await verifyTicket(core, metrics, states, t, now, {
+        timeoutMs: deps.verificationTimeoutMs,
+        maxAttempts: deps.maxAttempts,
+      });
+      if (outcome !== "waiting") deps.log("verification", { ticket: t.id, outcome });
+    }
+    ticks++;
+    lastTickAt = now;
+  }
+
+  return {
+    tick,
+    states,
+    start(): void {
+      const seconds = Math.max(1, Math.round(deps.intervalMs / 1000));
+      // protect: a slow evaluation never overlaps the next one.
+      cron = new Cron(
+        "* * * * * *",
+        { interval: seconds, protect: true, catch: (e) => deps.log("tick failed", { error: String(e) }) },
+        tick,
+      );
+      void tick();
+    },
+    stop(): void {
+      cron?.stop();
+      cron = null;
+    },
+    status() {
+      return { running: cron !== null, ticks, last_tick_at: lastTickAt };
+    },
+  };
+}

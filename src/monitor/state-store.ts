@@ -1,0 +1,56 @@
+import type { Database } from "bun:sqlite";
+
+export interface RuleStateRow {
+  rule_key: string;
+  pending_since: number | null;
+  started_at: number | null;
+  last_value: number | null;
+  last_eval_at: number | null;
+  last_error: string | null;
+  consecutive_errors: number;
+}
+
+/** Per-rule evaluation memory in SQLite, so `for` timers and verification windows survive restarts. */
+export function createRuleStateStore(db: Database) {
+  const get = db.query<RuleStateRow, [string]>("SELECT * FROM rule_state WHERE rule_key = ?");
+  return {
+    get(key: string): RuleStateRow {
+      return (
+        get.get(key) ?? {
+          rule_key: key,
+          pending_since: null,
+          started_at: null,
+          last_value: null,
+          last_eval_at: null,
+          last_error: null,
+          consecutive_errors: 0,
+        }
+      );
+    },
+    put(row: RuleStateRow): void {
+      db.query(
+        `INSERT INTO rule_state (rule_key, pending_since, started_at, last_value, last_eval_at, last_error, consecutive_errors)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (rule_key) DO UPDATE SET pending_since = excluded.pending_since, started_at = excluded.started_at,
+           last_value = excluded.last_value, last_eval_at = excluded.last_eval_at, last_error = excluded.last_error,
+           consecutive_errors = excluded.consecutive_errors`,
+      ).run(
+        row.rule_key,
+        row.pending_since,
+        row.started_at,
+        row.last_value !== null && Number.isFinite(row.last_value) ? row.last_value : null,
+        row.last_eval_at,
+        row.last_error,
+        row.consecutive_errors,
+      );
+    },
+    delete(key: string): void {
+      db.query("DELETE FROM rule_state WHERE rule_key = ?").run(key);
+    },
+    all(): RuleStateRow[] {
+      return db.query<RuleStateRow, []>("SELECT * FROM rule_state ORDER BY rule_key").all();
+    },
+  };
+}
+
+export type RuleStateStore = ReturnType<typeof createRuleStateStore>;

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { systemClock } from "../lib/clock";
+import { freePort, waitFor } from "../testing/ports";
+import { createSupervisor, type Supervisor } from "./supervisor";
+
+// A stand-in service workspace: the supervisor is under test here, not the rate limiter.
+function workspace(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "harness-sup-"));
+  mkdirSync(join(dir, "src"));
+  writeFileSync(join(dir, "src", "main.ts"), body);
+  return dir;
+}
+
+const healthyService = `
+const port = Number(process.argv[process.argv.indexOf("--port") + 1]);
+console.log(JSON.stringify({ level: "info", msg: "listening", port }));
+console.error("warming up");
+const server = Bun.serve({ port, hostname: "127.0.0.1", fetch: () => new Response("ok") });
+process.on("SIGTERM", () => { console.log("bye"); server.stop(); process.exit(0); });
+`;
+
+let running: Supervisor | null = null;
+afterEach(async () => {
+  await running?.stop();
+  running = null;
+});
+
+describe("supervisor", () => {
+  test("starts instances, captures their output, restarts on purpose and stops them", async () => {
+    const lines: string[] = [];
+    const events: string[] = [];
+    const sup = createSupervisor({
+      workspaceDir: workspace(healthyService),
+      stateDir: mkdtempSync(join(tmpdir(), "harness-state-")),
+      instances: 2,
+      basePort: await freePort(),
+      version: () => "abc123",
+      clock: systemClock,
+      onLine: (i, s, l) => lines.push(`${i}/${s}: ${l}`),
+      onEvent: (i, e) => events.push(`${i}:${e}`),
+    });
+    running = sup;
+    sup.start();
+    await waitFor("both ready", async () => sup.status().every((i) => i.state === "ready"));
+    expect(sup.status().map((i) => i.version)).toEqual(["abc123", "abc123"]);
+    expect(sup.targets()[1]?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    await waitFor(
+      "stdout and stderr lines",
+      async () =>
+        lines.some((l) => l.includes("/stderr: warming up")) && lines.some((l) => l.includes('"listening"')),
+    );
+    const before = sup.status()[0]?.pid;
+    await sup.restart("rate-limiter-0");
+    await waitFor("restarted ready", async () => sup.status()[0]?.state === "ready");
+    expect(sup.status()[0]?.pid).not.toBe(before);
+    expect(sup.status()[0]?.restarts).toBe(0);
+    const pids = sup.status().map((i) => i.pid as number);
+    await sup.stop();
+    expect(sup.status().every((i) => i.state === "stopped" && i.pid === null)).toBe(true);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(events).toContain("rate-limiter-0:restarted");
+  });
+
+  test("a crashing instance is restarted with backoff and marked crash-looping", async () => {
+    const events: { event: string; data: Record<string, unknown> }[] = [];
+    const sup = createSupervisor({
+      workspaceDir: workspace('console.error("config invalid"); process.exit(3);'),
+      stateDir: mkdtempSync(join(tmpdir(), "harness-state-")),
+      instances: 1,
+      basePort: await freePort(),
+      version: () => null,
+      clock: systemClock,
+      crashLoopAfter: 3,
+      maxBackoffMs: 400,
+      onEvent: (_i, event, data) => events.push({ event, data }),
+    });
+    running = sup;
+    sup.start();
+    const status = await waitFor(
+      "crash loop",
+      async () => {
+        const s = sup.status()[0];
+        return s?.state === "crash_loop" ? s : null;
+      },
+      15_000,
+    );
+    expect(status.last_exit_code).toBe(3);
+    expect(status.restarts).toBeGreaterThanOrEqual(3);
+    const delays = events.filter((e) => e.event !== "started").map((e) => e.data.restart_in_ms as number);
+    expect(delays.slice(0, 3)).toEqual([250, 400, 400]);
+  });
+});

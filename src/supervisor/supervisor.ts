@@ -1,0 +1,210 @@
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import type { Clock } from "../lib/clock";
+
+export type InstanceState = "starting" | "ready" | "backoff" | "crash_loop" | "stopped";
+
+export interface InstanceStatus {
+  name: string;
+  port: number;
+  pid: number | null;
+  state: InstanceState;
+  restarts: number;
+  last_exit_code: number | null;
+  started_at: number | null;
+  version: string | null;
+}
+
+export interface SupervisorDeps {
+  workspaceDir: string;
+  stateDir: string;
+  instances: number;
+  basePort: number;
+  host?: string;
+  configPath?: string | undefined;
+  version: () => string | null;
+  clock: Clock;
+  onLine?: (instance: string, stream: "stdout" | "stderr", line: string) => void;
+  onEvent?: (instance: string, event: string, data: Record<string, unknown>) => void;
+  /** Crash-loop threshold: this many exits within `crashWindowMs` marks the instance as crash-looping. */
+  crashLoopAfter?: number;
+  crashWindowMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface Instance {
+  status: InstanceStatus;
+  proc: Subprocess<"ignore", "pipe", "pipe"> | null;
+  crashes: number[];
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+async function pipeLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl = buf.indexOf("\n");
+    while (nl >= 0) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf("\n");
+    }
+  }
+  if (buf) onLine(buf);
+}
+
+export type Supervisor = ReturnType<typeof createSupervisor>;
+
+/** Runs the service's instances as children of the harness and keeps them alive with backoff. */
+export function createSupervisor(deps: SupervisorDeps) {
+  const host = deps.host ?? "127.0.0.1";
+  const crashLoopAfter = deps.crashLoopAfter ?? 5;
+  const crashWindowMs = deps.crashWindowMs ?? 120_000;
+  const maxBackoffMs = deps.maxBackoffMs ?? 30_000;
+  let stopping = false;
+  const instances: Instance[] = Array.from({ length: deps.instances }, (_, i) => ({
+    status: {
+      name: `rate-limiter-${i}`,
+      port: deps.basePort + i,
+      pid: null,
+      state: "stopped",
+      restarts: 0,
+      last_exit_code: null,
+      started_at: null,
+      version: null,
+    },
+    proc: null,
+    crashes: [],
+    timer: null,
+  }));
+
+  const emit = (inst: Instance, event: string, data: Record<string, unknown> = {}) =>
+    deps.onEvent?.(inst.status.name, event, data);
+
+  async function waitReady(inst: Instance, proc: Subprocess): Promise<void> {
+    const url = `http://${host}:${inst.status.port}/readyz`;
+    for (let i = 0; i < 150 && inst.proc === proc && !stopping; i++) {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) {
+          inst.status.state = "ready";
+          emit(inst, "ready", { pid: proc.pid });
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      await Bun.sleep(100);
+    }
+  }
+
+  function spawn(inst: Instance): void {
+    const args = [
+      process.execPath,
+      join(deps.workspaceDir, "src", "main.ts"),
+      "--port",
+      String(inst.status.port),
+      "--host",
+      host,
+      "--instance",
+      inst.status.name,
+      "--snapshot",
+      join(deps.stateDir, `${inst.status.name}.snapshot.json`),
+      ...(deps.configPath ? ["--config", deps.configPath] : []),
+    ];
+    const env: Record<string, string | undefined> = { ...process.env, BUN_BE_BUN: "1" };
+    delete env.RATE_LIMITER_CONFIG;
+    const proc = Bun.spawn(args, {
+      cwd: deps.workspaceDir,
+      env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    inst.proc = proc;
+    Object.assign(inst.status, {
+      pid: proc.pid,
+      state: "starting",
+      started_at: deps.clock.now(),
+      version: deps.version(),
+    });
+    emit(inst, "started", { pid: proc.pid, port: inst.status.port, version: inst.status.version });
+    void pipeLines(proc.stdout, (l) => deps.onLine?.(inst.status.name, "stdout", l));
+    void pipeLines(proc.stderr, (l) => deps.onLine?.(inst.status.name, "stderr", l));
+    void waitReady(inst, proc);
+    void proc.exited.then((code) => onExit(inst, proc, code));
+  }
+
+  function onExit(inst: Instance, proc: Subprocess, code: number): void {
+    if (inst.proc !== proc) return;
+    inst.proc = null;
+    inst.status.pid = null;
+    inst.status.last_exit_code = code;
+    if (stopping || inst.status.state === "stopped") {
+      inst.status.state = "stopped";
+      return;
+    }
+    const now = deps.clock.now();
+    inst.crashes = [...inst.crashes.filter((t) => now - t < crashWindowMs), now];
+    inst.status.restarts++;
+    const looping = inst.crashes.length >= crashLoopAfter;
+    inst.status.state = looping ? "crash_loop" : "backoff";
+    const delay = Math.min(maxBackoffMs, 250 * 2 ** (inst.crashes.length - 1));
+    emit(inst, looping ? "crash_loop" : "exited", {
+      code,
+      restart_in_ms: delay,
+      restarts: inst.status.restarts,
+    });
+    inst.timer = setTimeout(() => {
+      inst.timer = null;
+      if (!stopping) spawn(inst);
+    }, delay);
+  }
+
+  async function stopInstance(inst: Instance, graceMs = 5000): Promise<void> {
+    if (inst.timer) clearTimeout(inst.timer);
+    inst.timer = null;
+    const proc = inst.proc;
+    inst.status.state = "stopped";
+    if (!proc) return;
+    proc.kill("SIGTERM");
+    // A hung (stopped) process only acts on SIGTERM once continued.
+    proc.kill("SIGCONT");
+    const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
+    if (!done) proc.kill("SIGKILL");
+    await proc.exited;
+  }
+
+  return {
+    start(): void {
+      stopping = false;
+      for (const inst of instances) spawn(inst);
+    },
+    async stop(): Promise<void> {
+      stopping = true;
+      await Promise.all(instances.map((i) => stopInstance(i)));
+    },
+    /** Restarts one instance (or all) on purpose: not counted as a crash. */
+    async restart(name?: string): Promise<InstanceStatus[]> {
+      const targets = instances.filter((i) => !name || i.status.name === name);
+      for (const inst of targets) {
+        await stopInstance(inst);
+        inst.crashes = [];
+        spawn(inst);
+        emit(inst, "restarted", {});
+      }
+      return targets.map((i) => ({ ...i.status }));
+    },
+    status(): InstanceStatus[] {
+      return instances.map((i) => ({ ...i.status }));
+    },
+    targets(): { job: string; instance: string; url: string }[] {
+      return instances.map((i) => ({
+        job: "rate-limiter",
+        instance: i.status.name,
+        url: `http://${host}:${i.status.port}/metrics`,
+      }));
+    },
+  };
+}

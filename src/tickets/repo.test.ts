@@ -1,0 +1,100 @@
+import { describe, expect, test } from "bun:test";
+import { testCore } from "../testing/core";
+
+describe("ticket repo", () => {
+  test("claims by priority, then age, and never twice", () => {
+    const { core, clock } = testCore();
+    const low = core.tickets.create({ title: "low", objective: "o", priority: "P4" }, "t");
+    clock.advance(1000);
+    const p2a = core.tickets.create({ title: "p2 old", objective: "o", priority: "P2" }, "t");
+    clock.advance(1000);
+    const p2b = core.tickets.create({ title: "p2 new", objective: "o", priority: "P2" }, "t");
+    clock.advance(1000);
+    const p1 = core.tickets.create({ title: "urgent", objective: "o", priority: "P1" }, "t");
+    const order = [1, 2, 3, 4].map((i) => core.tickets.claimNext(`w${i}`, 60_000)?.id);
+    expect(order).toEqual([p1.id, p2a.id, p2b.id, low.id]);
+    expect(core.tickets.claimNext("w5", 60_000)).toBeNull();
+    expect(core.tickets.get(p1.id).lease_owner).toBe("w1");
+    expect(core.tickets.get(p1.id).attempts).toBe(1);
+  });
+
+  test("an expired lease returns the ticket to pending with an event; renewals keep it", () => {
+    const { core, clock } = testCore();
+    const a = core.tickets.create({ title: "a", objective: "o" }, "t");
+    const b = core.tickets.create({ title: "b", objective: "o" }, "t");
+    core.tickets.claimNext("alive", 10_000);
+    core.tickets.claimNext("crashed", 10_000);
+    clock.advance(8_000);
+    expect(core.tickets.renewLease(a.id, "alive", 10_000)).toBe(true);
+    expect(core.tickets.renewLease(a.id, "someone-else", 10_000)).toBe(false);
+    clock.advance(5_000);
+    expect(core.tickets.expireLeases()).toEqual([b.id]);
+    expect(core.tickets.get(a.id).status).toBe("in_progress");
+    const back = core.tickets.get(b.id);
+    expect(back.status).toBe("pending");
+    expect(back.lease_owner).toBeNull();
+    const last = core.tickets.events(b.id).at(-1);
+    expect(last?.data.reason).toBe("lease of crashed expired");
+    // The worker whose lease expired can no longer act on the ticket.
+    const again = core.tickets.claimNext("new-worker", 10_000);
+    expect(again?.id).toBe(b.id);
+    expect(again?.attempts).toBe(2);
+    expect(() => core.tickets.transition(b.id, "verifying", "crashed", { leaseOwner: "crashed" })).toThrow(
+      /not leased by crashed/,
+    );
+  });
+
+  test("an open fingerprint is unique; a closed one can recur", () => {
+    const { core } = testCore();
+    const first = core.tickets.create(
+      { title: "a", objective: "o", fingerprint: "inv:up", source: "invariant" },
+      "m",
+    );
+    expect(() =>
+      core.tickets.create({ title: "a", objective: "o", fingerprint: "inv:up", source: "invariant" }, "m"),
+    ).toThrow(/already has fingerprint/);
+    core.tickets.transition(first.id, "cancelled", "p");
+    const second = core.tickets.create(
+      { title: "a", objective: "o", fingerprint: "inv:up", source: "invariant", parent_id: first.id },
+      "m",
+    );
+    expect(second.parent_id).toBe(first.id);
+    expect(core.tickets.findOpenByFingerprint("inv:up")?.id).toBe(second.id);
+  });
+
+  test("events are append-only at the database level and numbered without gaps", () => {
+    const { core } = testCore();
+    const t = core.tickets.create({ title: "a", objective: "o" }, "t");
+    core.tickets.addEvent(t.id, "note", "p", { text: "one" });
+    core.tickets.addEvent(t.id, "note", "p", { text: "two" });
+    expect(core.tickets.events(t.id).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(() => core.db.run("UPDATE ticket_events SET kind = 'x'")).toThrow(/append-only/);
+    expect(() => core.db.run("DELETE FROM ticket_events")).toThrow(/append-only/);
+  });
+
+  test("secrets are redacted from events and context", () => {
+    const { core } = testCore();
+    const t = core.tickets.create(
+      { title: "a", objective: "o", context: { header: "Authorization: Bearer abcdefghijklmnop" } },
+      "t",
+    );
+    const e = core.tickets.addEvent(t.id, "tool_result", "agent", {
+      output: "key sk-ant-api03-SECRETSECRETSECRET and test-token-0123456789",
+    });
+    expect(JSON.stringify(e.data)).not.toContain("SECRETSECRET");
+    expect(JSON.stringify(e.data)).not.toContain("test-token-0123456789");
+    expect(JSON.stringify(core.tickets.get(t.id).context)).not.toContain("abcdefghijklmnop");
+  });
+
+  test("list filters and text search", () => {
+    const { core } = testCore();
+    core.tickets.create({ title: "Capacity low", objective: "raise capacity", priority: "P2" }, "t");
+    core.tickets.create({ title: "Latency", objective: "p99 100%_done", source: "agent" }, "t");
+    expect(core.tickets.list({ q: "capacity" }).total).toBe(1);
+    expect(core.tickets.list({ q: "100%_" }).total).toBe(1);
+    expect(core.tickets.list({ q: "%" }).total).toBe(1);
+    expect(core.tickets.list({ source: "agent" }).items[0]?.title).toBe("Latency");
+    expect(core.tickets.list({ priority: "P2" }).total).toBe(1);
+    expect(core.tickets.list({ limit: 1 }).items.length).toBe(1);
+  });
+});
