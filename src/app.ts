@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ClaudeBrain } from "./agent/brains/claude";
 import { RunbookBrain } from "./agent/brains/runbook";
+import type { Brain } from "./agent/types";
 import { createAgent } from "./agent/worker";
 import { createApi } from "./api/server";
 import { serviceRoutes } from "./api/service";
@@ -75,7 +77,16 @@ export async function startApp(opts: AppOptions) {
     roleState.supervisor = "running";
   }
 
-  const brain = new RunbookBrain();
+  const apiKey = opts.env?.ANTHROPIC_API_KEY;
+  const brain: Brain =
+    config.agent.brain === "claude" || (config.agent.brain === "auto" && apiKey)
+      ? new ClaudeBrain({
+          apiKey: apiKey ?? "",
+          model: config.agent.model,
+          ...(opts.env?.ANTHROPIC_BASE_URL ? { baseURL: opts.env.ANTHROPIC_BASE_URL } : {}),
+          redact: (s) => core.redactor.text(s),
+        })
+      : new RunbookBrain();
   const monitor = has("monitor")
     ? createMonitor({
         core,
@@ -96,6 +107,7 @@ export async function startApp(opts: AppOptions) {
         leaseMs: config.agent.lease,
         pollMs: config.agent.poll,
         maxSteps: config.agent.max_steps,
+        maxAttempts: config.monitor.max_attempts,
         log,
       })
     : null;
@@ -116,7 +128,11 @@ export async function startApp(opts: AppOptions) {
         serviceRoutes(() => supervisor),
         dashboardRoutes({
           core,
-          banner: () => ({ brain: brain.name, metrics: telemetry.metrics.kind, logs: "embedded" }),
+          banner: () => ({
+            brain: brain.name === "claude" ? `claude (${brain.model})` : "runbook",
+            metrics: telemetry.metrics.kind,
+            logs: "embedded",
+          }),
           instances: () => supervisor?.status() ?? [],
         }),
       ],

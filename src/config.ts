@@ -36,7 +36,7 @@ export const ConfigSchema = z
       .object({
         workers: z.number().int().min(1).max(16).default(1),
         brain: z.enum(["auto", "runbook", "claude"]).default("auto"),
-        model: z.string().default("claude-sonnet-4-5"),
+        model: z.string().default("claude-sonnet-4-6"),
         lease: duration.default(60_000),
         poll: duration.default(2_000),
         max_steps: z.number().int().min(1).max(500).default(30),
@@ -45,7 +45,7 @@ export const ConfigSchema = z
       .default({
         workers: 1,
         brain: "auto",
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         lease: 60_000,
         poll: 2_000,
         max_steps: 30,

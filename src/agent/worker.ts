@@ -2,6 +2,7 @@ import type { Core } from "../core";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
+import { costUsd } from "./brains/pricing";
 import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
 import { toolDefs, tools } from "./tools/registry";
@@ -16,6 +17,8 @@ export interface AgentDeps {
   leaseMs: number;
   pollMs: number;
   maxSteps: number;
+  /** Attempts after which an erroring ticket fails instead of returning to the queue. */
+  maxAttempts: number;
   log: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -101,6 +104,7 @@ export function createAgent(deps: AgentDeps) {
           content: reply.content,
           stop_reason: reply.stop_reason,
           usage: reply.usage,
+          cost_usd: costUsd(reply.model, reply.usage),
           model: reply.model,
           brain: brain.name,
           duration_ms: Math.round(performance.now() - started),
@@ -184,6 +188,8 @@ export function createAgent(deps: AgentDeps) {
     }
   }
 
+  let consecutiveErrors = 0;
+
   async function runOnce(workerId: string): Promise<number | null> {
     const t = core.tickets.claimNext(workerId, deps.leaseMs);
     if (!t) return null;
@@ -194,13 +200,21 @@ export function createAgent(deps: AgentDeps) {
     );
     try {
       await work(t, workerId);
+      consecutiveErrors = 0;
     } catch (err) {
+      consecutiveErrors++;
       const message = err instanceof Error ? err.message : String(err);
       deps.log("agent step failed", { ticket: t.id, error: message });
-      core.tickets.addEvent(t.id, "agent_error", workerId, { error: message });
+      core.tickets.addEvent(t.id, "agent_error", workerId, { error: message, attempt: t.attempts });
       const now = core.tickets.get(t.id);
       if (now.status === "in_progress" && now.lease_owner === workerId) {
-        core.tickets.transition(t.id, "pending", workerId, { reason: `agent error: ${message}` });
+        if (t.attempts >= deps.maxAttempts) {
+          core.tickets.transition(t.id, "failed", workerId, {
+            resolution: `agent error after ${t.attempts} attempts: ${message}`,
+          });
+        } else {
+          core.tickets.transition(t.id, "pending", workerId, { reason: `agent error: ${message}` });
+        }
       }
     } finally {
       clearInterval(renew);
@@ -212,7 +226,10 @@ export function createAgent(deps: AgentDeps) {
   async function loop(workerId: string): Promise<void> {
     while (running) {
       const id = await runOnce(workerId);
-      if (id === null && running) await Bun.sleep(deps.pollMs);
+      // Back off after errors (a bad API key must not spin), and when the queue is empty.
+      if (running && consecutiveErrors > 0)
+        await Bun.sleep(Math.min(60_000, deps.pollMs * 2 ** consecutiveErrors));
+      else if (id === null && running) await Bun.sleep(deps.pollMs);
     }
   }
 
