@@ -6,6 +6,7 @@ import type { Brain } from "./agent/types";
 import { createAgent } from "./agent/worker";
 import { createApi } from "./api/server";
 import { serviceRoutes } from "./api/service";
+import { sloStatusRoutes } from "./api/slo-status";
 import type { LoadedConfig } from "./config";
 import { createCore } from "./core";
 import { openDatabase } from "./db/open";
@@ -126,6 +127,7 @@ export async function startApp(opts: AppOptions) {
         telemetry.routes,
         selfMetricsRoutes(core, () => roleState),
         serviceRoutes(() => supervisor),
+        sloStatusRoutes(core, telemetry.metrics),
         dashboardRoutes({
           core,
           banner: () => ({

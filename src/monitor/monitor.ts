@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import type { Core } from "../core";
 import type { MetricsBackend } from "../telemetry/types";
 import { evaluateInvariant } from "./invariants";
+import { evaluateSloRule } from "./slos";
 import { createRuleStateStore } from "./state-store";
 import { verifyTicket } from "./verify";
 
@@ -62,6 +63,10 @@ export function createMonitor(deps: MonitorDeps) {
     for (const inv of core.rules.listInvariants()) {
       if (!inv.enabled) continue;
       await evaluateInvariant(core, metrics, states, inv, now, onRuleError);
+    }
+    for (const slo of core.rules.listSlos()) {
+      if (!slo.enabled) continue;
+      await evaluateSloRule(core, metrics, states, slo, now, onRuleError);
     }
     for (const t of core.tickets.list({ status: ["verifying"], limit: 100 }).items) {
       const outcome = await verifyTicket(core, metrics, states, t, now, {
