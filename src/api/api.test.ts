@@ -11,6 +11,7 @@ function setup() {
     const init: RequestInit = { method, headers };
     if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
     const res = await api.handle(new Request(`http://localhost${path}`, init));
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
     return { status: res.status, json: (await res.json()) as Record<string, any> };
   };
   return { core, clock, call };
