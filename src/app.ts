@@ -7,6 +7,7 @@ import { createAgent } from "./agent/worker";
 import { createApi } from "./api/server";
 import { serviceRoutes } from "./api/service";
 import { sloStatusRoutes } from "./api/slo-status";
+import { webhookRoutes } from "./api/webhooks";
 import type { LoadedConfig } from "./config";
 import { createCore } from "./core";
 import { openDatabase } from "./db/open";
@@ -43,7 +44,11 @@ export async function startApp(opts: AppOptions) {
     process.stderr.write(`harness: API token (also saved in ${tokenInfo.path}): ${tokenInfo.token}\n`);
   }
   const db = openDatabase(join(config.dataDir, "harness.db"));
-  const core = createCore(db, clock, [tokenInfo.token, opts.env?.ANTHROPIC_API_KEY]);
+  const core = createCore(db, clock, [
+    tokenInfo.token,
+    opts.env?.ANTHROPIC_API_KEY,
+    config.webhooks.hmac_secret,
+  ]);
   if (
     config.monitor.default_rules &&
     core.rules.listInvariants().length === 0 &&
@@ -123,7 +128,9 @@ export async function startApp(opts: AppOptions) {
       core,
       token: tokenInfo.token,
       health,
+      selfAuthenticated: ["/api/v1/webhooks/"],
       plugins: [
+        webhookRoutes(core, { token: tokenInfo.token, hmacSecret: config.webhooks.hmac_secret }),
         telemetry.routes,
         selfMetricsRoutes(core, () => roleState),
         serviceRoutes(() => supervisor),

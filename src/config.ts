@@ -60,6 +60,10 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ name: "rate-limiter", enabled: true, instances: 1, port: 7071 }),
+    webhooks: z
+      .object({ hmac_secret: z.string().min(16, "hmac_secret must be at least 16 characters").optional() })
+      .strict()
+      .default({}),
     scrape: z
       .object({ interval: duration.default(15_000), timeout: duration.default(10_000) })
       .strict()
@@ -113,6 +117,7 @@ export function loadConfig(src: ConfigSources): Config & { configFile: string | 
   if (host) cfg.server.host = host;
   const dataDir = src.flags?.dataDir ?? env.HARNESS_DATA_DIR ?? cfg.data_dir;
   if (env.HARNESS_TOKEN) cfg.token = env.HARNESS_TOKEN;
+  if (env.HARNESS_WEBHOOK_SECRET) cfg.webhooks.hmac_secret = env.HARNESS_WEBHOOK_SECRET;
   return { ...cfg, configFile, dataDir: isAbsolute(dataDir) ? dataDir : resolve(src.cwd, dataDir) };
 }
 

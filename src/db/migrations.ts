@@ -1,4 +1,5 @@
 import m001 from "../../sql/001_init.sql" with { type: "text" };
+import m002 from "../../sql/002_webhooks.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
 }
 
 /** Listed explicitly so `bun build --compile` embeds every file. */
-export const migrations: Migration[] = [{ version: 1, name: "001_init.sql", sql: m001 }];
+export const migrations: Migration[] = [
+  { version: 1, name: "001_init.sql", sql: m001 },
+  { version: 2, name: "002_webhooks.sql", sql: m002 },
+];

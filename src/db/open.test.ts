@@ -14,19 +14,19 @@ describe("migrations", () => {
     db.close();
     const again = openDatabase(path);
     expect(again.query("SELECT title FROM tickets").get()).toEqual({ title: "kept" });
-    expect(again.query("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: 1 });
+    expect(again.query("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: 2 });
     expect(again.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
   });
 
   test("a failing migration leaves the database as it was", () => {
     const db = openDatabase(":memory:");
     const broken = [
-      { version: 2, name: "002_ok.sql", sql: "CREATE TABLE extra (x INTEGER);" },
-      { version: 3, name: "003_bad.sql", sql: "CREATE TABLE broken (;" },
+      { version: 20, name: "020_ok.sql", sql: "CREATE TABLE extra (x INTEGER);" },
+      { version: 21, name: "021_bad.sql", sql: "CREATE TABLE broken (;" },
     ];
     expect(() => applyMigrations(db, broken)).toThrow();
     expect(db.query("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeNull();
-    expect(db.query("SELECT MAX(version) AS v FROM schema_migrations").get()).toEqual({ v: 1 });
+    expect(db.query("SELECT MAX(version) AS v FROM schema_migrations").get()).toEqual({ v: 2 });
   });
 
   test("refuses a database from a newer harness", () => {
