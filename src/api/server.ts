@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import type { Core } from "../core";
 import { requireBearer } from "./auth";
 import { failure, fromElysia, success } from "./envelope";
@@ -15,7 +15,7 @@ export interface ApiDeps {
   token: string;
   health: () => HealthReport;
   /** Extra route groups (dashboard, telemetry) mounted by the app. */
-  plugins?: Elysia[];
+  plugins?: AnyElysia[];
   /** Paths under /api that authenticate themselves (e.g. webhooks with HMAC). */
   selfAuthenticated?: string[];
 }
