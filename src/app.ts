@@ -7,6 +7,7 @@ import { createAgent } from "./agent/worker";
 import { createApi } from "./api/server";
 import { serviceRoutes } from "./api/service";
 import { sloStatusRoutes } from "./api/slo-status";
+import { trajectoryRoutes } from "./api/trajectories";
 import { webhookRoutes } from "./api/webhooks";
 import type { LoadedConfig } from "./config";
 import { createCore } from "./core";
@@ -135,6 +136,7 @@ export async function startApp(opts: AppOptions) {
         selfMetricsRoutes(core, () => roleState),
         serviceRoutes(() => supervisor),
         sloStatusRoutes(core, telemetry.metrics),
+        trajectoryRoutes(core),
         dashboardRoutes({
           core,
           banner: () => ({

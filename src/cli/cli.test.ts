@@ -92,6 +92,17 @@ describe("harness CLI", () => {
     expect(res.err).toMatch(/server\.port/);
   });
 
+  test("trajectories export writes JSONL and rejects unknown formats", async () => {
+    const { run, dataDir } = cli();
+    expect((await run("trajectories", "export", "--format", "csv")).err).toMatch(/unknown format "csv"/);
+    expect((await run("trajectories", "export", "--outcome", "great")).code).toBe(1);
+    const out = join(dataDir, "t.jsonl");
+    const res = await run("trajectories", "export", "--format", "native", "--out", out);
+    expect(res.code).toBe(0);
+    expect(res.err).toMatch(/exported 0 episodes as native/);
+    expect(await Bun.file(out).text()).toBe("");
+  });
+
   test("version and help", async () => {
     const { run } = cli();
     expect((await run("version")).out).toMatch(/^harness \d+\.\d+\.\d+/);

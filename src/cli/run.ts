@@ -4,6 +4,7 @@ import { UsageError } from "./args";
 import type { CliIO } from "./io";
 import { rulesCommand } from "./rules";
 import { ticketCommand } from "./ticket";
+import { trajectoriesCommand } from "./trajectories";
 import { upCommand } from "./up";
 
 export const usage = `harness ${harnessVersion} — an AI agent that operates a rate limiter on its own
@@ -15,6 +16,7 @@ usage: harness <command> [options]
   ticket ...         list, show, create, note, cancel, approve and deny tickets
   slo ...            list, show, create and delete SLOs
   invariant ...      list, show, create and delete invariants
+  trajectories export --format F [--out FILE]   export ticket executions as training data
   version            print the version
 
 Common options: --data-dir D (default ./.harness), --config FILE (harness.yaml), --json
@@ -50,6 +52,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "slo":
       case "slos":
         return await rulesCommand("slo", rest, io);
+      case "trajectories":
+      case "trajectory":
+        return await trajectoriesCommand(rest, io);
       case "invariant":
       case "invariants":
         return await rulesCommand("invariant", rest, io);

@@ -1,0 +1,61 @@
+import type { Core } from "../core";
+import { AppError } from "../lib/errors";
+import type { TicketSource } from "../tickets/model";
+import { type BuildContext, buildTrajectory, splitAttempts } from "./build";
+import { type FormatName, formatNames, formats } from "./formats";
+import type { Outcome, TrajectoryRecord } from "./record";
+
+export interface TrajectoryFilter {
+  since?: number | undefined;
+  until?: number | undefined;
+  outcome?: Outcome | undefined;
+  source?: TicketSource | undefined;
+  brain?: string | undefined;
+}
+
+/** Walks tickets in pages so an export of any size runs in constant memory. */
+export function* trajectories(
+  core: Core,
+  ctx: BuildContext,
+  filter: TrajectoryFilter = {},
+): Generator<TrajectoryRecord> {
+  const pageSize = 200;
+  let afterId = 0;
+  for (;;) {
+    const ids = core.db
+      .query<{ id: number }, [number, number, number, number]>(
+        "SELECT id FROM tickets WHERE id > ? AND created_at >= ? AND created_at <= ? ORDER BY id LIMIT ?",
+      )
+      .all(afterId, filter.since ?? 0, filter.until ?? Number.MAX_SAFE_INTEGER, pageSize);
+    if (ids.length === 0) return;
+    for (const { id } of ids) {
+      afterId = id;
+      const t = core.tickets.get(id);
+      if (filter.source && t.source !== filter.source) continue;
+      const attempts = splitAttempts(core.tickets.events(id));
+      const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
+      for (let i = 0; i < attempts.length; i++) {
+        const rec = buildTrajectory(ctx, t, observation, attempts[i] ?? [], i + 1, i === attempts.length - 1);
+        if (filter.outcome && rec.outcome !== filter.outcome) continue;
+        if (filter.brain && rec.brain !== filter.brain) continue;
+        yield rec;
+      }
+    }
+  }
+}
+
+export function checkFormat(name: string): FormatName {
+  if ((formatNames as string[]).includes(name)) return name as FormatName;
+  throw new AppError("invalid", `unknown format "${name}"; use one of ${formatNames.join(", ")}`);
+}
+
+/** JSONL lines of the chosen format, one episode per line. */
+export function* exportLines(
+  core: Core,
+  ctx: BuildContext,
+  format: FormatName,
+  filter: TrajectoryFilter,
+): Generator<string> {
+  const convert = formats[format] as (r: TrajectoryRecord) => unknown;
+  for (const r of trajectories(core, ctx, filter)) yield `${JSON.stringify(convert(r))}\n`;
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+
+export const TRAJECTORY_SCHEMA = "harness.trajectory/v1";
+
+export const Outcome = z.enum([
+  "completed",
+  "failed",
+  "gave_up",
+  "budget_exhausted",
+  "cancelled",
+  "in_progress",
+]);
+export type Outcome = z.infer<typeof Outcome>;
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+  output: string;
+  is_error: boolean;
+  duration_ms: number | null;
+}
+
+export interface StepRecord {
+  index: number;
+  ts: number;
+  /** The brain's message: text and tool_use blocks, as the Messages API returned them. */
+  content: unknown[];
+  stop_reason: string | null;
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+  };
+  cost_usd: number | null;
+  duration_ms: number | null;
+  tool_calls: ToolCallRecord[];
+}
+
+export interface RewardRecord {
+  value: number;
+  components: {
+    criteria_met: number;
+    time_to_resolve_s: number | null;
+    actions_rolled_back: number;
+    tokens: number;
+    error_budget_spent: number | null;
+  };
+}
+
+/** One episode = one attempt at one ticket. Documented in docs/trajectory.schema.json. */
+export interface TrajectoryRecord {
+  schema: typeof TRAJECTORY_SCHEMA;
+  episode_id: string;
+  ticket_id: number;
+  attempt: number;
+  parent_ticket_id: number | null;
+  source: string;
+  observation: unknown;
+  brain: string | null;
+  model: string | null;
+  harness_version: string;
+  started_at: number | null;
+  ended_at: number | null;
+  initial_state: {
+    title: string;
+    objective: string;
+    priority: string;
+    success_criteria: unknown[];
+    criteria_before: unknown[];
+    context_message: unknown[] | null;
+  };
+  system_prompt: string;
+  tools: { name: string; description: string; input_schema: Record<string, unknown> }[];
+  steps: StepRecord[];
+  approvals: { ts: number; kind: string; action: string | null; actor: string; comment: string | null }[];
+  notes: { ts: number; actor: string; text: string }[];
+  outcome: Outcome;
+  resolution: string | null;
+  verification: { result: string; before: unknown; after: unknown } | null;
+  reward: RewardRecord;
+  totals: {
+    steps: number;
+    tool_calls: number;
+    input_tokens: number;
+    output_tokens: number;
+    cost_usd: number;
+  };
+}

@@ -1,0 +1,121 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import { RunbookBrain } from "../agent/brains/runbook";
+import { createAgent } from "../agent/worker";
+import { createRuleStateStore } from "../monitor/state-store";
+import { verifyTicket } from "../monitor/verify";
+import type { MetricsBackend } from "../telemetry/types";
+import { testCore } from "../testing/core";
+import { startFakeAnthropic } from "../testing/fake-anthropic";
+import { trajectoryContext } from "./context";
+import { exportLines, trajectories } from "./export";
+
+// Tickets below have no PromQL criteria, so metrics are never read; this backend only satisfies the type.
+const noMetrics: MetricsBackend = {
+  kind: "embedded",
+  instantQuery: async () => ({ resultType: "vector", result: [] }),
+  rangeQuery: async () => ({ resultType: "matrix", result: [] }),
+};
+
+async function workedTicket() {
+  const { core } = testCore();
+  const agent = createAgent({
+    core,
+    brain: new RunbookBrain(),
+    metrics: noMetrics,
+    supervisor: null,
+    workers: 1,
+    leaseMs: 60_000,
+    pollMs: 10,
+    maxSteps: 10,
+    maxAttempts: 3,
+    log: () => {},
+  });
+  const t = core.tickets.create({ title: "Review denials", objective: "Look at the top keys" }, "test");
+  await agent.runOnce("w1");
+  await verifyTicket(
+    core,
+    noMetrics,
+    createRuleStateStore(core.db),
+    core.tickets.get(t.id),
+    core.clock.now(),
+    {
+      timeoutMs: 60_000,
+      maxAttempts: 3,
+    },
+  );
+  return { core, ticketId: t.id };
+}
+
+const stops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const s of stops) await s();
+});
+
+describe("trajectories", () => {
+  test("native record of a worked ticket has steps, verification and reward", async () => {
+    const { core, ticketId } = await workedTicket();
+    expect(core.tickets.get(ticketId).status).toBe("completed");
+    const [rec, ...rest] = [...trajectories(core, trajectoryContext())];
+    expect(rest).toEqual([]);
+    expect(rec?.schema).toBe("harness.trajectory/v1");
+    expect(rec?.outcome).toBe("completed");
+    expect(rec?.brain).toBe("runbook");
+    expect(rec?.steps.map((s) => s.tool_calls.map((c) => c.name))).toEqual([["service_status"], ["finish"]]);
+    expect(rec?.verification?.result).toBe("passed");
+    expect(rec?.reward.components.criteria_met).toBe(1);
+    expect(rec?.initial_state.context_message).not.toBeNull();
+    expect(rec?.tools.map((t) => t.name)).toContain("query_metrics");
+  });
+
+  test("filters by outcome and brain", async () => {
+    const { core } = await workedTicket();
+    const ctx = trajectoryContext();
+    expect([...trajectories(core, ctx, { outcome: "failed" })]).toEqual([]);
+    expect([...trajectories(core, ctx, { brain: "claude" })]).toEqual([]);
+    expect([...trajectories(core, ctx, { brain: "runbook" })].length).toBe(1);
+  });
+
+  test("anthropic export is accepted by the Messages API wire format (tool_use/tool_result pairing)", async () => {
+    const { core } = await workedTicket();
+    const [line] = [...exportLines(core, trajectoryContext(), "anthropic", {})];
+    const episode = JSON.parse(line as string);
+    const fake = await startFakeAnthropic([
+      { content: [{ type: "text", text: "ok" }], stop_reason: "end_turn" },
+    ]);
+    stops.push(fake.stop);
+    const client = new Anthropic({ apiKey: "k", baseURL: fake.url, maxRetries: 0 });
+    const reply = await client.messages.create({
+      model: "claude-sonnet-4-6",
+      max_tokens: 64,
+      system: episode.system,
+      tools: episode.tools,
+      messages: episode.messages,
+    });
+    expect(reply.content[0]).toMatchObject({ type: "text", text: "ok" });
+    expect(episode.messages[0].role).toBe("user");
+    expect(episode.messages.at(-1).content[0].type).toBe("tool_result");
+  });
+
+  test("openai export follows the chat fine-tuning shape", async () => {
+    const { core } = await workedTicket();
+    const [line] = [...exportLines(core, trajectoryContext(), "openai", {})];
+    const row = JSON.parse(line as string) as {
+      messages: {
+        role: string;
+        tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
+        tool_call_id?: string;
+      }[];
+      tools: { type: string; function: { name: string; parameters: unknown } }[];
+    };
+    expect(row.messages[0]?.role).toBe("system");
+    const calls = row.messages.flatMap((m) => m.tool_calls ?? []);
+    expect(
+      calls.every((c) => c.type === "function" && typeof JSON.parse(c.function.arguments) === "object"),
+    ).toBe(true);
+    // Every tool call is answered by a tool message with its id, in order.
+    const answered = row.messages.filter((m) => m.role === "tool").map((m) => m.tool_call_id);
+    expect(answered).toEqual(calls.map((c) => c.id));
+    expect(row.tools.every((t) => t.type === "function")).toBe(true);
+  });
+});
