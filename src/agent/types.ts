@@ -59,6 +59,8 @@ export interface ToolContext {
   ticket: Ticket;
   metrics: MetricsBackend;
   supervisor: Supervisor | null;
+  /** The service's git workspace; file tools work in the ticket's own worktree of it. */
+  workspaceDir: string | null;
   workerId: string;
 }
 

@@ -13,6 +13,7 @@ export interface AgentDeps {
   brain: Brain;
   metrics: MetricsBackend;
   supervisor: Supervisor | null;
+  workspaceDir?: string | null;
   workers: number;
   leaseMs: number;
   pollMs: number;
@@ -69,6 +70,7 @@ export function createAgent(deps: AgentDeps) {
       ticket: t,
       metrics: deps.metrics,
       supervisor: deps.supervisor,
+      workspaceDir: deps.workspaceDir ?? null,
       workerId,
     };
     const lease = { leaseOwner: workerId };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../../lib/parse";
 import type { Tool, ToolContext, ToolDef } from "../types";
 import addNoteText from "./add_note.txt" with { type: "text" };
+import { editFile, listFiles, readFile, runTests, searchCode } from "./files";
 import finishText from "./finish.txt" with { type: "text" };
 import getTicketText from "./get_ticket.txt" with { type: "text" };
 import giveUpText from "./give_up.txt" with { type: "text" };
@@ -118,6 +119,11 @@ export const tools: Tool[] = [
   queryMetrics,
   serviceStatus,
   getTicket,
+  readFile,
+  listFiles,
+  searchCode,
+  editFile,
+  runTests,
   addNote,
   restartService,
   requestApproval,
