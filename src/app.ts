@@ -21,6 +21,7 @@ import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
 import { dashboardRoutes } from "./web/routes";
+import { createSessions } from "./web/session";
 import { ensureWorkspace } from "./workspace/workspace";
 
 export type Role = "web" | "monitor" | "agent" | "supervisor";
@@ -145,6 +146,8 @@ export async function startApp(opts: AppOptions) {
             logs: "embedded",
           }),
           instances: () => supervisor?.status() ?? [],
+          sessions: createSessions(tokenInfo.token, () => clock.now()),
+          metrics: telemetry.metrics,
         }),
       ],
     });

@@ -1,64 +1,144 @@
 import { describe, expect, test } from "bun:test";
 import { testCore } from "../testing/core";
 import { dashboardRoutes } from "./routes";
+import { createSessions } from "./session";
+
+const TOKEN = "dashboard-token-0123456789";
 
 function setup() {
-  const { core } = testCore();
+  const { core, clock } = testCore();
+  const sessions = createSessions(TOKEN, () => clock.now());
   const app = dashboardRoutes({
     core,
     banner: () => ({ brain: "runbook", metrics: "embedded", logs: "embedded" }),
     instances: () => [],
+    sessions,
+    metrics: null,
   });
-  const get = async (path: string) => {
-    const res = await app.handle(new Request(`http://localhost${path}`));
-    return { status: res.status, text: await res.text(), type: res.headers.get("content-type") };
+  let cookie = "";
+  const req = async (method: string, path: string, form?: Record<string, string>) => {
+    const init: RequestInit = { method, headers: { cookie } };
+    if (form) {
+      init.body = new URLSearchParams(form).toString();
+      (init.headers as Record<string, string>)["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await app.handle(new Request(`http://localhost${path}`, init));
+    const set = res.headers.get("set-cookie");
+    if (set) cookie = set.split(";")[0] as string;
+    return {
+      status: res.status,
+      text: await res.text(),
+      type: res.headers.get("content-type"),
+      location: res.headers.get("location"),
+    };
   };
-  return { core, get };
+  const login = async () => {
+    await req("POST", "/login", { token: TOKEN });
+    const page = await req("GET", "/tickets");
+    return /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] as string;
+  };
+  return { core, clock, req, login, getCookie: () => cookie };
 }
 
 describe("dashboard", () => {
-  test("overview lists tickets with status and auto-refresh, and names the brain", async () => {
-    const { core, get } = setup();
+  test("overview lists open tickets, auto-refreshes, and names the brain", async () => {
+    const { core, req } = setup();
     core.tickets.create({ title: "Capacity headroom low", objective: "raise it", priority: "P2" }, "t");
-    const page = await get("/");
+    const page = await req("GET", "/");
     expect(page.status).toBe(200);
     expect(page.type).toContain("text/html");
     expect(page.text).toContain("Capacity headroom low");
-    expect(page.text).toContain('hx-get="/partials/tickets"');
+    expect(page.text).toContain('hx-get="/partials/open-tickets"');
     expect(page.text).toContain("runbook");
     expect(page.text).toContain('src="/public/htmx.min.js"');
   });
 
+  test("every contract route answers", async () => {
+    const { req } = setup();
+    for (const path of [
+      "/",
+      "/tickets",
+      "/slos",
+      "/invariants",
+      "/anomalies",
+      "/schedules",
+      "/deploys",
+      "/explore",
+      "/trajectories",
+    ]) {
+      expect([path, (await req("GET", path)).status]).toEqual([path, 200]);
+    }
+  });
+
   test("text from tickets is escaped, never executed", async () => {
-    const { core, get } = setup();
+    const { core, req } = setup();
     const t = core.tickets.create(
       { title: "<script>alert(1)</script>", objective: "<img src=x onerror=alert(2)>" },
       "t",
     );
     core.tickets.addEvent(t.id, "note", "p", { text: "</pre><script>alert(3)</script>" });
-    for (const path of ["/", "/partials/tickets", `/tickets/${t.id}`]) {
-      const { text } = await get(path);
+    for (const path of ["/", "/tickets", "/partials/tickets", `/tickets/${t.id}`, "/partials/feed"]) {
+      const { text } = await req("GET", path);
       expect(text).not.toContain("<script>alert");
       expect(text).not.toContain("<img src=x");
     }
-    expect((await get(`/tickets/${t.id}`)).text).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect((await req("GET", `/tickets/${t.id}`)).text).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
   });
 
-  test("ticket detail shows the timeline; unknown ticket is a 404 page", async () => {
-    const { core, get } = setup();
-    const t = core.tickets.create({ title: "x", objective: "o" }, "t");
-    core.tickets.addEvent(t.id, "note", "p", { text: "looked into it" });
-    const page = await get(`/tickets/${t.id}`);
-    expect(page.text).toContain("looked into it");
-    expect(page.text).toContain("created");
-    expect((await get("/tickets/999")).status).toBe(404);
+  test("forms need a login and a CSRF token", async () => {
+    const { core, req, login } = setup();
+    expect((await req("POST", "/tickets", { title: "t", objective: "o" })).status).toBe(403);
+    expect((await req("POST", "/login", { token: "wrong" })).status).toBe(401);
+    const csrf = await login();
+    expect(csrf).toBeTruthy();
+    expect((await req("POST", "/tickets", { title: "t", objective: "o", _csrf: "forged" })).status).toBe(403);
+    const ok = await req("POST", "/tickets", {
+      title: "From the form",
+      objective: "o",
+      priority: "P2",
+      _csrf: csrf,
+    });
+    expect(ok.status).toBe(303);
+    const id = Number(ok.location?.split("/").pop());
+    expect(core.tickets.get(id).source).toBe("human");
+    expect(core.tickets.get(id).priority).toBe("P2");
   });
 
-  test("serves htmx and the stylesheet from the binary", async () => {
-    const { get } = setup();
-    const js = await get("/public/htmx.min.js");
+  test("a bad SLO form shows the error next to the field", async () => {
+    const { req, login } = setup();
+    const csrf = await login();
+    const res = await req("POST", "/slos", {
+      name: "avail",
+      objective: "150",
+      window: "30d",
+      total: "x",
+      bad: "y",
+      _csrf: csrf,
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/id="error-objective">[^<]*percentage/);
+  });
+
+  test("approve from the ticket page resumes a waiting ticket", async () => {
+    const { core, req, login } = setup();
+    const csrf = await login();
+    const t = core.tickets.create({ title: "t", objective: "o" }, "x");
+    core.tickets.claimNext("w", 60_000);
+    core.approvals.request(t.id, "deploy", "large diff", "agent", "w");
+    const page = await req("GET", `/tickets/${t.id}`);
+    expect(page.text).toContain('id="approve-button"');
+    const res = await req("POST", `/tickets/${t.id}/approve`, { _csrf: csrf });
+    expect(res.status).toBe(303);
+    expect(core.tickets.get(t.id).status).toBe("pending");
+    expect((await req("POST", `/tickets/${t.id}/approve`, { _csrf: csrf })).status).toBe(409);
+  });
+
+  test("serves htmx and the stylesheet from the binary; unknown ticket is a 404 page", async () => {
+    const { req } = setup();
+    const js = await req("GET", "/public/htmx.min.js");
     expect(js.status).toBe(200);
     expect(js.text).toContain("htmx");
-    expect((await get("/public/app.css")).text).toContain("prefers-color-scheme: dark");
+    expect((await req("GET", "/public/app.css")).text).toContain("prefers-color-scheme: dark");
+    expect((await req("GET", "/tickets/999")).status).toBe(404);
   });
 });

@@ -1,4 +1,5 @@
 import type { Children } from "@kitajs/html";
+import type { Viewer } from "./context";
 
 export interface Banner {
   brain: string;
@@ -6,7 +7,19 @@ export interface Banner {
   logs: string;
 }
 
-export function Layout(props: { title: string; banner: Banner; children: Children }) {
+const nav: [string, string][] = [
+  ["/", "Overview"],
+  ["/tickets", "Tickets"],
+  ["/slos", "SLOs"],
+  ["/invariants", "Invariants"],
+  ["/anomalies", "Anomalies"],
+  ["/schedules", "Schedules"],
+  ["/deploys", "Deploys"],
+  ["/explore", "Explore"],
+  ["/trajectories", "Trajectories"],
+];
+
+export function Layout(props: { title: string; banner: Banner; viewer?: Viewer; children: Children }) {
   return (
     <>
       {"<!doctype html>"}
@@ -22,12 +35,21 @@ export function Layout(props: { title: string; banner: Banner; children: Childre
           <header>
             <h1>Harness</h1>
             <nav>
-              <a href="/">Overview</a>
-              <a href="/tickets">Tickets</a>
+              {nav.map(([href, label]) => (
+                <a href={href}>{label}</a>
+              ))}
             </nav>
             <div class="banner" id="banner">
               brain: <strong safe>{props.banner.brain}</strong> · metrics:{" "}
-              <span safe>{props.banner.metrics}</span> · logs: <span safe>{props.banner.logs}</span>
+              <span safe>{props.banner.metrics}</span> · logs: <span safe>{props.banner.logs}</span> ·{" "}
+              {props.viewer?.session ? (
+                <form method="post" action="/logout" class="inline">
+                  <input type="hidden" name="_csrf" value={props.viewer.csrf ?? ""} />
+                  <button type="submit">Log out</button>
+                </form>
+              ) : (
+                <a href="/login">Log in</a>
+              )}
             </div>
           </header>
           <main>{props.children}</main>
@@ -52,5 +74,30 @@ export function Time(props: { ms: number | null }) {
     <time datetime={iso} safe>
       {`${iso.slice(0, 19).replace("T", " ")} UTC`}
     </time>
+  );
+}
+
+export function Csrf(props: { viewer: Viewer }) {
+  return <input type="hidden" name="_csrf" value={props.viewer.csrf ?? ""} />;
+}
+
+/** Forms are shown to logged-in people only; others get a hint instead of a form that would fail. */
+export function NeedsLogin(props: { viewer: Viewer; children: Children }) {
+  if (props.viewer.session) return <>{props.children}</>;
+  return (
+    <p class="muted">
+      <a href="/login">Log in</a> with the API token to change things.
+    </p>
+  );
+}
+
+export function FieldError(props: { errors: Record<string, string>; field: string }) {
+  const e = props.errors[props.field];
+  return e ? (
+    <span class="error" id={`error-${props.field}`} safe>
+      {e}
+    </span>
+  ) : (
+    ""
   );
 }

@@ -2,16 +2,19 @@ import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import cssPath from "../../public/app.css" with { type: "file" };
-import type { Core } from "../core";
+import { createRuleStateStore } from "../monitor/state-store";
 import type { InstanceStatus } from "../supervisor/supervisor";
-import { type Banner, Layout, StatusPill, Time } from "./layout";
-import { TicketDetail, TicketTable, Timeline } from "./tickets-view";
+import { ticketStatuses } from "../tickets/model";
+import { authorizeForm, type DashboardDeps, type FormBody, viewerOf } from "./context";
+import { explorePages } from "./explore-routes";
+import { redirect } from "./form-errors";
+import { Layout, StatusPill, Time } from "./layout";
+import { miscPages } from "./misc-routes";
+import { rulePages } from "./rule-routes";
+import { ticketPages } from "./ticket-routes";
+import { TicketTable, Timeline } from "./tickets-view";
 
-export interface DashboardDeps {
-  core: Core;
-  banner: () => Banner;
-  instances: () => InstanceStatus[];
-}
+export type { DashboardDeps } from "./context";
 
 function Instances(props: { list: InstanceStatus[] }) {
   if (props.list.length === 0) return <p class="muted">No supervised instances in this process.</p>;
@@ -53,15 +56,56 @@ const asset = (path: string, type: string) => () =>
 /** Server-rendered pages; every dynamic string is escaped (`safe`), live parts refresh through htmx. */
 export function dashboardRoutes(deps: DashboardDeps) {
   const { core } = deps;
-  const ticketsPartial = () => <TicketTable tickets={core.tickets.list({ limit: 50 }).items} />;
+  // Rule state lives in the shared database, so the web role can show it even when the monitor runs elsewhere.
+  const ruleStates = createRuleStateStore(core.db);
+  const states = () => new Map(ruleStates.all().map((r) => [r.rule_key, r]));
+  const feed = () => <Timeline events={core.tickets.recentEvents(30)} />;
   return new Elysia()
     .use(html())
     .get("/public/htmx.min.js", asset(htmxPath, "text/javascript; charset=utf-8"))
     .get("/public/app.css", asset(cssPath, "text/css; charset=utf-8"))
-    .get("/", () => {
+    .get("/login", ({ request }) => (
+      <Layout title="Log in" banner={deps.banner()} viewer={viewerOf(deps, request)}>
+        <section>
+          <h2>Log in</h2>
+          <form method="post" action="/login" class="stack" id="login">
+            <label>
+              API token (printed at first start, saved in the data directory's <code>token</code> file)
+              <input name="token" type="password" autocomplete="current-password" />
+            </label>
+            <div>
+              <button type="submit">Log in</button>
+            </div>
+          </form>
+        </section>
+      </Layout>
+    ))
+    .post("/login", ({ body, set }) => {
+      const f = (body ?? {}) as FormBody;
+      if (!deps.sessions.checkLogin(f.token ?? "")) {
+        set.status = 401;
+        return "Wrong token.";
+      }
+      const s = deps.sessions.issue();
+      return new Response(null, { status: 303, headers: { location: "/", "set-cookie": s.cookie } });
+    })
+    .post("/logout", ({ body, request }) => {
+      if (!authorizeForm(deps, request, (body ?? {}) as FormBody)) return redirect("/");
+      return new Response(null, {
+        status: 303,
+        headers: { location: "/", "set-cookie": deps.sessions.clearCookie },
+      });
+    })
+    .get("/", ({ request }) => {
       const counts = core.tickets.countByStatus();
+      const open = core.tickets.list({
+        status: ["pending", "in_progress", "awaiting_approval", "verifying"],
+        limit: 50,
+      }).items;
+      const invariants = core.rules.listInvariants();
+      const st = states();
       return (
-        <Layout title="Overview" banner={deps.banner()}>
+        <Layout title="Overview" banner={deps.banner()} viewer={viewerOf(deps, request)}>
           <div class="grid">
             <section>
               <h2>Service</h2>
@@ -73,76 +117,83 @@ export function dashboardRoutes(deps: DashboardDeps) {
               <h2>Tickets by status</h2>
               <table>
                 <tbody>
-                  {Object.entries(counts).map(([s, n]) => (
+                  {ticketStatuses.map((s) => (
                     <tr>
                       <td>
                         <StatusPill status={s} />
                       </td>
-                      <td>{String(n)}</td>
+                      <td>{String(counts[s] ?? 0)}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </section>
+            <section>
+              <h2>SLOs</h2>
+              {core.rules.listSlos().length === 0 ? (
+                <p class="muted">No SLOs.</p>
+              ) : (
+                <ul>
+                  {core.rules.listSlos().map((s) => (
+                    <li>
+                      <a href={`/api/v1/slos/${s.id}/status`} safe>
+                        {`${s.name} — ${s.objective}% over ${s.window}`}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section>
+              <h2>Invariants</h2>
+              <ul>
+                {invariants.map((i) => {
+                  const s = st.get(`invariant:${i.name}`);
+                  const state = s?.last_error
+                    ? "error"
+                    : s?.last_value
+                      ? "failing"
+                      : s
+                        ? "passing"
+                        : "pending";
+                  return (
+                    <li>
+                      <span safe>{i.name}</span> <StatusPill status={state} />
+                    </li>
+                  );
+                })}
+              </ul>
+            </section>
           </div>
           <section>
-            <h2>Recent tickets</h2>
-            <div id="tickets" hx-get="/partials/tickets" hx-trigger="every 2s" hx-swap="innerHTML">
-              {ticketsPartial()}
+            <h2>Open tickets</h2>
+            <div id="tickets" hx-get="/partials/open-tickets" hx-trigger="every 2s" hx-swap="innerHTML">
+              <TicketTable tickets={open} />
+            </div>
+          </section>
+          <section>
+            <h2>Live feed</h2>
+            <div id="feed" hx-get="/partials/feed" hx-trigger="every 3s" hx-swap="innerHTML">
+              {feed()}
             </div>
           </section>
         </Layout>
       );
     })
-    .get("/tickets", () => (
-      <Layout title="Tickets" banner={deps.banner()}>
-        <section>
-          <h2>Tickets</h2>
-          <div id="tickets" hx-get="/partials/tickets" hx-trigger="every 2s" hx-swap="innerHTML">
-            {ticketsPartial()}
-          </div>
-        </section>
-      </Layout>
+    .get("/partials/open-tickets", () => (
+      <TicketTable
+        tickets={
+          core.tickets.list({
+            status: ["pending", "in_progress", "awaiting_approval", "verifying"],
+            limit: 50,
+          }).items
+        }
+      />
     ))
-    .get("/tickets/:id", ({ params, set }) => {
-      const id = Number(params.id);
-      const t = Number.isInteger(id) && id > 0 ? safeGet(core, id) : null;
-      if (!t) {
-        set.status = 404;
-        return (
-          <Layout title="Not found" banner={deps.banner()}>
-            <section>
-              <p safe>{`Ticket ${params.id} does not exist.`}</p>
-            </section>
-          </Layout>
-        );
-      }
-      const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
-      return (
-        <Layout title={`Ticket ${t.id}`} banner={deps.banner()}>
-          <TicketDetail ticket={t} events={core.tickets.events(t.id)} observation={observation} />
-        </Layout>
-      );
-    })
-    .get("/partials/tickets", ticketsPartial)
+    .get("/partials/feed", feed)
     .get("/partials/instances", () => <Instances list={deps.instances()} />)
-    .get("/partials/tickets/:id/timeline", ({ params }) => {
-      const t = safeGet(core, Number(params.id));
-      return t ? (
-        <>
-          <h2>Timeline</h2>
-          <Timeline events={core.tickets.events(t.id)} />
-        </>
-      ) : (
-        ""
-      );
-    });
-}
-
-function safeGet(core: Core, id: number) {
-  try {
-    return core.tickets.get(id);
-  } catch {
-    return null;
-  }
+    .use(ticketPages(deps))
+    .use(rulePages(deps, states))
+    .use(explorePages(deps))
+    .use(miscPages(deps));
 }

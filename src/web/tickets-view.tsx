@@ -1,8 +1,10 @@
-import type { Ticket, TicketEvent } from "../tickets/model";
-import { StatusPill, Time } from "./layout";
+import type { Approval } from "../tickets/approvals";
+import { isTerminal, type Ticket, type TicketEvent } from "../tickets/model";
+import type { Viewer } from "./context";
+import { Csrf, FieldError, NeedsLogin, StatusPill, Time } from "./layout";
 
 export function TicketTable(props: { tickets: Ticket[] }) {
-  if (props.tickets.length === 0) return <p class="muted">No tickets yet.</p>;
+  if (props.tickets.length === 0) return <p class="muted">No tickets.</p>;
   return (
     <table>
       <thead>
@@ -45,13 +47,18 @@ function eventSummary(e: TicketEvent): string {
     case "note":
       return String(d.text ?? "");
     case "tool_result":
-      return `${d.name}${d.is_error ? " (error)" : ""}`;
-    case "brain_turn":
-      return `${d.brain} turn: ${(d.content as { type: string; name?: string }[])
+      return `${d.name}${d.is_error ? " (error)" : ""}${d.duration_ms !== undefined ? ` · ${d.duration_ms} ms` : ""}`;
+    case "brain_turn": {
+      const usage = d.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+      const calls = (d.content as { type: string; name?: string }[])
         .map((b) => (b.type === "tool_use" ? `call ${b.name}` : b.type))
-        .join(", ")}`;
+        .join(", ");
+      return `${d.brain} turn: ${calls} · ${usage?.input_tokens ?? 0}/${usage?.output_tokens ?? 0} tokens`;
+    }
     case "verification":
       return `verification ${d.result}`;
+    case "commit":
+      return `commit ${d.commit} on ${d.branch}: ${d.path}`;
     default:
       return "";
   }
@@ -74,7 +81,49 @@ export function Timeline(props: { events: TicketEvent[] }) {
   );
 }
 
-export function TicketDetail(props: { ticket: Ticket; events: TicketEvent[]; observation: unknown }) {
+function Actions(props: { ticket: Ticket; viewer: Viewer; pending: Approval | null }) {
+  const t = props.ticket;
+  const form = (action: string, label: string, cls = "") => (
+    <form method="post" action={`/tickets/${t.id}/${action}`} class="inline">
+      <Csrf viewer={props.viewer} />
+      <button type="submit" class={cls} id={`${action}-button`}>
+        {label}
+      </button>
+    </form>
+  );
+  return (
+    <NeedsLogin viewer={props.viewer}>
+      {t.status === "awaiting_approval" && props.pending ? (
+        <p>
+          <strong safe>{`Waiting for approval: ${props.pending.action}`}</strong> —{" "}
+          <span safe>{props.pending.reason}</span> {form("approve", "Approve")}{" "}
+          {form("deny", "Deny", "secondary")}
+        </p>
+      ) : (
+        ""
+      )}
+      <form method="post" action={`/tickets/${t.id}/notes`} class="stack">
+        <Csrf viewer={props.viewer} />
+        <label>
+          Note
+          <textarea name="text" rows="2" required />
+        </label>
+        <div>
+          <button type="submit">Add note</button>
+        </div>
+      </form>
+      {!isTerminal(t.status) ? <p>{form("cancel", "Cancel ticket", "secondary")}</p> : ""}
+    </NeedsLogin>
+  );
+}
+
+export function TicketDetail(props: {
+  ticket: Ticket;
+  events: TicketEvent[];
+  observation: unknown;
+  viewer: Viewer;
+  pending: Approval | null;
+}) {
   const t = props.ticket;
   return (
     <>
@@ -96,11 +145,52 @@ export function TicketDetail(props: { ticket: Ticket; events: TicketEvent[]; obs
         ) : (
           ""
         )}
+        <Actions ticket={t} viewer={props.viewer} pending={props.pending} />
       </section>
       <section hx-get={`/partials/tickets/${t.id}/timeline`} hx-trigger="every 3s" hx-swap="innerHTML">
         <h2>Timeline</h2>
         <Timeline events={props.events} />
       </section>
     </>
+  );
+}
+
+export function NewTicketForm(props: {
+  viewer: Viewer;
+  errors: Record<string, string>;
+  values: Record<string, string | undefined>;
+}) {
+  return (
+    <NeedsLogin viewer={props.viewer}>
+      <form method="post" action="/tickets" class="stack" id="new-ticket">
+        <Csrf viewer={props.viewer} />
+        <FieldError errors={props.errors} field="_form" />
+        <label>
+          Title
+          <input name="title" value={props.values.title ?? ""} />
+          <FieldError errors={props.errors} field="title" />
+        </label>
+        <label>
+          Objective
+          <textarea name="objective" rows="3" safe>
+            {props.values.objective ?? ""}
+          </textarea>
+          <FieldError errors={props.errors} field="objective" />
+        </label>
+        <label>
+          Priority
+          <select name="priority">
+            {["P1", "P2", "P3", "P4"].map((p) => (
+              <option value={p} selected={(props.values.priority ?? "P3") === p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div>
+          <button type="submit">Create ticket</button>
+        </div>
+      </form>
+    </NeedsLogin>
   );
 }

@@ -1,0 +1,33 @@
+import type { Core } from "../core";
+import type { InstanceStatus } from "../supervisor/supervisor";
+import type { MetricsBackend } from "../telemetry/types";
+import type { Banner } from "./layout";
+import type { Sessions } from "./session";
+
+export interface DashboardDeps {
+  core: Core;
+  banner: () => Banner;
+  instances: () => InstanceStatus[];
+  sessions: Sessions;
+  metrics: MetricsBackend | null;
+}
+
+/** Who is looking: read pages are open on loopback; forms need a session and its CSRF token. */
+export interface Viewer {
+  session: string | null;
+  csrf: string | null;
+}
+
+export function viewerOf(deps: DashboardDeps, request: Request): Viewer {
+  const session = deps.sessions.read(request.headers.get("cookie"));
+  return { session, csrf: session ? deps.sessions.csrfFor(session) : null };
+}
+
+export type FormBody = Record<string, string | undefined>;
+
+/** A change from a form: needs a valid session and the matching CSRF field, else null. */
+export function authorizeForm(deps: DashboardDeps, request: Request, body: FormBody): Viewer | null {
+  const viewer = viewerOf(deps, request);
+  if (!viewer.session || !viewer.csrf || body._csrf !== viewer.csrf) return null;
+  return viewer;
+}

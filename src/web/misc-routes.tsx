@@ -1,0 +1,177 @@
+import { Elysia } from "elysia";
+import { buildTrajectory, splitAttempts } from "../trajectories/build";
+import { trajectoryContext } from "../trajectories/context";
+import { trajectories } from "../trajectories/export";
+import { formatNames } from "../trajectories/formats";
+import { type DashboardDeps, viewerOf } from "./context";
+import { Layout, StatusPill, Time } from "./layout";
+
+const changeKinds = ["commit", "deploy", "rollback", "restart", "config_change", "tests"];
+
+/** Deploys, trajectories, and the rule kinds that later issues fill in. */
+export function miscPages(deps: DashboardDeps) {
+  const { core } = deps;
+  const page = (request: Request, title: string, children: JSX.Element) => (
+    <Layout title={title} banner={deps.banner()} viewer={viewerOf(deps, request)}>
+      {children}
+    </Layout>
+  );
+  return new Elysia()
+    .get("/deploys", ({ request }) => {
+      const events = core.db
+        .query<{ ticket_id: number; seq: number; ts: number; kind: string; actor: string; data: string }, []>(
+          `SELECT ticket_id, seq, ts, kind, actor, data FROM ticket_events WHERE kind IN (${changeKinds.map((k) => `'${k}'`).join(",")}) ORDER BY id DESC LIMIT 200`,
+        )
+        .all();
+      return page(
+        request,
+        "Deploys",
+        <section>
+          <h2>Changes to the service</h2>
+          {events.length === 0 ? (
+            <p class="muted">No commits, deploys, rollbacks or restarts yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Kind</th>
+                  <th>Ticket</th>
+                  <th>Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((e) => (
+                  <tr>
+                    <td>
+                      <Time ms={e.ts} />
+                    </td>
+                    <td safe>{e.kind}</td>
+                    <td>
+                      <a href={`/tickets/${e.ticket_id}`}>{`#${e.ticket_id}`}</a>
+                    </td>
+                    <td>
+                      <code safe>{e.data}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>,
+      );
+    })
+    .get("/anomalies", ({ request }) =>
+      page(
+        request,
+        "Anomalies",
+        <section>
+          <h2>Anomaly detectors</h2>
+          <p class="muted">No anomaly detectors are defined.</p>
+        </section>,
+      ),
+    )
+    .get("/schedules", ({ request }) =>
+      page(
+        request,
+        "Schedules",
+        <section>
+          <h2>Schedules</h2>
+          <p class="muted">No schedules are defined.</p>
+        </section>,
+      ),
+    )
+    .get("/trajectories", ({ request }) => {
+      const rows = [...trajectories(core, trajectoryContext())].slice(-200).reverse();
+      return page(
+        request,
+        "Trajectories",
+        <section>
+          <h2>Trajectories</h2>
+          <p>
+            Export:{" "}
+            {formatNames.map((f) => (
+              <>
+                <a href={`/api/v1/trajectories/export?format=${f}`}>{f}</a>{" "}
+              </>
+            ))}
+          </p>
+          {rows.length === 0 ? (
+            <p class="muted">No ticket has been worked yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Episode</th>
+                  <th>Outcome</th>
+                  <th>Reward</th>
+                  <th>Steps</th>
+                  <th>Tokens</th>
+                  <th>Brain</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr>
+                    <td>
+                      <a href={`/trajectories/${r.episode_id}`} safe>
+                        {r.episode_id}
+                      </a>
+                    </td>
+                    <td>
+                      <StatusPill status={r.outcome} />
+                    </td>
+                    <td>{String(r.reward.value)}</td>
+                    <td>{String(r.totals.steps)}</td>
+                    <td>{String(r.totals.input_tokens + r.totals.output_tokens)}</td>
+                    <td safe>{r.brain ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>,
+      );
+    })
+    .get("/trajectories/:id", ({ params, request, set }) => {
+      const m = /^t(\d+)-a(\d+)$/.exec(params.id);
+      const ticket = m
+        ? (() => {
+            try {
+              return core.tickets.get(Number(m[1]));
+            } catch {
+              return null;
+            }
+          })()
+        : null;
+      const attempts = ticket ? splitAttempts(core.tickets.events(ticket.id)) : [];
+      const n = Number(m?.[2] ?? 0);
+      const attempt = attempts[n - 1];
+      if (!ticket || !attempt) {
+        set.status = 404;
+        return page(
+          request,
+          "Not found",
+          <section>
+            <p safe>{`No episode ${params.id}.`}</p>
+          </section>,
+        );
+      }
+      const obs = ticket.observation_id ? core.observations.get(ticket.observation_id) : null;
+      const rec = buildTrajectory(trajectoryContext(), ticket, obs, attempt, n, n === attempts.length);
+      return page(
+        request,
+        `Episode ${rec.episode_id}`,
+        <section>
+          <h2 safe>{`Episode ${rec.episode_id}: ${ticket.title}`}</h2>
+          <p>
+            <StatusPill status={rec.outcome} />{" "}
+            <span
+              safe
+            >{`reward ${rec.reward.value} · ${rec.totals.steps} steps · brain ${rec.brain ?? "—"}`}</span>
+          </p>
+          <pre safe>{JSON.stringify(rec, null, 2)}</pre>
+        </section>,
+      );
+    });
+}

@@ -1,0 +1,201 @@
+import { Elysia } from "elysia";
+import { invalid, toAppError } from "../lib/errors";
+import {
+  Priority,
+  TicketStatus as StatusSchema,
+  TicketSource,
+  type TicketStatus,
+  ticketSources,
+  ticketStatuses,
+} from "../tickets/model";
+import { authorizeForm, type DashboardDeps, type FormBody, viewerOf } from "./context";
+import { fieldErrors, redirect } from "./form-errors";
+import { Layout } from "./layout";
+import { NewTicketForm, TicketDetail, TicketTable, Timeline } from "./tickets-view";
+
+const forbidden = () =>
+  new Response(
+    "Log in (with the API token) and retry from the page: the form's session or CSRF token is missing or stale.",
+    { status: 403 },
+  );
+
+function listFilter(q: Record<string, string | undefined>) {
+  const status = (q.status ?? "")
+    .split(",")
+    .filter((s) => StatusSchema.safeParse(s).success) as TicketStatus[];
+  const source = TicketSource.safeParse(q.source);
+  const priority = Priority.safeParse(q.priority);
+  return {
+    ...(status.length ? { status } : {}),
+    ...(source.success ? { source: source.data } : {}),
+    ...(priority.success ? { priority: priority.data } : {}),
+    ...(q.q ? { q: q.q.slice(0, 200) } : {}),
+    limit: 100,
+  };
+}
+
+function Filters(props: { q: Record<string, string | undefined> }) {
+  const opt = (values: readonly string[], current: string | undefined) => [
+    <option value="">any</option>,
+    ...values.map((v) => (
+      <option value={v} selected={current === v} safe>
+        {v}
+      </option>
+    )),
+  ];
+  return (
+    <form method="get" action="/tickets" class="filters" id="ticket-filters">
+      <label>
+        Status <select name="status">{opt(ticketStatuses, props.q.status)}</select>
+      </label>
+      <label>
+        Source <select name="source">{opt(ticketSources, props.q.source)}</select>
+      </label>
+      <label>
+        Priority <select name="priority">{opt(["P1", "P2", "P3", "P4"], props.q.priority)}</select>
+      </label>
+      <label>
+        Search <input name="q" value={props.q.q ?? ""} />
+      </label>
+      <button type="submit">Filter</button>
+    </form>
+  );
+}
+
+export function ticketPages(deps: DashboardDeps) {
+  const { core } = deps;
+  const get = (id: number) => {
+    try {
+      return core.tickets.get(id);
+    } catch {
+      return null;
+    }
+  };
+  const listPage = (
+    request: Request,
+    q: Record<string, string | undefined>,
+    errors: Record<string, string> = {},
+    values: FormBody = {},
+  ) => (
+    <Layout title="Tickets" banner={deps.banner()} viewer={viewerOf(deps, request)}>
+      <section>
+        <h2>Tickets</h2>
+        <Filters q={q} />
+        <div
+          id="tickets"
+          hx-get={`/partials/tickets?${new URLSearchParams(q as Record<string, string>)}`}
+          hx-trigger="every 2s"
+          hx-swap="innerHTML"
+        >
+          <TicketTable tickets={core.tickets.list(listFilter(q)).items} />
+        </div>
+      </section>
+      <section>
+        <h2>New ticket</h2>
+        <NewTicketForm viewer={viewerOf(deps, request)} errors={errors} values={values} />
+      </section>
+    </Layout>
+  );
+  const act =
+    (name: string, fn: (id: number, actor: string, body: FormBody) => void) =>
+    ({ params, body, request }: { params: { id: string }; body: unknown; request: Request }) => {
+      const form = (body ?? {}) as FormBody;
+      if (!authorizeForm(deps, request, form)) return forbidden();
+      const id = Number(params.id);
+      try {
+        fn(id, "dashboard", form);
+        return redirect(`/tickets/${id}`);
+      } catch (err) {
+        const e = toAppError(err);
+        return new Response(`Could not ${name} ticket ${id}: ${Bun.escapeHTML(e.message)}`, {
+          status: e.code === "not_found" ? 404 : e.code === "invalid" ? 400 : 409,
+          headers: { "content-type": "text/html; charset=utf-8" },
+        });
+      }
+    };
+  return new Elysia()
+    .get("/tickets", ({ query, request }) => listPage(request, query as Record<string, string | undefined>))
+    .get("/partials/tickets", ({ query }) => (
+      <TicketTable
+        tickets={core.tickets.list(listFilter(query as Record<string, string | undefined>)).items}
+      />
+    ))
+    .post("/tickets", ({ body, request, set }) => {
+      const form = (body ?? {}) as FormBody;
+      if (!authorizeForm(deps, request, form)) return forbidden();
+      try {
+        const t = core.tickets.create(
+          {
+            title: form.title ?? "",
+            objective: form.objective ?? "",
+            priority: (form.priority ?? "P3") as Priority,
+            source: "human",
+          },
+          "dashboard",
+        );
+        return redirect(`/tickets/${t.id}`);
+      } catch (err) {
+        set.status = 400;
+        return listPage(request, {}, fieldErrors(err), form);
+      }
+    })
+    .get("/tickets/:id", ({ params, request, set }) => {
+      const t = get(Number(params.id));
+      if (!t) {
+        set.status = 404;
+        return (
+          <Layout title="Not found" banner={deps.banner()}>
+            <section>
+              <p safe>{`Ticket ${params.id} does not exist.`}</p>
+            </section>
+          </Layout>
+        );
+      }
+      const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
+      const viewer = viewerOf(deps, request);
+      return (
+        <Layout title={`Ticket ${t.id}`} banner={deps.banner()} viewer={viewer}>
+          <TicketDetail
+            ticket={t}
+            events={core.tickets.events(t.id)}
+            observation={observation}
+            viewer={viewer}
+            pending={core.approvals.pendingFor(t.id) ?? null}
+          />
+        </Layout>
+      );
+    })
+    .get("/partials/tickets/:id/timeline", ({ params }) => {
+      const t = get(Number(params.id));
+      return t ? (
+        <>
+          <h2>Timeline</h2>
+          <Timeline events={core.tickets.events(t.id)} />
+        </>
+      ) : (
+        ""
+      );
+    })
+    .post(
+      "/tickets/:id/notes",
+      act("note on", (id, actor, f) => {
+        const text = (f.text ?? "").trim();
+        if (!text) throw invalid("a note needs text");
+        core.tickets.addEvent(id, "note", actor, { text });
+      }),
+    )
+    .post(
+      "/tickets/:id/cancel",
+      act("cancel", (id, actor) =>
+        core.tickets.transition(id, "cancelled", actor, { reason: "cancelled in the dashboard" }),
+      ),
+    )
+    .post(
+      "/tickets/:id/approve",
+      act("approve", (id, actor) => core.approvals.decide(id, true, actor)),
+    )
+    .post(
+      "/tickets/:id/deny",
+      act("deny", (id, actor) => core.approvals.decide(id, false, actor)),
+    );
+}
