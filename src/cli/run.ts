@@ -1,6 +1,7 @@
 import { AppError, toAppError } from "../lib/errors";
 import { harnessVersion } from "../version";
 import { UsageError } from "./args";
+import { auditCommand } from "./audit";
 import type { CliIO } from "./io";
 import { rulesCommand } from "./rules";
 import { ticketCommand } from "./ticket";
@@ -17,6 +18,7 @@ usage: harness <command> [options]
   slo ...            list, show, create and delete SLOs
   invariant ...      list, show, create and delete invariants
   trajectories export --format F [--out FILE]   export ticket executions as training data
+  audit verify       check that every change has a ticket and every ticket a cause
   version            print the version
 
 Common options: --data-dir D (default ./.harness), --config FILE (harness.yaml), --json
@@ -52,6 +54,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "slo":
       case "slos":
         return await rulesCommand("slo", rest, io);
+      case "audit":
+        return await auditCommand(rest, io);
       case "trajectories":
       case "trajectory":
         return await trajectoriesCommand(rest, io);
