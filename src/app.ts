@@ -193,6 +193,7 @@ export async function startApp(opts: AppOptions) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      supervisor?.beginShutdown();
       await agent?.stop();
       monitor?.stop();
       telemetry.stopScraping();

@@ -40,8 +40,8 @@ test("harness up: a hung rate limiter is detected, ticketed, restarted by the ag
     {
       cwd: dir,
       env: { ...process.env, HARNESS_TOKEN: token },
-      stdout: "pipe",
-      stderr: "pipe",
+      stdout: Bun.file(join(dir, "harness.out")),
+      stderr: Bun.file(join(dir, "harness.err")),
     },
   );
   procs.push(harness);

@@ -177,6 +177,10 @@ export function createSupervisor(deps: SupervisorDeps) {
   }
 
   return {
+    /** Called first on shutdown, so an instance that dies meanwhile is not restarted. */
+    beginShutdown(): void {
+      stopping = true;
+    },
     start(): void {
       stopping = false;
       for (const inst of instances) spawn(inst);
@@ -199,12 +203,15 @@ export function createSupervisor(deps: SupervisorDeps) {
     status(): InstanceStatus[] {
       return instances.map((i) => ({ ...i.status }));
     },
+    /** Scrape targets; an instance still starting is left out so its boot is not reported as an outage. */
     targets(): { job: string; instance: string; url: string }[] {
-      return instances.map((i) => ({
-        job: "rate-limiter",
-        instance: i.status.name,
-        url: `http://${host}:${i.status.port}/metrics`,
-      }));
+      return instances
+        .filter((i) => i.status.state !== "starting" && i.status.state !== "stopped")
+        .map((i) => ({
+          job: "rate-limiter",
+          instance: i.status.name,
+          url: `http://${host}:${i.status.port}/metrics`,
+        }));
     },
   };
 }

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import type { Series } from "../telemetry/types";
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 16);

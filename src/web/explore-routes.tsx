@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { parseDuration } from "../lib/parse";
 import type { QueryResult } from "../telemetry/types";

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import type { Children } from "@kitajs/html";
 import type { Viewer } from "./context";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { buildTrajectory, splitAttempts } from "../trajectories/build";
 import { trajectoryContext } from "../trajectories/context";

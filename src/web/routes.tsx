@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };

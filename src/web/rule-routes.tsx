@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import type { Invariant, Slo } from "../rules/model";
 import { authorizeForm, type DashboardDeps, type FormBody, type Viewer, viewerOf } from "./context";

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { invalid, toAppError } from "../lib/errors";
 import {

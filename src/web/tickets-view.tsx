@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import type { Approval } from "../tickets/approvals";
 import { isTerminal, type Ticket, type TicketEvent } from "../tickets/model";
 import type { Viewer } from "./context";

@@ -24,7 +24,7 @@ export function serviceSources(): Record<string, string> {
 /** The service's runtime dependencies, each bundled into one CommonJS file under node_modules/. */
 export function vendoredPackages(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ["prom-client"]) {
+  for (const name of ["prom-client", "zod"]) {
     // Bun.build would deadlock inside a macro; the CLI in a child process does not.
     const result = Bun.spawnSync(
       [process.execPath, "build", Bun.resolveSync(name, repoRoot), "--target=bun", "--format=cjs"],

@@ -1,0 +1,50 @@
+/** Token-bucket state of one key. Pure: time comes in as an argument. */
+export interface BucketState {
+  tokens: number;
+  updatedMs: number;
+}
+
+export interface BucketLimits {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+export interface Decision {
+  allowed: boolean;
+  remaining: number;
+  /** Milliseconds until `hits` tokens are available (0 when allowed). */
+  retryAfterMs: number;
+  /** Milliseconds until the bucket is full again. */
+  resetAfterMs: number;
+  state: BucketState;
+}
+
+export function refill(state: BucketState | undefined, limits: BucketLimits, nowMs: number): BucketState {
+  if (!state) return { tokens: limits.capacity, updatedMs: nowMs };
+  const elapsed = Math.max(0, nowMs - state.updatedMs) / 1000;
+  return {
+    tokens: Math.min(limits.capacity, state.tokens + elapsed * limits.refillPerSecond),
+    updatedMs: Math.max(nowMs, state.updatedMs),
+  };
+}
+
+/** Takes `hits` tokens if available; `hits` 0 only looks. */
+export function take(
+  state: BucketState | undefined,
+  limits: BucketLimits,
+  hits: number,
+  nowMs: number,
+): Decision {
+  const current = refill(state, limits, nowMs);
+  const allowed = current.tokens >= hits;
+  const tokens = allowed ? current.tokens - hits : current.tokens;
+  const rate = limits.refillPerSecond;
+  const missing = Math.max(0, hits - current.tokens);
+  return {
+    allowed,
+    remaining: Math.floor(tokens),
+    retryAfterMs: allowed ? 0 : rate > 0 ? Math.ceil((missing / rate) * 1000) : Number.POSITIVE_INFINITY,
+    resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
+    state: { tokens, updatedMs: current.updatedMs },
+  };
+}

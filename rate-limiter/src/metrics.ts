@@ -1,0 +1,71 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The service's own registry (never prom-client's global one), names under `ratelimiter_`. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "ratelimiter_" });
+  const r = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: "ratelimiter_requests_total",
+      help: "Rate-limit decisions by policy and decision",
+      labelNames: ["policy", "decision"],
+      registers: r,
+    }),
+    nearLimit: new Counter({
+      name: "ratelimiter_near_limit_total",
+      help: "Allowed decisions that left less than 20% of the bucket",
+      labelNames: ["policy"],
+      registers: r,
+    }),
+    decisionSeconds: new Histogram({
+      name: "ratelimiter_decision_duration_seconds",
+      help: "Time to decide one check",
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+      registers: r,
+    }),
+    httpSeconds: new Histogram({
+      name: "ratelimiter_http_request_duration_seconds",
+      help: "HTTP requests by route and status code",
+      labelNames: ["route", "code"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: r,
+    }),
+    trackedKeys: new Gauge({
+      name: "ratelimiter_tracked_keys",
+      help: "Keys with bucket state",
+      registers: r,
+    }),
+    keyCapacity: new Gauge({
+      name: "ratelimiter_key_capacity",
+      help: "Maximum number of keys the store keeps",
+      registers: r,
+    }),
+    keyCapacityUsed: new Gauge({
+      name: "ratelimiter_key_capacity_used_ratio",
+      help: "tracked_keys / key_capacity",
+      registers: r,
+    }),
+    reloads: new Counter({
+      name: "ratelimiter_config_reload_total",
+      help: "Config reloads by result",
+      labelNames: ["result"],
+      registers: r,
+    }),
+    configInfo: new Gauge({
+      name: "ratelimiter_config_info",
+      help: "Hash of the loaded config",
+      labelNames: ["hash"],
+      registers: r,
+    }),
+    storeErrors: new Counter({
+      name: "ratelimiter_store_errors_total",
+      help: "Store failures by operation",
+      labelNames: ["op"],
+      registers: r,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
