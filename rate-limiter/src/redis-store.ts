@@ -41,20 +41,31 @@ export class RedisStore implements Store {
     this.prefix = opts.prefix ?? "rl:";
   }
 
-  private withTimeout<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([
-      p,
-      new Promise<T>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`redis timed out after ${this.opts.timeoutMs} ms`)),
-          this.opts.timeoutMs,
-        ),
-      ),
-    ]);
+  private async withTimeout<T>(p: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<T>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`redis timed out after ${this.opts.timeoutMs} ms`)),
+            this.opts.timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Commands are not queued while disconnected (a queued check would spend tokens late); connect first. */
+  private async connected(): Promise<void> {
+    if (!this.client.connected) await this.withTimeout(this.client.connect());
   }
 
   async check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
     try {
+      await this.connected();
       const r = (await this.withTimeout(
         this.client.send("EVAL", [
           script,
@@ -101,6 +112,7 @@ export class RedisStore implements Store {
   }
   async ready(): Promise<boolean> {
     try {
+      await this.connected();
       return (await this.withTimeout(this.client.send("PING", []))) === "PONG";
     } catch {
       return false;

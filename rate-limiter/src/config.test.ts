@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { matchPolicy, parseConfig } from "./config";
+
+const yaml = `
+domain: api
+deny_status: 429
+default: { name: default, capacity: 100, refill_per_second: 10 }
+policies:
+  - name: login
+    match: { path: /login }
+    capacity: 5
+    requests_per_unit: 60
+    unit: minute
+  - name: tenant-any
+    match: { tenant: "*" }
+    capacity: 50
+    refill_per_second: 5
+    shadow_mode: true
+`;
+
+describe("config", () => {
+  test("policies resolve rates from either form", () => {
+    const c = parseConfig(yaml);
+    expect(c.domain).toBe("api");
+    expect(c.denyStatus).toBe(429);
+    expect(c.policies[0]?.refillPerSecond).toBe(1);
+    expect(c.policies[0]?.windowSeconds).toBe(5);
+    expect(c.policies[1]?.shadow).toBe(true);
+    expect(c.hash).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  test.each([
+    [{ path: "/login" }, "login"],
+    [{ path: "/login", user: "x" }, "login"],
+    [{ tenant: "acme" }, "tenant-any"],
+    [{ path: "/other" }, "default"],
+    [{ key: "u1" }, "default"],
+  ])("descriptors %p match policy %s", (descriptors, name) => {
+    expect(matchPolicy(parseConfig(yaml), descriptors).name).toBe(name);
+  });
+
+  test.each([
+    ["policies:\n  - name: x\n    capacity: -1\n    refill_per_second: 1\n", /policies\.0\.capacity/],
+    ["policies:\n  - name: x\n    capacity: 1\n", /refill_per_second/],
+    ["store: { type: memcached }\n", /store\.type/],
+    ["bogus: 1\n", /bogus|Unrecognized/],
+    ["policies: [\n", /not valid YAML/],
+    [
+      "policies:\n  - {name: a, capacity: 1, refill_per_second: 1}\n  - {name: a, capacity: 2, refill_per_second: 1}\n",
+      /duplicate policy name/,
+    ],
+  ])("rejects %p naming the problem", (text, message) => {
+    expect(() => parseConfig(text)).toThrow(message);
+  });
+
+  test("an empty file means the built-in default", () => {
+    const c = parseConfig("");
+    expect(c.fallback.capacity).toBe(100);
+  });
+});

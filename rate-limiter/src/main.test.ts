@@ -1,0 +1,103 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const main = join(import.meta.dir, "main.ts");
+const procs: ReturnType<typeof Bun.spawn>[] = [];
+afterAll(() => {
+  for (const p of procs) p.kill("SIGKILL");
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+async function until<T>(fn: () => Promise<T | null | false>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {}
+    if (Date.now() > end) throw new Error("timed out");
+    await Bun.sleep(50);
+  }
+}
+
+const policy = (capacity: number) =>
+  `default: { name: default, capacity: ${capacity}, refill_per_second: 0.001 }\n`;
+
+test("validate exits 0 with the hash, or 1 with the bad field", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rl-validate-"));
+  writeFileSync(join(dir, "good.yaml"), policy(5));
+  writeFileSync(join(dir, "bad.yaml"), "default: { name: d, capacity: -3, refill_per_second: 1 }\n");
+  const good = Bun.spawnSync([process.execPath, main, "validate", join(dir, "good.yaml")]);
+  expect(good.exitCode).toBe(0);
+  expect(good.stdout.toString()).toMatch(/^ok [0-9a-f]{12}/);
+  const bad = Bun.spawnSync([process.execPath, main, "validate", join(dir, "bad.yaml")]);
+  expect(bad.exitCode).toBe(1);
+  expect(bad.stderr.toString()).toContain("default.capacity");
+});
+
+test("hot reload within a second, bad config rejected, graceful stop writes a snapshot that the next start restores", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rl-proc-"));
+  const config = join(dir, "limits.yaml");
+  const snapshot = join(dir, "state.json");
+  writeFileSync(config, policy(2));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const start = () => {
+    const p = Bun.spawn(
+      [process.execPath, main, "--port", String(port), "--config", config, "--snapshot", snapshot],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    procs.push(p);
+    return p;
+  };
+  const check = async (key: string) =>
+    (await (await fetch(`${base}/v1/check`, { method: "POST", body: JSON.stringify({ key }) })).json()) as {
+      allowed: boolean;
+      limit: number;
+    };
+  let proc = start();
+  await until(async () => (await fetch(`${base}/readyz`)).ok);
+  expect((await check("a")).limit).toBe(2);
+
+  writeFileSync(config, policy(7));
+  const reloadedAt = Date.now();
+  await until(async () => (await check("probe")).limit === 7, 3000);
+  expect(Date.now() - reloadedAt).toBeLessThan(2000);
+
+  writeFileSync(config, "default: { capacity: oops }\n");
+  await until(
+    async () =>
+      (await (await fetch(`${base}/metrics`)).text()).includes(
+        'ratelimiter_config_reload_total{result="failure"} 1',
+      ),
+    3000,
+  );
+  expect((await check("probe2")).limit).toBe(7);
+
+  for (let i = 0; i < 7; i++) await check("drained");
+  expect((await check("drained")).allowed).toBe(false);
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+  const logs = await new Response(proc.stdout).text();
+  expect(logs).toContain('"msg":"snapshot written"');
+  expect(logs).toContain("config reload rejected");
+
+  writeFileSync(config, policy(7));
+  proc = start();
+  await until(async () => (await fetch(`${base}/readyz`)).ok);
+  expect((await check("drained")).allowed).toBe(false);
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+}, 30_000);

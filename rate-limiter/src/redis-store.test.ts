@@ -1,0 +1,109 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { createServer } from "node:net";
+import { RedisStore } from "./redis-store";
+
+const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const reachable = await new Bun.RedisClient(url, { connectionTimeout: 500, autoReconnect: false })
+  .send("PING", [])
+  .then(() => true)
+  .catch(() => false);
+if (!reachable) console.warn(`skipping Redis store tests: no Redis at ${url}`);
+
+const limits = { capacity: 20, refillPerSecond: 10 };
+const prefix = `rl-test-${process.pid}-${Date.now()}:`;
+const stores: RedisStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.close();
+});
+const store = (opts: Partial<ConstructorParameters<typeof RedisStore>[0]> = {}) => {
+  const s = new RedisStore({ url, timeoutMs: 200, failOpen: true, prefix, ...opts });
+  stores.push(s);
+  return s;
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+describe.skipIf(!reachable)("Redis store (real Redis)", () => {
+  test("the Lua script keeps one bucket that two replicas share", async () => {
+    const a = store();
+    const b = store();
+    const key = `shared-${Math.random()}`;
+    const results = [];
+    for (let i = 0; i < 12; i++)
+      results.push(await (i % 2 ? a : b).check(key, { capacity: 10, refillPerSecond: 0.001 }, 1));
+    expect(results.filter((r) => r.allowed).length).toBe(10);
+    expect(results.at(-1)?.retryAfterMs).toBeGreaterThan(0);
+    expect(await a.ready()).toBe(true);
+  });
+
+  test("two replicas hammering one hot key over-admit by at most 1 %", async () => {
+    const a = store({ timeoutMs: 2000 });
+    const b = store({ timeoutMs: 2000 });
+    const key = `hot-${Math.random()}`;
+    const started = Date.now();
+    let admitted = 0;
+    for (let round = 0; round < 40; round++) {
+      const batch = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).check(key, limits, 1)),
+      );
+      admitted += batch.filter((d) => d.allowed).length;
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    const bound = limits.capacity + limits.refillPerSecond * (elapsed + 0.05);
+    expect(admitted).toBeLessThanOrEqual(Math.ceil(bound * 1.01));
+  });
+
+  test("unreachable Redis: fail-open allows, fail-closed denies, both within the timeout", async () => {
+    const port = await freePort();
+    const open = store({ url: `redis://127.0.0.1:${port}`, timeoutMs: 50, failOpen: true });
+    const closed = store({ url: `redis://127.0.0.1:${port}`, timeoutMs: 50, failOpen: false });
+    const errors: string[] = [];
+    const counted = store({
+      url: `redis://127.0.0.1:${port}`,
+      timeoutMs: 50,
+      failOpen: true,
+      onError: (op) => errors.push(op),
+    });
+    expect((await open.check("k", limits, 1)).allowed).toBe(true);
+    expect((await closed.check("k", limits, 1)).allowed).toBe(false);
+    await counted.check("k", limits, 1);
+    expect(errors).toEqual(["check"]);
+    expect(await open.ready()).toBe(false);
+  });
+
+  test("reconnects after Redis restarts, without restarting the service", async () => {
+    const port = await freePort();
+    const start = () =>
+      Bun.spawn(
+        ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        { stdout: "ignore", stderr: "ignore" },
+      );
+    let server = start();
+    const s = store({ url: `redis://127.0.0.1:${port}`, timeoutMs: 300, failOpen: false });
+    const until = async (want: boolean) => {
+      for (let i = 0; i < 50; i++) {
+        if ((await s.ready()) === want) return true;
+        await Bun.sleep(100);
+      }
+      return false;
+    };
+    expect(await until(true)).toBe(true);
+    expect((await s.check("k", limits, 1)).allowed).toBe(true);
+    server.kill("SIGKILL");
+    await server.exited;
+    expect(await until(false)).toBe(true);
+    expect((await s.check("k", limits, 1)).allowed).toBe(false); // fail-closed while down
+    server = start();
+    expect(await until(true)).toBe(true);
+    expect((await s.check("k", limits, 1)).allowed).toBe(true);
+    server.kill("SIGKILL");
+  }, 20_000);
+});

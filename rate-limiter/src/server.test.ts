@@ -1,0 +1,125 @@
+import { describe, expect, test } from "bun:test";
+import { parseConfig } from "./config";
+import { createMetrics } from "./metrics";
+import { createServer } from "./server";
+import { MemoryStore } from "./store";
+
+function setup(
+  yaml = "domain: api\ndefault: { name: default, capacity: 3, refill_per_second: 1 }\npolicies:\n  - { name: shadow, match: { tenant: beta }, capacity: 1, refill_per_second: 0.001, shadow_mode: true }\n",
+) {
+  let now = 1_000_000;
+  const cfg = parseConfig(yaml);
+  const store = new MemoryStore(1000, () => now);
+  const metrics = createMetrics();
+  const lines: string[] = [];
+  const app = createServer({
+    config: () => cfg,
+    store,
+    metrics,
+    log: (_l, msg) => lines.push(msg),
+    ready: () => true,
+  });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    app.fetch(
+      new Request(`http://x${path}`, {
+        method: "POST",
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        headers,
+      }),
+    );
+  return { app, post, metrics, advance: (ms: number) => (now += ms) };
+}
+
+describe("HTTP API", () => {
+  test("/v1/check decides, counts and sets the IETF headers", async () => {
+    const { post, advance } = setup();
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await (await post("/v1/check", { key: "u1" })).json());
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
+    expect(results[3]).toMatchObject({ limit: 3, remaining: 0, retry_after_ms: 1000, policy: "default" });
+    const res = await post("/v1/check", { key: "u1", hits: 0 });
+    expect(res.headers.get("RateLimit-Policy")).toBe('"default";q=3;w=3');
+    expect(res.headers.get("RateLimit")).toBe('"default";r=0;t=3');
+    advance(1000);
+    expect((await (await post("/v1/check", { key: "u1" })).json()).allowed).toBe(true);
+  });
+
+  test("429 variant by query option, with Retry-After", async () => {
+    const { post } = setup();
+    for (let i = 0; i < 3; i++) await post("/v1/check", { key: "k" });
+    const res = await post("/v1/check?status=429", { key: "k" });
+    expect(res.status).toBe(429);
+    expect(res.headers.get("Retry-After")).toBe("1");
+  });
+
+  test("shadow mode allows but counts the denial", async () => {
+    const { post, app } = setup();
+    await post("/v1/check", { descriptors: [{ key: "tenant", value: "beta" }] });
+    const second = await (
+      await post("/v1/check", { descriptors: [{ key: "tenant", value: "beta" }] })
+    ).json();
+    expect(second).toMatchObject({ allowed: true, shadow_denied: true, policy: "shadow" });
+    const metrics = await (await app.fetch(new Request("http://x/metrics"))).text();
+    expect(metrics).toContain('ratelimiter_requests_total{policy="shadow",decision="shadow_denied"} 1');
+  });
+
+  test("Envoy RateLimitRequest in proto3 JSON", async () => {
+    const { post } = setup();
+    const body = { domain: "api", descriptors: [{ entries: [{ key: "key", value: "e1" }] }], hits_addend: 2 };
+    const ok = await (await post("/json", body)).json();
+    expect(ok).toEqual({
+      overall_code: "OK",
+      statuses: [
+        {
+          code: "OK",
+          current_limit: { requests_per_unit: 1, unit: "SECOND" },
+          limit_remaining: 1,
+          duration_until_reset: "2s",
+        },
+      ],
+    });
+    const over = await (await post("/json", body)).json();
+    expect(over.overall_code).toBe("OVER_LIMIT");
+    expect(over.statuses[0].code).toBe("OVER_LIMIT");
+  });
+
+  test.each([
+    ["malformed JSON", "/v1/check", "{nope", 400, /not valid JSON/],
+    ["missing key", "/v1/check", {}, 400, /key or descriptors/],
+    ["negative hits", "/v1/check", { key: "a", hits: -1 }, 400, /negative/],
+    ["fractional hits", "/v1/check", { key: "a", hits: 1.5 }, 400, /whole number/],
+    ["unknown domain", "/v1/check", { key: "a", domain: "other" }, 400, /unknown domain/],
+    ["oversized body", "/v1/check", { key: "a".repeat(70_000) }, 413, /larger than/],
+    ["bad envoy request", "/json", { domain: "api", descriptors: [] }, 400, /descriptors/],
+  ])("%s → 4xx with a message", async (_name, path, body, status, message) => {
+    const { post } = setup();
+    const res = await post(path as string, body);
+    expect(res.status).toBe(status as number);
+    expect((await res.json()).error).toMatch(message as RegExp);
+  });
+
+  test("health, readiness, bucket inspection, metrics and unknown routes", async () => {
+    const { app, post } = setup();
+    const get = (p: string) => app.fetch(new Request(`http://x${p}`));
+    expect((await get("/healthz")).status).toBe(200);
+    expect(await (await get("/readyz")).json()).toMatchObject({ ready: true });
+    await post("/v1/check", { key: "inspect-me", hits: 2 });
+    expect(await (await get("/v1/buckets/inspect-me")).json()).toMatchObject({
+      key: "inspect-me",
+      policy: "default",
+      tokens: 1,
+      capacity: 3,
+    });
+    const m = await (await get("/metrics")).text();
+    for (const name of [
+      "ratelimiter_tracked_keys 1",
+      "ratelimiter_key_capacity 1000",
+      "ratelimiter_http_request_duration_seconds_bucket",
+      "ratelimiter_decision_duration_seconds_count",
+      "ratelimiter_process_resident_memory_bytes",
+    ]) {
+      expect(m).toContain(name);
+    }
+    expect((await get("/nope")).status).toBe(404);
+  });
+});
