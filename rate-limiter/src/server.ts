@@ -77,6 +77,27 @@ let requestSeq = 0;
 /** The HTTP surface; `fetch` is usable in-process by tests and by Bun.serve alike. */
 export function createServer(deps: ServerDeps) {
   const { metrics, log } = deps;
+  // Label lookups dominate prom-client's cost on the hot path; keep one child per (route, code).
+  const httpChildren = new Map<string, { observe(v: number): void }>();
+  const observeHttp = (route: string, code: number, seconds: number) => {
+    const key = `${route} ${code}`;
+    let child = httpChildren.get(key);
+    if (!child) {
+      child = metrics.httpSeconds.labels({ route, code: String(code) });
+      httpChildren.set(key, child);
+    }
+    child.observe(seconds);
+  };
+  const decisionChildren = new Map<string, { inc(): void }>();
+  const countDecision = (policy: string, decision: string) => {
+    const key = `${policy} ${decision}`;
+    let child = decisionChildren.get(key);
+    if (!child) {
+      child = metrics.requests.labels({ policy, decision });
+      decisionChildren.set(key, child);
+    }
+    child.inc();
+  };
 
   async function decide(
     descriptors: Record<string, string>,
@@ -97,7 +118,7 @@ export function createServer(deps: ServerDeps) {
     );
     metrics.decisionSeconds.observe((performance.now() - started) / 1000);
     const decision = d.allowed ? "allowed" : policy.shadow ? "shadow_denied" : "denied";
-    if (hits > 0) metrics.requests.inc({ policy: policy.name, decision });
+    if (hits > 0) countDecision(policy.name, decision);
     if (d.allowed && d.remaining < policy.capacity * 0.2) metrics.nearLimit.inc({ policy: policy.name });
     if (!d.allowed && requestSeq % cfg.denySample === 0) {
       log("info", "denied", {

@@ -1,0 +1,137 @@
+// `bun run bench`: throughput and latency of the rate limiter, each reported as a ratio against a baseline
+// measured in the same run on the same machine. Needs `wrk` (Debian package) for the HTTP phases.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryStore } from "../src/store";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const results: string[] = [];
+
+function inProcess(): void {
+  const keys = Array.from({ length: 10_000 }, (_, i) => `user:${i}`);
+  const limits = { capacity: 100, refillPerSecond: 10 };
+  const n = 2_000_000;
+  const map = new Map<string, number>();
+  let t = performance.now();
+  for (let i = 0; i < n; i++) {
+    const k = keys[i % keys.length] as string;
+    map.set(k, (map.get(k) ?? 0) + 1);
+  }
+  const mapRate = n / ((performance.now() - t) / 1000);
+  const store = new MemoryStore(100_000, () => Date.now());
+  t = performance.now();
+  for (let i = 0; i < n; i++) void store.check(keys[i % keys.length] as string, limits, 1);
+  const rate = n / ((performance.now() - t) / 1000);
+  results.push(
+    `| in-process decisions/s | ${fmt(rate)} | Map increment ${fmt(mapRate)} | ${(rate / mapRate).toFixed(2)} |`,
+  );
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {}
+    await Bun.sleep(50);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function wrk(url: string, body: string | null): Load {
+  const dir = mkdtempSync(join(tmpdir(), "bench-"));
+  const script = join(dir, "post.lua");
+  writeFileSync(
+    script,
+    body
+      ? `wrk.method = "POST"\nwrk.body = '${body}'\nwrk.headers["Content-Type"] = "application/json"\n`
+      : "",
+  );
+  const r = Bun.spawnSync(["wrk", "-t2", "-c64", `-d${seconds}s`, "--latency", "-s", script, url]);
+  const out = r.stdout.toString();
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return Number.NaN;
+    return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
+  };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
+    p50: ms("50%"),
+    p99: ms("99%"),
+  };
+}
+
+async function http(label: string, config: string): Promise<void> {
+  const barePort = await freePort();
+  const bare = Bun.spawn([process.execPath, join(import.meta.dir, "bare.ts"), String(barePort)], {
+    env: { ...process.env, BUN_BE_BUN: "1" },
+  });
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "bench-cfg-"));
+  writeFileSync(join(dir, "c.yaml"), config);
+  const svc = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "../src/main.ts"),
+      "--port",
+      String(port),
+      "--config",
+      join(dir, "c.yaml"),
+    ],
+    {
+      env: { ...process.env, BUN_BE_BUN: "1" },
+      stdout: "ignore",
+    },
+  );
+  try {
+    await waitUp(`http://127.0.0.1:${barePort}/`);
+    await waitUp(`http://127.0.0.1:${port}/readyz`);
+    const base = wrk(`http://127.0.0.1:${barePort}/`, null);
+    const svcLoad = wrk(`http://127.0.0.1:${port}/v1/check`, JSON.stringify({ key: "bench-hot", hits: 1 }));
+    results.push(
+      `| HTTP checks/s, ${label} (64 conns) | ${fmt(svcLoad.rps)} (p50 ${svcLoad.p50} ms, p99 ${svcLoad.p99} ms) | bare Bun.serve ${fmt(base.rps)} (p50 ${base.p50} ms, p99 ${base.p99} ms) | ${(svcLoad.rps / base.rps).toFixed(2)} |`,
+    );
+  } finally {
+    bare.kill();
+    svc.kill();
+  }
+}
+
+if (!Bun.which("wrk")) {
+  console.error("bench: wrk is not installed (apt-get install wrk); running only the in-process phase");
+}
+inProcess();
+if (Bun.which("wrk")) {
+  await http(
+    "memory store",
+    "default: { name: default, capacity: 1000000000, refill_per_second: 1000000 }\n",
+  );
+  await http(
+    "Redis store",
+    "store: { type: redis, timeout_ms: 50 }\ndefault: { name: default, capacity: 1000000000, refill_per_second: 1000000 }\n",
+  );
+}
+console.log(
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${seconds} s per HTTP phase\n`,
+);
+console.log("| measurement | rate-limiter | baseline (same run) | ratio |\n|---|---|---|---|");
+console.log(results.join("\n"));
