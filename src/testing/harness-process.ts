@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, waitFor } from "./ports";
+
+const root = join(import.meta.dir, "../..");
+
+/** A real `harness up` on free ports in a temp directory, with fast test timings. */
+export async function startHarness(extraYaml: string[] = []) {
+  const dir = mkdtempSync(join(tmpdir(), "harness-proc-"));
+  const port = await freePort();
+  const servicePort = await freePort();
+  const token = `test-token-${Math.random().toString(36).slice(2)}-0123456789`;
+  writeFileSync(
+    join(dir, "harness.yaml"),
+    [
+      `server: { host: 127.0.0.1, port: ${port} }`,
+      "monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: false }",
+      "agent: { poll: 200ms, lease: 30s }",
+      `service: { instances: 1, port: ${servicePort} }`,
+      "scrape: { interval: 1s, timeout: 500ms }",
+      ...extraYaml,
+    ].join("\n"),
+  );
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      join(root, "src/main.ts"),
+      "up",
+      "--data-dir",
+      dir,
+      "--config",
+      join(dir, "harness.yaml"),
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, HARNESS_TOKEN: token, ANTHROPIC_API_KEY: "" },
+      stdout: Bun.file(join(dir, "harness.out")),
+      stderr: Bun.file(join(dir, "harness.err")),
+    },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor("harness healthz", async () => (await fetch(`${base}/healthz`)).ok, 30_000);
+  const api = async <T>(
+    path: string,
+    init?: { method?: string; body?: unknown },
+  ): Promise<{ status: string; data: T }> => {
+    const res = await fetch(`${base}${path}`, {
+      method: init?.method ?? "GET",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(init?.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    return (await res.json()) as { status: string; data: T };
+  };
+  return {
+    dir,
+    base,
+    token,
+    proc,
+    api,
+    async stop(): Promise<number> {
+      proc.kill("SIGTERM");
+      return await proc.exited;
+    },
+  };
+}
