@@ -16,7 +16,9 @@ import { type Clock, systemClock } from "./lib/clock";
 import type { Logger } from "./lib/log";
 import { resolveToken } from "./lib/token";
 import { createMonitor } from "./monitor/monitor";
+import { defaultAnomalies } from "./rules/anomalies";
 import { defaultInvariants } from "./rules/defaults";
+import { defaultSchedules } from "./rules/schedules";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
@@ -57,6 +59,8 @@ export async function startApp(opts: AppOptions) {
     core.tickets.list({ limit: 1 }).total === 0
   ) {
     for (const inv of defaultInvariants) core.rules.createInvariant(inv);
+    for (const a of defaultAnomalies) core.anomalies.create(a);
+    for (const s of defaultSchedules) core.schedules.create(s);
   }
 
   const telemetry = createTelemetry({ dataDir: config.dataDir, clock, log });

@@ -1,8 +1,10 @@
 import type { Database } from "bun:sqlite";
 import type { Clock } from "./lib/clock";
 import { Redactor } from "./lib/redact";
+import { createAnomalyRepo } from "./rules/anomalies";
 import { createObservationRepo } from "./rules/observations";
 import { createRuleRepo } from "./rules/repo";
+import { createScheduleRepo } from "./rules/schedules";
 import { createApprovalService } from "./tickets/approvals";
 import { createTicketRepo } from "./tickets/repo";
 
@@ -17,6 +19,8 @@ export function createCore(db: Database, clock: Clock, secrets: (string | undefi
     tickets,
     approvals: createApprovalService(db, tickets, clock),
     rules: createRuleRepo(db, clock),
+    anomalies: createAnomalyRepo(db, () => clock.now()),
+    schedules: createScheduleRepo(db, () => clock.now()),
     observations: createObservationRepo(db),
   };
 }

@@ -143,3 +143,39 @@ describe("rules API", () => {
     expect((await call("GET", `/api/v1/invariants/${inv.json.data.id}`)).status).toBe(404);
   });
 });
+
+describe("anomaly and schedule API", () => {
+  test("CRUD with validation", async () => {
+    const { call } = setup();
+    const a = await call("POST", "/api/v1/anomalies", {
+      name: "rate",
+      query: "sum(rate(x[5m]))",
+      method: "seasonal",
+    });
+    expect(a.status).toBe(201);
+    expect(a.json.data).toMatchObject({ method: "seasonal", sensitivity: 4, window: "1h" });
+    expect(
+      (await call("POST", "/api/v1/anomalies", { name: "bad", query: "x", method: "magic" })).status,
+    ).toBe(400);
+    expect(
+      (await call("PUT", `/api/v1/anomalies/${a.json.data.id}`, { sensitivity: 6 })).json.data.sensitivity,
+    ).toBe(6);
+    const s = await call("POST", "/api/v1/schedules", {
+      name: "weekly",
+      cron: "0 9 * * 1",
+      title: "Review",
+      objective: "Compare weeks",
+    });
+    expect(s.status).toBe(201);
+    expect(s.json.data.next_run_at).toBeGreaterThan(0);
+    const bad = await call("POST", "/api/v1/schedules", {
+      name: "x",
+      cron: "every tuesday",
+      title: "t",
+      objective: "o",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/cron/);
+    expect((await call("DELETE", `/api/v1/schedules/${s.json.data.id}`)).status).toBe(200);
+  });
+});

@@ -83,6 +83,32 @@ describe("harness CLI", () => {
     expect(list.map((i: { name: string }) => i.name)).toEqual(["down"]);
   });
 
+  test("anomaly and schedule definitions from the command line", async () => {
+    const { run } = cli();
+    expect(
+      (await run("anomaly", "create", "--name", "rate", "--query", "sum(rate(x[5m]))", "--sensitivity", "5"))
+        .code,
+    ).toBe(0);
+    expect(JSON.parse((await run("anomaly", "list", "--json")).out)[0]).toMatchObject({
+      name: "rate",
+      sensitivity: 5,
+    });
+    const bad = await run(
+      "schedule",
+      "create",
+      "--name",
+      "s",
+      "--cron",
+      "nope",
+      "--title",
+      "t",
+      "--objective",
+      "o",
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/cron/);
+  });
+
   test("a broken config file is reported with the bad key", async () => {
     const { run, dataDir } = cli();
     const file = join(dataDir, "harness.yaml");

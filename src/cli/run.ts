@@ -2,6 +2,7 @@ import { AppError, toAppError } from "../lib/errors";
 import { harnessVersion } from "../version";
 import { UsageError } from "./args";
 import { auditCommand } from "./audit";
+import { definitionsCommand } from "./definitions";
 import type { CliIO } from "./io";
 import { rulesCommand } from "./rules";
 import { ticketCommand } from "./ticket";
@@ -17,6 +18,8 @@ usage: harness <command> [options]
   ticket ...         list, show, create, note, cancel, approve and deny tickets
   slo ...            list, show, create and delete SLOs
   invariant ...      list, show, create and delete invariants
+  anomaly ...        list, show, create and delete anomaly detectors
+  schedule ...       list, show, create and delete scheduled tickets
   trajectories export --format F [--out FILE]   export ticket executions as training data
   audit verify       check that every change has a ticket and every ticket a cause
   version            print the version
@@ -54,6 +57,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "slo":
       case "slos":
         return await rulesCommand("slo", rest, io);
+      case "anomaly":
+      case "anomalies":
+        return await definitionsCommand("anomaly", rest, io);
+      case "schedule":
+      case "schedules":
+        return await definitionsCommand("schedule", rest, io);
       case "audit":
         return await auditCommand(rest, io);
       case "trajectories":

@@ -1,5 +1,6 @@
 import m001 from "../../sql/001_init.sql" with { type: "text" };
 import m002 from "../../sql/002_webhooks.sql" with { type: "text" };
+import m003 from "../../sql/003_anomalies_schedules.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { version: 1, name: "001_init.sql", sql: m001 },
   { version: 2, name: "002_webhooks.sql", sql: m002 },
+  { version: 3, name: "003_anomalies_schedules.sql", sql: m003 },
 ];

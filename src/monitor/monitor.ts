@@ -1,7 +1,9 @@
 import { Cron } from "croner";
 import type { Core } from "../core";
 import type { MetricsBackend } from "../telemetry/types";
+import { evaluateAnomaly } from "./anomalies";
 import { evaluateInvariant } from "./invariants";
+import { runDueSchedules } from "./schedules";
 import { evaluateSloRule } from "./slos";
 import { createRuleStateStore } from "./state-store";
 import { verifyTicket } from "./verify";
@@ -68,6 +70,11 @@ export function createMonitor(deps: MonitorDeps) {
       if (!slo.enabled) continue;
       await evaluateSloRule(core, metrics, states, slo, now, onRuleError);
     }
+    for (const a of core.anomalies.list()) {
+      if (a.enabled) await evaluateAnomaly(core, metrics, states, a, now, deps.intervalMs, onRuleError);
+    }
+    const scheduled = runDueSchedules(core, now);
+    if (scheduled.length) deps.log("scheduled tickets opened", { tickets: scheduled });
     for (const t of core.tickets.list({ status: ["verifying"], limit: 100 }).items) {
       const outcome = await verifyTicket(core, metrics, states, t, now, {
         timeoutMs: deps.verificationTimeoutMs,

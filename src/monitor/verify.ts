@@ -41,7 +41,8 @@ export async function verifyTicket(
 ): Promise<"completed" | "pending" | "failed" | "waiting"> {
   const key = `verify:${t.id}`;
   const prev = states.get(key);
-  const startedAt = prev.started_at ?? now;
+  // The window starts when the ticket entered verifying, even if the monitor first looks later.
+  const startedAt = prev.started_at ?? Math.min(now, t.updated_at);
   const checks = await runChecks(metrics, t, now);
   const allPass = checks.every((c) => c.pass);
   const needMs = Math.max(0, ...t.success_criteria.map((c) => c.for_seconds * 1000));

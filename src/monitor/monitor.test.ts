@@ -1,0 +1,197 @@
+import { describe, expect, test } from "bun:test";
+import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
+import { MetricStore } from "../telemetry/lite/store";
+import type { Labels, MetricsBackend } from "../telemetry/types";
+import { testCore } from "../testing/core";
+import { createMonitor } from "./monitor";
+
+const start = Date.UTC(2026, 0, 5, 0, 0, 0);
+
+// The real monitor over the real embedded store and engine; only the clock is fake.
+function setup() {
+  const { core, clock } = testCore(start);
+  const store = new MetricStore(":memory:");
+  const metrics: MetricsBackend = {
+    kind: "embedded",
+    instantQuery: async (e, t) => instantQuery(store, e, t),
+    rangeQuery: async (e, s, en, st) => rangeQuery(store, e, s, en, st),
+  };
+  const logs: string[] = [];
+  const monitor = createMonitor({
+    core,
+    metrics,
+    intervalMs: 15_000,
+    verificationTimeoutMs: 600_000,
+    maxAttempts: 2,
+    log: (m) => logs.push(m),
+  });
+  const push = (labels: Labels, v: number, t = clock.now()) => store.append([{ labels, t, v }]);
+  const finish = (id: number) => {
+    const t = core.tickets.claimNext("agent", 60_000);
+    expect(t?.id).toBe(id);
+    core.tickets.transition(id, "verifying", "agent", { leaseOwner: "agent", resolution: "fixed" });
+  };
+  return { core, clock, store, monitor, push, finish, logs };
+}
+
+describe("invariants", () => {
+  test("fire after `for`, de-duplicate while open, verify the fix over `for`, and link a recurrence", async () => {
+    const { core, clock, monitor, push, finish } = setup();
+    core.rules.createInvariant({
+      name: "QueueTooLong",
+      query: "queue_length > 10",
+      for: "2m",
+      severity: "high",
+    });
+    const tickAt = async (v: number) => {
+      push({ __name__: "queue_length", job: "svc" }, v);
+      await monitor.tick();
+      clock.advance(60_000);
+    };
+    await tickAt(50);
+    await tickAt(50);
+    expect(core.tickets.list().total).toBe(0); // pending for 1m of the 2m
+    await tickAt(60);
+    const [t] = core.tickets.list().items;
+    expect(t).toMatchObject({ source: "invariant", priority: "P2", fingerprint: "invariant:QueueTooLong" });
+    const obs = core.observations.get(t?.observation_id as number);
+    expect(obs).toMatchObject({
+      rule: "QueueTooLong",
+      value: 60,
+      labels: { __name__: "queue_length", job: "svc" },
+    });
+    await tickAt(70);
+    expect(core.tickets.list().total).toBe(1);
+    finish(t?.id as number);
+    await tickAt(5); // fixed, but must hold for 2m
+    expect(core.tickets.get(t?.id as number).status).toBe("verifying");
+    await tickAt(5);
+    await tickAt(5);
+    const done = core.tickets.get(t?.id as number);
+    expect(done.status).toBe("completed");
+    const verification = core.tickets.events(done.id).find((e) => e.kind === "verification");
+    expect(verification?.data.result).toBe("passed");
+    expect((verification?.data.before as { value: number }[])[0]?.value).toBe(1);
+    expect((verification?.data.after as { value: number }[])[0]?.value).toBe(0);
+    for (let i = 0; i < 3; i++) await tickAt(99);
+    const again = core.tickets.list().items[0];
+    expect(again?.id).not.toBe(done.id);
+    expect(again?.parent_id).toBe(done.id);
+  });
+
+  test("a fix that does not hold goes back to the agent, then fails after the allowed attempts", async () => {
+    const { core, clock, monitor, push, finish } = setup();
+    core.rules.createInvariant({ name: "Down", query: "up == 0", for: "0s", severity: "critical" });
+    push({ __name__: "up", job: "svc" }, 0);
+    await monitor.tick();
+    const id = core.tickets.list().items[0]?.id as number;
+    for (const expected of ["pending", "failed"] as const) {
+      finish(id);
+      clock.advance(601_000);
+      push({ __name__: "up", job: "svc" }, 0);
+      await monitor.tick();
+      expect(core.tickets.get(id).status).toBe(expected);
+    }
+  });
+
+  test("a rule that keeps failing opens one ticket about itself", async () => {
+    const { core, clock, monitor } = setup();
+    core.rules.createInvariant({ name: "Broken", query: "sum(", for: "0s" });
+    for (let i = 0; i < 7; i++) {
+      await monitor.tick();
+      clock.advance(15_000);
+    }
+    const meta = core.tickets.list().items;
+    expect(meta.length).toBe(1);
+    expect(meta[0]?.title).toContain("invariant:Broken");
+    expect(monitor.states.get("invariant:Broken").last_error).toMatch(/parse error/);
+  });
+});
+
+describe("SLO burn-rate alerts", () => {
+  async function loadTraffic(errorShare: number) {
+    const s = setup();
+    s.core.rules.createSlo({
+      name: "availability",
+      objective: 99.9,
+      sli: { bad: 'requests_total{code="500"}', total: "requests_total" },
+    });
+    // 2 hours of counters every 15 s.
+    let ok = 0;
+    let bad = 0;
+    for (let i = 0; i < 480; i++) {
+      ok += 100 * (1 - errorShare);
+      bad += 100 * errorShare;
+      s.push({ __name__: "requests_total", code: "200" }, ok);
+      s.push({ __name__: "requests_total", code: "500" }, bad);
+      s.clock.advance(15_000);
+    }
+    await s.monitor.tick();
+    return s;
+  }
+
+  test("a fast burn opens one P1 ticket with recovery criteria", async () => {
+    const { core, monitor } = await loadTraffic(0.05);
+    const tickets = core.tickets.list().items;
+    expect(tickets.length).toBe(1);
+    expect(tickets[0]).toMatchObject({ source: "slo", priority: "P1" });
+    expect(tickets[0]?.success_criteria.map((c) => c.comparator)).toEqual(["<", "<"]);
+    await monitor.tick();
+    expect(core.tickets.list().total).toBe(1);
+  });
+
+  test("no fault, no ticket (the control)", async () => {
+    const { core } = await loadTraffic(0);
+    expect(core.tickets.list().total).toBe(0);
+  });
+});
+
+describe("schedules and anomalies", () => {
+  test("a due schedule opens one ticket and moves to its next run", async () => {
+    const { core, clock, monitor } = setup();
+    const s = core.schedules.create({
+      name: "hourly",
+      cron: "0 * * * *",
+      title: "Hourly check",
+      objective: "Look",
+    });
+    expect(s.next_run_at).toBe(start + 3_600_000);
+    await monitor.tick();
+    expect(core.tickets.list().total).toBe(0);
+    clock.advance(3_600_000);
+    await monitor.tick();
+    await monitor.tick();
+    const t = core.tickets.list().items;
+    expect(t.length).toBe(1);
+    expect(t[0]).toMatchObject({ source: "schedule", source_ref: `schedule:${s.id}` });
+    expect(core.schedules.get(s.id).next_run_at).toBe(start + 2 * 3_600_000);
+  });
+
+  test("a spike after a calm hour is an anomaly; the cooldown stops a second ticket", async () => {
+    const { core, clock, monitor, push } = setup();
+    core.anomalies.create({
+      name: "Rate",
+      query: "rate_gauge",
+      method: "mad",
+      sensitivity: 5,
+      window: "1h",
+      min_history: "30m",
+      cooldown: "30m",
+    });
+    for (let i = 0; i < 240; i++) {
+      push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
+      clock.advance(15_000);
+    }
+    await monitor.tick();
+    expect(core.tickets.list().total).toBe(0);
+    push({ __name__: "rate_gauge" }, 400);
+    await monitor.tick();
+    const [t] = core.tickets.list().items;
+    expect(t).toMatchObject({ source: "anomaly", fingerprint: "anomaly:Rate" });
+    core.tickets.transition(t?.id as number, "cancelled", "person");
+    clock.advance(15_000);
+    push({ __name__: "rate_gauge" }, 420);
+    await monitor.tick();
+    expect(core.tickets.list().total).toBe(1);
+  });
+});

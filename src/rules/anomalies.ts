@@ -1,0 +1,126 @@
+import type { Database } from "bun:sqlite";
+import { z } from "zod";
+import { formatDuration, parseDuration } from "../lib/parse";
+import { definitionTable } from "./crud";
+import { Severity } from "./model";
+
+const duration = z.string().refine(
+  (s) => {
+    try {
+      return parseDuration(s) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a duration such as 30m, 1h, 7d" },
+);
+
+export const AnomalyInput = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -"),
+  query: z.string().trim().min(1).max(4000),
+  method: z.enum(["zscore", "mad", "seasonal"]).default("mad"),
+  sensitivity: z.number().positive().max(100).default(4),
+  window: duration.default("1h"),
+  min_history: duration.default("30m"),
+  cooldown: duration.default("30m"),
+  severity: Severity.default("warning"),
+  description: z.string().max(2000).default(""),
+  enabled: z.boolean().default(true),
+});
+
+export interface Anomaly {
+  id: number;
+  name: string;
+  query: string;
+  method: "zscore" | "mad" | "seasonal";
+  sensitivity: number;
+  window: string;
+  window_ms: number;
+  min_history: string;
+  min_history_ms: number;
+  cooldown: string;
+  cooldown_ms: number;
+  severity: Severity;
+  description: string;
+  enabled: boolean;
+}
+
+export function createAnomalyRepo(db: Database, now: () => number) {
+  const t = definitionTable({
+    db,
+    table: "anomalies",
+    kind: "anomaly detector",
+    schema: AnomalyInput,
+    now,
+    toColumns: (v) => ({
+      name: v.name,
+      query: v.query,
+      method: v.method,
+      sensitivity: v.sensitivity,
+      window_ms: parseDuration(v.window),
+      min_history_ms: parseDuration(v.min_history),
+      cooldown_ms: parseDuration(v.cooldown),
+      severity: v.severity,
+      description: v.description,
+      enabled: v.enabled ? 1 : 0,
+    }),
+    fromRow: (r): Anomaly => ({
+      id: r.id as number,
+      name: r.name as string,
+      query: r.query as string,
+      method: r.method as Anomaly["method"],
+      sensitivity: r.sensitivity as number,
+      window: formatDuration(r.window_ms as number),
+      window_ms: r.window_ms as number,
+      min_history: formatDuration(r.min_history_ms as number),
+      min_history_ms: r.min_history_ms as number,
+      cooldown: formatDuration(r.cooldown_ms as number),
+      cooldown_ms: r.cooldown_ms as number,
+      severity: r.severity as Severity,
+      description: r.description as string,
+      enabled: r.enabled === 1,
+    }),
+  });
+  const editable = (a: Anomaly) => ({
+    name: a.name,
+    query: a.query,
+    method: a.method,
+    sensitivity: a.sensitivity,
+    window: a.window,
+    min_history: a.min_history,
+    cooldown: a.cooldown,
+    severity: a.severity,
+    description: a.description,
+    enabled: a.enabled,
+  });
+  return { ...t, update: (id: number, input: unknown) => t.update(id, input, editable) };
+}
+
+/** Defaults shipped for the rate limiter: request rate, denial ratio and p99 latency. */
+export const defaultAnomalies: z.input<typeof AnomalyInput>[] = [
+  {
+    name: "RequestRateAnomaly",
+    query: 'sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
+    method: "seasonal",
+    description: "Request rate unlike the same time yesterday and last week",
+  },
+  {
+    name: "DenialRatioAnomaly",
+    query:
+      'sum(rate(ratelimiter_requests_total{job="rate-limiter",decision="denied"}[5m])) / sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
+    method: "mad",
+    description: "Share of denied checks unlike the last hour",
+  },
+  {
+    name: "P99LatencyAnomaly",
+    query:
+      'histogram_quantile(0.99, sum by (le) (rate(ratelimiter_http_request_duration_seconds_bucket{job="rate-limiter",route="/v1/check"}[5m])))',
+    method: "mad",
+    description: "p99 latency of checks unlike the last hour",
+  },
+];
