@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ClaudeBrain } from "./agent/brains/claude";
 import { RunbookBrain } from "./agent/brains/runbook";
+import { loadPolicy } from "./agent/policy";
 import type { Brain } from "./agent/types";
 import { createAgent } from "./agent/worker";
 import { createApi } from "./api/server";
@@ -67,9 +68,11 @@ export async function startApp(opts: AppOptions) {
   const roleState: Record<string, string> = {};
 
   let supervisor: Supervisor | null = null;
+  let workspaceDir: string | null = null;
   if (has("supervisor") && config.service.enabled) {
     const ws = ensureWorkspace(join(config.dataDir, "workspace", "rate-limiter"));
     log("service workspace", { dir: ws.dir, created: ws.created, commit: ws.commit });
+    workspaceDir = ws.dir;
     supervisor = createSupervisor({
       workspaceDir: ws.dir,
       stateDir: config.dataDir,
@@ -120,6 +123,13 @@ export async function startApp(opts: AppOptions) {
         pollMs: config.agent.poll,
         maxSteps: config.agent.max_steps,
         maxAttempts: config.monitor.max_attempts,
+        budget: {
+          maxTokens: config.agent.max_tokens,
+          maxCostUsd: config.agent.max_cost_usd,
+          maxWallMs: config.agent.max_wall,
+        },
+        policy: loadPolicy(config.agent.policy),
+        workspaceDir,
         log,
       })
     : null;

@@ -40,6 +40,12 @@ export const ConfigSchema = z
         lease: duration.default(60_000),
         poll: duration.default(2_000),
         max_steps: z.number().int().min(1).max(500).default(30),
+        /** Budgets per ticket: beyond any of them the ticket fails with budget_exhausted. */
+        max_tokens: z.number().int().positive().default(2_000_000),
+        max_cost_usd: z.number().positive().default(5),
+        max_wall: duration.default(1_800_000),
+        /** Approval policy file (YAML); the built-in default lets the harness run unattended. */
+        policy: z.string().optional(),
       })
       .strict()
       .default({
@@ -49,6 +55,9 @@ export const ConfigSchema = z
         lease: 60_000,
         poll: 2_000,
         max_steps: 30,
+        max_tokens: 2_000_000,
+        max_cost_usd: 5,
+        max_wall: 1_800_000,
       }),
     service: z
       .object({

@@ -68,6 +68,8 @@ export type ToolOutcome = {
   output: unknown;
   isError?: boolean;
   control?: "finish" | "give_up" | "await_approval";
+  /** With `await_approval`: what the person is asked to approve, and why. */
+  approval?: { action: string; reason: string };
 };
 
 export interface Tool<S extends z.ZodType = z.ZodType> {

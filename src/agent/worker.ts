@@ -4,6 +4,7 @@ import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
 import { costUsd } from "./brains/pricing";
 import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
+import { defaultPolicy, judge, type Policy } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
 import { toolDefs, tools } from "./tools/registry";
 import type { Brain, Message, Tool, ToolContext, ToolOutcome, ToolUseBlock } from "./types";
@@ -18,6 +19,9 @@ export interface AgentDeps {
   leaseMs: number;
   pollMs: number;
   maxSteps: number;
+  /** Per-ticket budgets besides steps; unset means unlimited. */
+  budget?: { maxTokens?: number; maxCostUsd?: number; maxWallMs?: number };
+  policy?: Policy;
   /** Attempts after which an erroring ticket fails instead of returning to the queue. */
   maxAttempts: number;
   log: (msg: string, data?: Record<string, unknown>) => void;
@@ -58,10 +62,43 @@ export function createAgent(deps: AgentDeps) {
     }
   }
 
-  /** Resolves a pending request_approval call with the person's decision once the ticket resumes. */
-  function approvalResult(t: Ticket): string {
-    const decided = core.approvals.list(t.id).at(-1);
-    return JSON.stringify({ decision: decided?.status ?? "unknown", comment: decided?.comment ?? null });
+  /**
+   * Every tool call passes the policy. A call that needs a person pauses the ticket; when it resumes, the
+   * person's decision either runs the call or answers it with the denial.
+   */
+  async function gated(
+    t: Ticket,
+    call: ToolUseBlock,
+    resumed: boolean,
+    ctx: ToolContext,
+  ): Promise<ToolOutcome> {
+    const action = call.name === "request_approval" ? String(call.input.action ?? "") : call.name;
+    const decided = resumed
+      ? core.approvals
+          .list(t.id)
+          .filter((a) => a.action === action && a.status !== "pending")
+          .at(-1)
+      : undefined;
+    if (decided) {
+      const answer = { decision: decided.status, comment: decided.comment ?? null, by: decided.decided_by };
+      if (call.name === "request_approval") return { output: answer };
+      if (decided.status === "denied")
+        return { output: { ...answer, note: `a person denied ${action}` }, isError: true };
+      return runTool(call, ctx);
+    }
+    const verdict = judge(deps.policy ?? defaultPolicy, call.name, { priority: t.priority });
+    if (verdict.verdict === "allow") return runTool(call, ctx);
+    core.tickets.addEvent(t.id, "policy", ctx.workerId, {
+      tool: call.name,
+      verdict: verdict.verdict,
+      reason: verdict.reason,
+    });
+    if (verdict.verdict === "deny") return { output: `blocked by policy: ${verdict.reason}`, isError: true };
+    return {
+      output: { waiting_for: action },
+      control: "await_approval",
+      approval: { action, reason: verdict.reason },
+    };
   }
 
   async function work(t: Ticket, workerId: string): Promise<void> {
@@ -87,21 +124,50 @@ export function createAgent(deps: AgentDeps) {
       });
     }
 
+    // Calls left unanswered by an earlier run (a pause for approval, or a crash) are resumed, not redone blindly.
+    const resumedIds = new Set(unansweredToolCalls(messages).map((c) => c.id));
     let steps = messages.filter((m) => m.role === "assistant").length;
+    const spent = { tokens: 0, cost: 0 };
+    for (const e of core.tickets.events(t.id)) {
+      if (e.kind !== "brain_turn") continue;
+      const u = e.data.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+      spent.tokens += (u?.input_tokens ?? 0) + (u?.output_tokens ?? 0);
+      spent.cost += (e.data.cost_usd as number | null) ?? 0;
+    }
+    const workStarted = Date.now();
+    const overBudget = (): string | null => {
+      const b = deps.budget ?? {};
+      if (steps >= deps.maxSteps) return `${steps} steps (max ${deps.maxSteps})`;
+      if (b.maxTokens !== undefined && spent.tokens >= b.maxTokens)
+        return `${spent.tokens} tokens (max ${b.maxTokens})`;
+      if (b.maxCostUsd !== undefined && spent.cost >= b.maxCostUsd)
+        return `$${spent.cost.toFixed(4)} (max $${b.maxCostUsd})`;
+      if (b.maxWallMs !== undefined && Date.now() - workStarted >= b.maxWallMs)
+        return `${Date.now() - workStarted} ms of wall time (max ${b.maxWallMs})`;
+      return null;
+    };
     for (;;) {
       let pending = unansweredToolCalls(messages);
       if (pending.length === 0) {
-        if (steps >= deps.maxSteps) {
-          core.tickets.addEvent(t.id, "budget_exhausted", workerId, { steps, max_steps: deps.maxSteps });
+        const exhausted = overBudget();
+        if (exhausted) {
+          core.tickets.addEvent(t.id, "budget_exhausted", workerId, {
+            steps,
+            tokens: spent.tokens,
+            cost_usd: spent.cost,
+            reason: exhausted,
+          });
           core.tickets.transition(t.id, "failed", workerId, {
             ...lease,
-            resolution: `budget exhausted after ${steps} steps`,
+            resolution: `budget exhausted: ${exhausted}`,
           });
           return;
         }
         const started = performance.now();
         const reply = await brain.reply({ system: systemPrompt, tools: defs, messages, ticket: t });
         steps++;
+        spent.tokens += reply.usage.input_tokens + reply.usage.output_tokens;
+        spent.cost += costUsd(reply.model, reply.usage) ?? 0;
         core.tickets.addEvent(t.id, "brain_turn", workerId, {
           content: reply.content,
           stop_reason: reply.stop_reason,
@@ -122,29 +188,23 @@ export function createAgent(deps: AgentDeps) {
       }
       const outcomes = await Promise.all(
         pending.map(async (call) => {
-          if (
-            call.name === "request_approval" &&
-            core.approvals.list(t.id).some((a) => a.status !== "pending")
-          ) {
-            // The call was made before the pause; its result is the decision taken since.
-            const resumed = core.approvals.list(t.id).at(-1);
-            if (resumed && resumed.action === String(call.input.action)) {
-              return { call, outcome: { output: approvalResult(t) } as ToolOutcome, ms: 0, resumed: true };
-            }
-          }
           const started = performance.now();
-          const outcome = await runTool(call, ctx);
-          return { call, outcome, ms: Math.round(performance.now() - started), resumed: false };
+          const outcome = await gated(t, call, resumedIds.has(call.id), ctx);
+          return { call, outcome, ms: Math.round(performance.now() - started) };
         }),
       );
       const resultMsg: Message = { role: "user", content: [] };
       let control: ToolOutcome["control"];
       let controlCall: ToolUseBlock | undefined;
-      for (const { call, outcome, ms, resumed } of outcomes) {
-        if (outcome.control && !resumed) {
+      let approval: ToolOutcome["approval"];
+      for (const { call, outcome, ms } of outcomes) {
+        if (outcome.control) {
           control = outcome.control;
           controlCall = call;
-          if (control === "await_approval") continue; // answered when the person decides
+          if (control === "await_approval") {
+            approval = outcome.approval;
+            continue; // answered when the person decides
+          }
         }
         const content = render(outcome.output);
         core.tickets.addEvent(t.id, "tool_result", workerId, {
@@ -180,8 +240,8 @@ export function createAgent(deps: AgentDeps) {
       if (control === "await_approval") {
         core.approvals.request(
           t.id,
-          String(controlCall?.input.action ?? "action"),
-          String(controlCall?.input.reason ?? ""),
+          approval?.action ?? String(controlCall?.input.action ?? "action"),
+          approval?.reason ?? String(controlCall?.input.reason ?? ""),
           workerId,
           workerId,
         );

@@ -93,7 +93,11 @@ const requestApproval = tool({
   description: requestApprovalText.trim(),
   input: z.object({ action: z.string().min(1).max(200), reason: z.string().min(1).max(2000) }),
   async run(input) {
-    return { output: { requested: input.action, reason: input.reason }, control: "await_approval" };
+    return {
+      output: { requested: input.action, reason: input.reason },
+      control: "await_approval",
+      approval: { action: input.action, reason: input.reason },
+    };
   },
 });
 
