@@ -25,7 +25,7 @@ import { createTelemetry } from "./telemetry/embedded";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
 import { dashboardRoutes } from "./web/routes";
 import { createSessions } from "./web/session";
-import { ensureWorkspace } from "./workspace/workspace";
+import { ensureWorkspace, LIMITS_FILE } from "./workspace/workspace";
 
 export type Role = "web" | "monitor" | "agent" | "supervisor";
 
@@ -78,7 +78,7 @@ export async function startApp(opts: AppOptions) {
       stateDir: config.dataDir,
       instances: config.service.instances,
       basePort: config.service.port,
-      configPath: config.service.config,
+      configPath: config.service.config ?? join(ws.dir, LIMITS_FILE),
       version: () => ws.commit,
       clock,
       onLine: (instance, stream, line) =>

@@ -1,6 +1,18 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { serviceSources, vendoredPackages } from "./embed.macro" with { type: "macro" };
+import { git } from "./git";
+
+/** The limits the supervised instances load; the agent changes them with update_config (validated, committed). */
+export const LIMITS_FILE = "limits.yaml";
+const defaultLimits = `# Rate-limiter policies applied by Harness (see README.md and config.example.yaml for the format).
+domain: default
+default:
+  name: default
+  capacity: 100
+  refill_per_second: 10
+policies: []
+`;
 
 export interface WorkspaceInfo {
   dir: string;
@@ -12,25 +24,8 @@ const files = (): Record<string, string> => ({
   ...serviceSources(),
   ...vendoredPackages(),
   ".gitignore": "node_modules/\n*.snapshot.json\n",
+  [LIMITS_FILE]: defaultLimits,
 });
-
-function git(dir: string, args: string[]): { ok: boolean; out: string } {
-  try {
-    const r = Bun.spawnSync(["git", ...args], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "harness",
-        GIT_AUTHOR_EMAIL: "harness@localhost",
-        GIT_COMMITTER_NAME: "harness",
-        GIT_COMMITTER_EMAIL: "harness@localhost",
-      },
-    });
-    return { ok: r.exitCode === 0, out: (r.stdout.toString() + r.stderr.toString()).trim() };
-  } catch {
-    return { ok: false, out: "git is not installed" };
-  }
-}
 
 /**
  * Creates the service workspace from the sources carried inside the harness (first start only), as a git
@@ -56,5 +51,5 @@ export function ensureWorkspace(dir: string): WorkspaceInfo {
     }
   }
   const head = git(dir, ["rev-parse", "--short=12", "HEAD"]);
-  return { dir, created, commit: head.ok ? head.out : null };
+  return { dir, created, commit: head.ok ? head.stdout.trim() : null };
 }

@@ -6,6 +6,7 @@ import { editFile, listFiles, readFile, runTests, searchCode } from "./files";
 import finishText from "./finish.txt" with { type: "text" };
 import getTicketText from "./get_ticket.txt" with { type: "text" };
 import giveUpText from "./give_up.txt" with { type: "text" };
+import { createTicket, getConfig, listDeploys, listTickets, updateConfig } from "./ops";
 import queryMetricsText from "./query_metrics.txt" with { type: "text" };
 import requestApprovalText from "./request_approval.txt" with { type: "text" };
 import restartServiceText from "./restart_service.txt" with { type: "text" };
@@ -128,6 +129,11 @@ export const tools: Tool[] = [
   searchCode,
   editFile,
   runTests,
+  getConfig,
+  updateConfig,
+  listTickets,
+  createTicket,
+  listDeploys,
   addNote,
   restartService,
   requestApproval,

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MetricsBackend } from "../../telemetry/types";
+import { testCore } from "../../testing/core";
+import { git } from "../../workspace/git";
+import { ensureWorkspace } from "../../workspace/workspace";
+import type { ToolContext } from "../types";
+import { tools } from "./registry";
+
+// A real workspace materialised from the bundled rate-limiter sources, validated by the service itself.
+const workspace = ensureWorkspace(join(mkdtempSync(join(tmpdir(), "harness-ops-")), "rate-limiter")).dir;
+
+function setup() {
+  const { core } = testCore();
+  const t = core.tickets.create(
+    { title: "headroom low", objective: "raise capacity", priority: "P2" },
+    "monitor",
+  );
+  const ctx: ToolContext = {
+    core,
+    ticket: t,
+    metrics: {} as MetricsBackend,
+    supervisor: null,
+    workspaceDir: workspace,
+    workerId: "w",
+  };
+  const call = async (name: string, input: Record<string, unknown>) => {
+    const tool = tools.find((x) => x.name === name);
+    if (!tool) throw new Error(name);
+    return tool.run(tool.input.parse(input), ctx);
+  };
+  return { core, t, call };
+}
+
+describe("config and ticket tools", () => {
+  test("update_config validates with the service's validator, commits with the ticket, and records the change", async () => {
+    const { core, t, call } = setup();
+    const before = (await call("get_config", {})).output as { content: string; hash: string };
+    expect(before.content).toContain("capacity: 100");
+    const bad = await call("update_config", {
+      content: "default: { name: d, capacity: -5, refill_per_second: 1 }\n",
+    });
+    expect(bad.isError).toBe(true);
+    expect(String(bad.output)).toContain("default.capacity");
+    const raised = before.content.replace("capacity: 100", "capacity: 150");
+    const ok = await call("update_config", { content: raised, reason: "headroom" });
+    expect(ok.output).toMatchObject({ applied: true });
+    expect((await call("get_config", {})).output).toMatchObject({ content: raised });
+    expect(git(workspace, ["log", "-1", "--format=%B"]).stdout).toContain(`Ticket: ${t.id}`);
+    const change = core.tickets.events(t.id).find((e) => e.kind === "config_change");
+    expect(change?.data.hash).toMatch(/^[0-9a-f]{12}$/);
+    expect((await call("list_deploys", {})).output).toMatchObject([{ kind: "config_change", ticket: t.id }]);
+  });
+
+  test("create_ticket links a follow-up; list_tickets finds it", async () => {
+    const { t, call } = setup();
+    const created = (await call("create_ticket", { title: "Follow up", objective: "later" })).output as {
+      created: number;
+    };
+    const list = (await call("list_tickets", { source: "agent" })).output as { id: number }[];
+    expect(list.map((x) => x.id)).toEqual([created.created]);
+    expect(created.created).toBeGreaterThan(t.id);
+  });
+});

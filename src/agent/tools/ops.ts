@@ -1,0 +1,152 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { Priority, TicketSource, TicketStatus } from "../../tickets/model";
+import { commitForTicket } from "../../workspace/git";
+import { LIMITS_FILE } from "../../workspace/workspace";
+import type { Tool, ToolContext } from "../types";
+import createTicketText from "./create_ticket.txt" with { type: "text" };
+import getConfigText from "./get_config.txt" with { type: "text" };
+import listDeploysText from "./list_deploys.txt" with { type: "text" };
+import listTicketsText from "./list_tickets.txt" with { type: "text" };
+import updateConfigText from "./update_config.txt" with { type: "text" };
+
+const limitsPath = (ctx: ToolContext) => {
+  if (!ctx.workspaceDir) throw new Error("no service workspace in this process");
+  return join(ctx.workspaceDir, LIMITS_FILE);
+};
+
+/** The service's own validator, run through the harness binary itself (no shell, no model text as argv). */
+function validate(workspace: string, content: string): { ok: boolean; message: string } {
+  const file = join(mkdtempSync(join(tmpdir(), "harness-limits-")), LIMITS_FILE);
+  writeFileSync(file, content);
+  const r = Bun.spawnSync([process.execPath, join(workspace, "src", "main.ts"), "validate", file], {
+    cwd: workspace,
+    env: { ...process.env, BUN_BE_BUN: "1" },
+  });
+  return { ok: r.exitCode === 0, message: (r.exitCode === 0 ? r.stdout : r.stderr).toString().trim() };
+}
+
+export const getConfig: Tool = {
+  name: "get_config",
+  description: getConfigText.trim(),
+  input: z.object({}),
+  async run(_input, ctx) {
+    const path = limitsPath(ctx);
+    if (!existsSync(path)) return { output: `no ${LIMITS_FILE} in the workspace`, isError: true };
+    const content = readFileSync(path, "utf8");
+    return {
+      output: {
+        file: LIMITS_FILE,
+        hash: createHash("sha256").update(content).digest("hex").slice(0, 12),
+        content,
+      },
+    };
+  },
+} as Tool;
+
+export const updateConfig: Tool = {
+  name: "update_config",
+  description: updateConfigText.trim(),
+  input: z.object({ content: z.string().min(1).max(200_000), reason: z.string().max(2000).optional() }),
+  async run(input: { content: string; reason?: string }, ctx) {
+    const path = limitsPath(ctx);
+    const workspace = ctx.workspaceDir as string;
+    const check = validate(workspace, input.content);
+    if (!check.ok) return { output: `rejected by the service's validator: ${check.message}`, isError: true };
+    const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
+    writeFileSync(path, input.content);
+    const commit = commitForTicket(
+      workspace,
+      ctx.ticket.id,
+      [LIMITS_FILE],
+      `Update limits: ${input.reason ?? "config change"}`,
+    );
+    const hash = check.message.replace(/^ok\s+/, "");
+    ctx.core.tickets.addEvent(ctx.ticket.id, "config_change", ctx.workerId, {
+      file: LIMITS_FILE,
+      commit,
+      hash,
+      reason: input.reason ?? null,
+      previous_hash: createHash("sha256").update(previous).digest("hex").slice(0, 12),
+    });
+    return { output: { applied: true, commit, hash, note: "the service reloads the file within a second" } };
+  },
+} as Tool;
+
+export const listTickets: Tool = {
+  name: "list_tickets",
+  description: listTicketsText.trim(),
+  input: z.object({
+    status: TicketStatus.optional(),
+    source: TicketSource.optional(),
+    limit: z.number().int().min(1).max(100).optional(),
+  }),
+  async run(input: { status?: TicketStatus; source?: TicketSource; limit?: number }, ctx) {
+    const page = ctx.core.tickets.list({
+      ...(input.status ? { status: [input.status] } : {}),
+      ...(input.source ? { source: input.source } : {}),
+      limit: input.limit ?? 20,
+    });
+    return {
+      output: page.items.map((t) => ({
+        id: t.id,
+        title: t.title,
+        status: t.status,
+        priority: t.priority,
+        source: t.source,
+        resolution: t.resolution,
+      })),
+    };
+  },
+} as Tool;
+
+export const createTicket: Tool = {
+  name: "create_ticket",
+  description: createTicketText.trim(),
+  input: z.object({
+    title: z.string().min(1).max(300),
+    objective: z.string().min(1).max(10_000),
+    priority: Priority.optional(),
+  }),
+  async run(input: { title: string; objective: string; priority?: Priority }, ctx) {
+    const t = ctx.core.tickets.create(
+      {
+        title: input.title,
+        objective: input.objective,
+        priority: input.priority ?? "P3",
+        source: "agent",
+        parent_id: ctx.ticket.id,
+      },
+      ctx.workerId,
+    );
+    return { output: { created: t.id } };
+  },
+} as Tool;
+
+const changeKinds = ["commit", "config_change", "deploy", "rollback", "restart"];
+
+export const listDeploys: Tool = {
+  name: "list_deploys",
+  description: listDeploysText.trim(),
+  input: z.object({ limit: z.number().int().min(1).max(100).optional() }),
+  async run(input: { limit?: number }, ctx) {
+    // The kinds are constants of ours, not input, so they can sit in the SQL text.
+    const kinds = changeKinds.map((k) => `'${k}'`).join(",");
+    const rows = ctx.core.db
+      .query<{ ticket_id: number; ts: number; kind: string; data: string }, [number]>(
+        `SELECT ticket_id, ts, kind, data FROM ticket_events WHERE kind IN (${kinds}) ORDER BY id DESC LIMIT ?`,
+      )
+      .all(input.limit ?? 20);
+    return {
+      output: rows.map((r) => ({
+        ticket: r.ticket_id,
+        at: new Date(r.ts).toISOString(),
+        kind: r.kind,
+        ...JSON.parse(r.data),
+      })),
+    };
+  },
+} as Tool;
