@@ -9,4 +9,32 @@ export const defaultInvariants: InvariantInput[] = [
     severity: "critical",
     description: "A rate-limiter instance does not answer its metrics scrape",
   },
+  {
+    name: "RateLimiterKeyHeadroomLow",
+    query: 'max by (instance) (ratelimiter_key_capacity_used_ratio{job="rate-limiter"}) > 0.8',
+    for: "5m",
+    severity: "warning",
+    description: "Tracked keys use more than 80% of the store's key capacity (headroom below 20%)",
+  },
+  {
+    name: "RateLimiterConfigReloadFailing",
+    query: 'increase(ratelimiter_config_reload_total{job="rate-limiter",result="failure"}[10m]) > 0',
+    for: "0s",
+    severity: "high",
+    description: "The rate limiter rejected a config reload; instances keep running an older config",
+  },
+  {
+    name: "RateLimiterConfigDrift",
+    query: 'count(count by (hash) (ratelimiter_config_info{job="rate-limiter"})) > 1',
+    for: "2m",
+    severity: "high",
+    description: "Instances run different configs (more than one config hash)",
+  },
+  {
+    name: "RateLimiterMemoryHigh",
+    query: 'ratelimiter_process_resident_memory_bytes{job="rate-limiter"} > 536870912',
+    for: "5m",
+    severity: "warning",
+    description: "A rate-limiter instance uses more than 512 MiB of memory",
+  },
 ];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Ticket } from "../../tickets/model";
 import type { ContentBlock, Message, ToolUseBlock } from "../types";
-import { RunbookBrain } from "./runbook";
+import { RunbookBrain, raisedKeyCapacity } from "./runbook";
 
 function ticket(over: Partial<Ticket> = {}): Ticket {
   return {
@@ -94,5 +94,45 @@ describe("runbook brain", () => {
     const t = ticket();
     const m: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
     expect(await ask(t, m)).toEqual(await ask(t, m));
+  });
+});
+
+describe("runbook: key headroom", () => {
+  test("reads the config and raises max_keys by half within the ceiling", async () => {
+    const t = ticket({
+      title: "Invariant RateLimiterKeyHeadroomLow violated",
+      success_criteria: [
+        {
+          query: "max by (instance) (ratelimiter_key_capacity_used_ratio) > 0.8",
+          comparator: "empty",
+          for_seconds: 0,
+        },
+      ],
+    });
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const turn1 = await ask(t, first);
+    const full = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.93 }] };
+    const m1 = [...first, ...answer(turn1, { query_metrics: full })];
+    const turn2 = await ask(t, m1);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["get_config"]);
+    const m2 = [
+      ...m1,
+      ...answer(turn2, {
+        get_config: {
+          content: "store:\n  max_keys: 1000\ndefault: { name: d, capacity: 5, refill_per_second: 1 }\n",
+        },
+      }),
+    ];
+    const turn3 = await ask(t, m2);
+    expect(calls(turn3)[0]?.name).toBe("update_config");
+    const content = String(calls(turn3)[0]?.input.content);
+    expect(Bun.YAML.parse(content)).toMatchObject({ store: { max_keys: 1500 }, default: { capacity: 5 } });
+    const turn4 = await ask(t, [...m2, ...answer(turn3, { update_config: { applied: true } })]);
+    expect(calls(turn4)[0]?.name).toBe("finish");
+  });
+
+  test("never raises past the ceiling", () => {
+    expect(raisedKeyCapacity("store: { max_keys: 1000000 }\n")).toBeNull();
+    expect(raisedKeyCapacity("store: { max_keys: 900000 }\n")?.to).toBe(1_000_000);
   });
 });

@@ -77,6 +77,26 @@ function criteriaHold(t: Ticket, turn: Turn): { hold: boolean; findings: string[
   return { hold, findings };
 }
 
+const isHeadroomTicket = (t: Ticket) =>
+  t.success_criteria.some((c) => c.query.includes("key_capacity_used_ratio"));
+const isDriftTicket = (t: Ticket) =>
+  t.success_criteria.some((c) => /config_info|config_reload_total/.test(c.query));
+/** Bound on how far the runbook raises the key capacity on its own. */
+const maxKeysCeiling = 1_000_000;
+
+/** Raises store.max_keys by half (within the ceiling), keeping everything else in the file as it is. */
+export function raisedKeyCapacity(yaml: string): { content: string; from: number; to: number } | null {
+  const doc = (Bun.YAML.parse(yaml) ?? {}) as { store?: { max_keys?: number } };
+  const from = doc.store?.max_keys ?? 100_000;
+  const to = Math.min(maxKeysCeiling, Math.ceil(from * 1.5));
+  if (to <= from) return null;
+  return {
+    content: Bun.YAML.stringify({ ...doc, store: { ...(doc.store ?? {}), max_keys: to } }, null, 2),
+    from,
+    to,
+  };
+}
+
 /** An instance that is down or hung is the one fault a restart fixes. */
 const isAvailabilityTicket = (t: Ticket) =>
   t.success_criteria.some((c) => /\bup\b/.test(c.query)) || /crash.?loop|instance down/i.test(t.title);
@@ -96,7 +116,13 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         call(n, 0, "finish", { summary: `The success criteria already hold:\n${findings.join("\n")}` }),
       ];
     }
-    if (isAvailabilityTicket(t) && !names.includes("restart_service")) {
+    if ((isHeadroomTicket(t) || isDriftTicket(t)) && !names.includes("get_config")) {
+      return [
+        { type: "text", text: `Config-related criteria are violated:\n${findings.join("\n")}` },
+        call(n, 0, "get_config", {}),
+      ];
+    }
+    if ((isAvailabilityTicket(t) || isDriftTicket(t)) && !names.includes("restart_service")) {
       return [
         { type: "text", text: `Availability criteria are violated:\n${findings.join("\n")}` },
         call(n, 0, "restart_service", { reason: "instance down or not answering scrapes" }),
@@ -114,6 +140,33 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
     return [
       call(n, 0, "give_up", {
         reason: `No runbook fixes this and the criteria still fail:\n${findings.join("\n")}`,
+      }),
+    ];
+  }
+  if (lastNames.includes("get_config")) {
+    const cfg = last.results.get(last.calls[0]?.id ?? "");
+    const parsed = cfg && !cfg.is_error ? (JSON.parse(cfg.content) as { content: string }) : null;
+    if (parsed && isHeadroomTicket(t)) {
+      const raised = raisedKeyCapacity(parsed.content);
+      if (raised) {
+        return [
+          call(n, 0, "update_config", {
+            content: raised.content,
+            reason: `key headroom low: raise store.max_keys ${raised.from} → ${raised.to}`,
+          }),
+        ];
+      }
+    }
+    // Drift: every instance reloads the same committed file on restart.
+    return [call(n, 0, "restart_service", { reason: "reload the committed config on every instance" })];
+  }
+  if (lastNames.includes("update_config")) {
+    const r = last.results.get(last.calls[0]?.id ?? "");
+    if (r?.is_error)
+      return [call(n, 0, "give_up", { reason: `The config change was rejected: ${r.content}` })];
+    return [
+      call(n, 0, "finish", {
+        summary: "Raised the store's key capacity within bounds; the service reloads it.",
       }),
     ];
   }
