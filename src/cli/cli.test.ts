@@ -129,6 +129,24 @@ describe("harness CLI", () => {
     expect(await Bun.file(out).text()).toBe("");
   });
 
+  test("promql test runs test scripts and ends with the summary line; failures exit 1", async () => {
+    const { run, dataDir } = cli();
+    const ok = join(dataDir, "ok.test");
+    writeFileSync(
+      ok,
+      'load 1m\n  m{a="x"} 1+1x5\n\neval instant at 5m m\n  m{a="x"} 6\n\neval instant at 5m sum(m) * 2\n  {} 12\n',
+    );
+    const good = await run("promql", "test", ok);
+    expect(good.code).toBe(0);
+    expect(good.out.split("\n").at(-1)).toBe("2 passed, 0 failed, 0 skipped");
+    const bad = join(dataDir, "bad.test");
+    writeFileSync(bad, "load 1m\n  m 1\n\neval instant at 0m m\n  m 2\n");
+    const res = await run("promql", "test", bad);
+    expect(res.code).toBe(1);
+    expect(res.out).toContain("1 failed");
+    expect((await run("promql", "query", "1 + 1", "--json")).out).toContain('"v": 2');
+  });
+
   test("version and help", async () => {
     const { run } = cli();
     expect((await run("version")).out).toMatch(/^harness \d+\.\d+\.\d+/);
