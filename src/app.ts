@@ -13,6 +13,7 @@ import { webhookRoutes } from "./api/webhooks";
 import type { LoadedConfig } from "./config";
 import { createCore } from "./core";
 import { openDatabase } from "./db/open";
+import { createPipeline } from "./deploy/pipeline";
 import { type Clock, systemClock } from "./lib/clock";
 import type { Logger } from "./lib/log";
 import { resolveToken } from "./lib/token";
@@ -25,6 +26,7 @@ import { createTelemetry } from "./telemetry/embedded";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
 import { dashboardRoutes } from "./web/routes";
 import { createSessions } from "./web/session";
+import { git } from "./workspace/git";
 import { ensureWorkspace, LIMITS_FILE } from "./workspace/workspace";
 
 export type Role = "web" | "monitor" | "agent" | "supervisor";
@@ -79,7 +81,7 @@ export async function startApp(opts: AppOptions) {
       instances: config.service.instances,
       basePort: config.service.port,
       configPath: config.service.config ?? join(ws.dir, LIMITS_FILE),
-      version: () => ws.commit,
+      version: () => git(ws.dir, ["rev-parse", "--short=12", "HEAD"]).stdout.trim() || ws.commit,
       clock,
       onLine: (instance, stream, line) =>
         telemetry.appendLog(
@@ -92,6 +94,17 @@ export async function startApp(opts: AppOptions) {
     roleState.supervisor = "running";
   }
 
+  const pipeline =
+    supervisor && workspaceDir
+      ? createPipeline({
+          core,
+          supervisor,
+          workspaceDir,
+          canaryMs: config.deploy.canary,
+          watchMs: config.deploy.watch,
+          log,
+        })
+      : null;
   const apiKey = opts.env?.ANTHROPIC_API_KEY;
   const brain: Brain =
     config.agent.brain === "claude" || (config.agent.brain === "auto" && apiKey)
@@ -130,6 +143,7 @@ export async function startApp(opts: AppOptions) {
         },
         policy: loadPolicy(config.agent.policy),
         workspaceDir,
+        pipeline,
         log,
       })
     : null;

@@ -69,6 +69,10 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ name: "rate-limiter", enabled: true, instances: 1, port: 7071 }),
+    deploy: z
+      .object({ canary: duration.default(120_000), watch: duration.default(300_000) })
+      .strict()
+      .default({ canary: 120_000, watch: 300_000 }),
     webhooks: z
       .object({ hmac_secret: z.string().min(16, "hmac_secret must be at least 16 characters").optional() })
       .strict()

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Core } from "../core";
+import type { Pipeline } from "../deploy/pipeline";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
@@ -61,6 +62,7 @@ export interface ToolContext {
   supervisor: Supervisor | null;
   /** The service's git workspace; file tools work in the ticket's own worktree of it. */
   workspaceDir: string | null;
+  pipeline?: Pipeline | null;
   workerId: string;
 }
 

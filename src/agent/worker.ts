@@ -1,10 +1,12 @@
 import type { Core } from "../core";
+import type { Pipeline } from "../deploy/pipeline";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
+import { git, ticketBranch } from "../workspace/git";
 import { costUsd } from "./brains/pricing";
 import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
-import { defaultPolicy, judge, type Policy } from "./policy";
+import { type ActionFacts, defaultPolicy, judge, type Policy } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
 import { toolDefs, tools } from "./tools/registry";
 import type { Brain, Message, Tool, ToolContext, ToolOutcome, ToolUseBlock } from "./types";
@@ -15,6 +17,7 @@ export interface AgentDeps {
   metrics: MetricsBackend;
   supervisor: Supervisor | null;
   workspaceDir?: string | null;
+  pipeline?: Pipeline | null;
   workers: number;
   leaseMs: number;
   pollMs: number;
@@ -62,6 +65,15 @@ export function createAgent(deps: AgentDeps) {
     }
   }
 
+  /** What the policy needs to know about a deploy: the size of the change and whether its tests passed. */
+  function actionFacts(t: Ticket, action: string): ActionFacts {
+    if (action !== "deploy" || !deps.workspaceDir) return { priority: t.priority };
+    const stat = git(deps.workspaceDir, ["diff", "--shortstat", `main...${ticketBranch(t.id)}`]).stdout;
+    const diffLines = [...stat.matchAll(/(\d+) (insertion|deletion)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const lastTests = core.tickets.events(t.id).findLast((e) => e.kind === "tests");
+    return { priority: t.priority, diffLines, testsPassed: lastTests?.data.exit_code === 0 };
+  }
+
   /**
    * Every tool call passes the policy. A call that needs a person pauses the ticket; when it resumes, the
    * person's decision either runs the call or answers it with the denial.
@@ -86,7 +98,7 @@ export function createAgent(deps: AgentDeps) {
         return { output: { ...answer, note: `a person denied ${action}` }, isError: true };
       return runTool(call, ctx);
     }
-    const verdict = judge(deps.policy ?? defaultPolicy, call.name, { priority: t.priority });
+    const verdict = judge(deps.policy ?? defaultPolicy, call.name, actionFacts(t, call.name));
     if (verdict.verdict === "allow") return runTool(call, ctx);
     core.tickets.addEvent(t.id, "policy", ctx.workerId, {
       tool: call.name,
@@ -108,6 +120,7 @@ export function createAgent(deps: AgentDeps) {
       metrics: deps.metrics,
       supervisor: deps.supervisor,
       workspaceDir: deps.workspaceDir ?? null,
+      pipeline: deps.pipeline ?? null,
       workerId,
     };
     const lease = { leaseOwner: workerId };

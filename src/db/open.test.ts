@@ -14,7 +14,7 @@ describe("migrations", () => {
     db.close();
     const again = openDatabase(path);
     expect(again.query("SELECT title FROM tickets").get()).toEqual({ title: "kept" });
-    expect(again.query("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: 3 });
+    expect(again.query("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: 4 });
     expect(again.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
   });
 
@@ -26,7 +26,7 @@ describe("migrations", () => {
     ];
     expect(() => applyMigrations(db, broken)).toThrow();
     expect(db.query("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeNull();
-    expect(db.query("SELECT MAX(version) AS v FROM schema_migrations").get()).toEqual({ v: 3 });
+    expect(db.query("SELECT MAX(version) AS v FROM schema_migrations").get()).toEqual({ v: 4 });
   });
 
   test("refuses a database from a newer harness", () => {

@@ -82,7 +82,9 @@ export function createSupervisor(deps: SupervisorDeps) {
   const emit = (inst: Instance, event: string, data: Record<string, unknown> = {}) =>
     deps.onEvent?.(inst.status.name, event, data);
 
-  async function waitReady(inst: Instance, proc: Subprocess): Promise<void> {
+  async function waitReady(inst: Instance, proc: Subprocess, listening: Promise<boolean>): Promise<boolean> {
+    // With reusePort an older process may answer on the same port: wait for this process's own "listening".
+    if (!(await listening)) return false;
     const url = `http://${host}:${inst.status.port}/readyz`;
     for (let i = 0; i < 150 && inst.proc === proc && !stopping; i++) {
       try {
@@ -90,16 +92,17 @@ export function createSupervisor(deps: SupervisorDeps) {
         if (res.ok) {
           inst.status.state = "ready";
           emit(inst, "ready", { pid: proc.pid });
-          return;
+          return true;
         }
       } catch {
         // not listening yet
       }
       await Bun.sleep(100);
     }
+    return false;
   }
 
-  function spawn(inst: Instance): void {
+  function spawn(inst: Instance): Promise<boolean> {
     const args = [
       process.execPath,
       join(deps.workspaceDir, "src", "main.ts"),
@@ -130,10 +133,19 @@ export function createSupervisor(deps: SupervisorDeps) {
       version: deps.version(),
     });
     emit(inst, "started", { pid: proc.pid, port: inst.status.port, version: inst.status.version });
-    void pipeLines(proc.stdout, (l) => deps.onLine?.(inst.status.name, "stdout", l));
+    let heard: (ok: boolean) => void = () => {};
+    const listening = new Promise<boolean>((resolve) => {
+      heard = resolve;
+      setTimeout(() => resolve(false), 15_000);
+    });
+    void proc.exited.then(() => heard(false));
+    void pipeLines(proc.stdout, (l) => {
+      if (l.includes('"msg":"listening"')) heard(true);
+      deps.onLine?.(inst.status.name, "stdout", l);
+    });
     void pipeLines(proc.stderr, (l) => deps.onLine?.(inst.status.name, "stderr", l));
-    void waitReady(inst, proc);
     void proc.exited.then((code) => onExit(inst, proc, code));
+    return waitReady(inst, proc, listening);
   }
 
   function onExit(inst: Instance, proc: Subprocess, code: number): void {
@@ -158,22 +170,25 @@ export function createSupervisor(deps: SupervisorDeps) {
     });
     inst.timer = setTimeout(() => {
       inst.timer = null;
-      if (!stopping) spawn(inst);
+      if (!stopping) void spawn(inst);
     }, delay);
   }
 
-  async function stopInstance(inst: Instance, graceMs = 5000): Promise<void> {
-    if (inst.timer) clearTimeout(inst.timer);
-    inst.timer = null;
-    const proc = inst.proc;
-    inst.status.state = "stopped";
-    if (!proc) return;
+  async function terminate(proc: Subprocess, graceMs = 5000): Promise<void> {
     proc.kill("SIGTERM");
     // A hung (stopped) process only acts on SIGTERM once continued.
     proc.kill("SIGCONT");
     const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
     if (!done) proc.kill("SIGKILL");
     await proc.exited;
+  }
+
+  async function stopInstance(inst: Instance): Promise<void> {
+    if (inst.timer) clearTimeout(inst.timer);
+    inst.timer = null;
+    const proc = inst.proc;
+    inst.status.state = "stopped";
+    if (proc) await terminate(proc);
   }
 
   return {
@@ -183,7 +198,7 @@ export function createSupervisor(deps: SupervisorDeps) {
     },
     start(): void {
       stopping = false;
-      for (const inst of instances) spawn(inst);
+      for (const inst of instances) void spawn(inst);
     },
     async stop(): Promise<void> {
       stopping = true;
@@ -195,10 +210,26 @@ export function createSupervisor(deps: SupervisorDeps) {
       for (const inst of targets) {
         await stopInstance(inst);
         inst.crashes = [];
-        spawn(inst);
+        void spawn(inst);
         emit(inst, "restarted", {});
       }
       return targets.map((i) => ({ ...i.status }));
+    },
+    /**
+     * Zero-downtime replacement: the new process starts on the same port (reusePort) and only when it is
+     * ready does the old one drain and exit, writing the snapshot of its buckets.
+     */
+    async handover(): Promise<{ ok: boolean; instances: InstanceStatus[] }> {
+      let ok = true;
+      for (const inst of instances) {
+        const old = inst.proc;
+        inst.crashes = [];
+        const ready = await spawn(inst);
+        if (!ready) ok = false;
+        if (old) await terminate(old);
+        emit(inst, "handover", { ready, old_pid: old?.pid ?? null, pid: inst.status.pid });
+      }
+      return { ok, instances: instances.map((i) => ({ ...i.status })) };
     },
     status(): InstanceStatus[] {
       return instances.map((i) => ({ ...i.status }));

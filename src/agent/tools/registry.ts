@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../../lib/parse";
 import type { Tool, ToolContext, ToolDef } from "../types";
 import addNoteText from "./add_note.txt" with { type: "text" };
+import { deployTool } from "./deploy";
 import { editFile, listFiles, readFile, runTests, searchCode } from "./files";
 import finishText from "./finish.txt" with { type: "text" };
 import getTicketText from "./get_ticket.txt" with { type: "text" };
@@ -134,6 +135,7 @@ export const tools: Tool[] = [
   listTickets,
   createTicket,
   listDeploys,
+  deployTool,
   addNote,
   restartService,
   requestApproval,

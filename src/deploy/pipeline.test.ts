@@ -1,0 +1,117 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { systemClock } from "../lib/clock";
+import { createSupervisor } from "../supervisor/supervisor";
+import { testCore } from "../testing/core";
+import { freePort, waitFor } from "../testing/ports";
+import { commitForTicket, git } from "../workspace/git";
+import { ensureWorkspace, LIMITS_FILE } from "../workspace/workspace";
+import { ticketWorktree } from "../workspace/worktree";
+import { createPipeline } from "./pipeline";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function setup() {
+  const { core } = testCore();
+  const base = mkdtempSync(join(tmpdir(), "harness-deploy-"));
+  const ws = ensureWorkspace(join(base, "workspace", "rate-limiter"));
+  const port = await freePort();
+  const headOf = () => git(ws.dir, ["rev-parse", "--short=12", "HEAD"]).stdout.trim();
+  const supervisor = createSupervisor({
+    workspaceDir: ws.dir,
+    stateDir: base,
+    instances: 1,
+    basePort: port,
+    configPath: join(ws.dir, LIMITS_FILE),
+    version: headOf,
+    clock: systemClock,
+  });
+  supervisor.start();
+  cleanups.push(() => supervisor.stop());
+  await waitFor("instance ready", async () => supervisor.status()[0]?.state === "ready", 20_000);
+  const pipeline = createPipeline({
+    core,
+    supervisor,
+    workspaceDir: ws.dir,
+    canaryMs: 800,
+    watchMs: 800,
+    log: () => {},
+  });
+  const change = (ticketId: number, path: string, edit: (s: string) => string) => {
+    const dir = ticketWorktree(ws.dir, ticketId);
+    writeFileSync(join(dir, path), edit(readFileSync(join(dir, path), "utf8")));
+    return commitForTicket(dir, ticketId, [path], `change ${path}`);
+  };
+  return { core, ws, port, supervisor, pipeline, change, headOf };
+}
+
+describe("deploy pipeline (real processes)", () => {
+  test("a good commit deploys with no failed request under steady load; a failing or slow one never reaches main", async () => {
+    const { core, ws, port, supervisor, pipeline, change, headOf } = await setup();
+
+    // Good: a harmless change, deployed while a client keeps sending checks.
+    const good = core.tickets.create({ title: "good", objective: "o" }, "t");
+    change(good.id, "README.md", (s) => `${s}\nDeployed by the pipeline test.\n`);
+    let sent = 0;
+    let failed = 0;
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        sent++;
+        const ok = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+          method: "POST",
+          body: JSON.stringify({ key: "steady" }),
+        })
+          .then((r) => r.status === 200)
+          .catch(() => false);
+        if (!ok) failed++;
+      }
+    })();
+    const oldPid = supervisor.status()[0]?.pid;
+    const result = await pipeline.deploy(good.id);
+    loading = false;
+    await load;
+    expect(result).toMatchObject({ status: "completed", stage: "watch" });
+    expect(sent).toBeGreaterThan(10);
+    expect(failed).toBe(0);
+    expect(headOf()).toBe(result.commit);
+    expect(supervisor.status()[0]?.pid).not.toBe(oldPid);
+    expect(supervisor.status()[0]?.version).toBe(result.commit);
+    const kinds = core.tickets.events(good.id).map((e) => e.kind);
+    expect(kinds).toContain("deploy_started");
+    expect(kinds.filter((k) => k === "deploy_stage").length).toBe(4);
+    expect(kinds).toContain("deploy");
+
+    // Failing tests: stopped at the check stage, main unchanged.
+    const broken = core.tickets.create({ title: "broken", objective: "o" }, "t");
+    change(broken.id, "src/bucket.test.ts", (s) => s.replace("toBe(10)", "toBe(11)"));
+    const mainBefore = headOf();
+    const r2 = await pipeline.deploy(broken.id);
+    expect(r2).toMatchObject({ status: "failed", stage: "check" });
+    expect(headOf()).toBe(mainBefore);
+
+    // Slower: the canary is compared with the running version and rejected.
+    const slow = core.tickets.create({ title: "slow", objective: "o" }, "t");
+    change(slow.id, "src/server.ts", (s) =>
+      s.replace(
+        "async function check(req: Request, url: URL, requestId: string): Promise<Response> {",
+        "async function check(req: Request, url: URL, requestId: string): Promise<Response> {\n    await Bun.sleep(80);",
+      ),
+    );
+    const r3 = await pipeline.deploy(slow.id);
+    expect(r3).toMatchObject({ status: "rolled_back", stage: "canary" });
+    expect(r3.reason).toMatch(/p99/);
+    expect(headOf()).toBe(mainBefore);
+    expect(core.db.query("SELECT status FROM deploys ORDER BY id").all()).toEqual([
+      { status: "completed" },
+      { status: "failed" },
+      { status: "rolled_back" },
+    ]);
+    expect(ws.dir).toBeTruthy();
+  }, 120_000);
+});

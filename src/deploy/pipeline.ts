@@ -1,0 +1,250 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { Core } from "../core";
+import type { Supervisor } from "../supervisor/supervisor";
+import { git, gitOrThrow, ticketBranch } from "../workspace/git";
+import { ticketWorktree } from "../workspace/worktree";
+import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
+
+export interface PipelineDeps {
+  core: Core;
+  supervisor: Supervisor;
+  workspaceDir: string;
+  /** How long the canary and the running version are probed side by side. */
+  canaryMs: number;
+  /** How long the promoted version is watched before the deploy counts as done. */
+  watchMs: number;
+  log: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+export interface DeployResult {
+  id: number;
+  status: "completed" | "failed" | "rolled_back";
+  stage: string;
+  reason: string;
+  commit: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+/** A short synthetic load of rate-limit checks against one address, measured from outside. */
+async function probe(port: number, ms: number): Promise<ProbeStats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = Date.now() + ms;
+  let i = 0;
+  while (Date.now() < end) {
+    const started = performance.now();
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+        method: "POST",
+        body: JSON.stringify({ key: `canary-probe-${i++ % 50}`, hits: 0 }),
+        signal: AbortSignal.timeout(2000),
+      });
+      await res.arrayBuffer();
+      if (res.status >= 500) errors++;
+    } catch {
+      errors++;
+    }
+    latencies.push(performance.now() - started);
+  }
+  return { requests: latencies.length, errors, p99Ms: p99(latencies) };
+}
+
+const head = (dir: string, ref = "HEAD") => gitOrThrow(dir, ["rev-parse", "--short=12", ref]).trim();
+
+/**
+ * One deploy at a time: check (tests) → canary (new version beside the old, same probe, compared) →
+ * promote (main fast-forwards, instances hand over on the same port) → watch (readiness); a failed watch
+ * rolls back to the previous commit. Every stage is an event on the ticket and a row in `deploys`.
+ */
+export function createPipeline(deps: PipelineDeps) {
+  const { core, workspaceDir } = deps;
+  let busy = false;
+
+  function record(ticketId: number, kind: string, data: Record<string, unknown>): void {
+    core.tickets.addEvent(ticketId, kind, "pipeline", data);
+  }
+
+  async function runTests(dir: string): Promise<{ ok: boolean; output: string }> {
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      scripts?: { test?: string };
+    };
+    const argv = (pkg.scripts?.test ?? "bun test").trim().split(/\s+/);
+    if (argv[0] !== "bun") return { ok: false, output: `unsupported test command ${pkg.scripts?.test}` };
+    const proc = Bun.spawn([process.execPath, ...argv.slice(1)], {
+      cwd: dir,
+      env: { ...process.env, BUN_BE_BUN: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 300_000,
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { ok: code === 0, output: `${out}\n${err}`.trim().slice(-6000) };
+  }
+
+  async function canary(dir: string): Promise<CanaryVerdict> {
+    const port = await freePort();
+    const config = join(workspaceDir, "limits.yaml");
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        join(dir, "src", "main.ts"),
+        "--port",
+        String(port),
+        "--instance",
+        "canary",
+        ...(existsSync(config) ? ["--config", config] : []),
+      ],
+      { cwd: dir, env: { ...process.env, BUN_BE_BUN: "1" }, stdout: "ignore", stderr: "ignore" },
+    );
+    try {
+      let ready = false;
+      for (let i = 0; i < 100 && !ready; i++) {
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+          .then((r) => r.ok)
+          .catch(() => false);
+        if (!ready) await Bun.sleep(100);
+      }
+      if (!ready) return { ok: false, reason: "the canary never became ready" };
+      const oldPort = deps.supervisor.status()[0]?.port;
+      if (oldPort === undefined) return { ok: false, reason: "no running instance to compare with" };
+      const [old, fresh] = await Promise.all([probe(oldPort, deps.canaryMs), probe(port, deps.canaryMs)]);
+      return judgeCanary(old, fresh);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  }
+
+  async function watch(): Promise<string | null> {
+    const end = Date.now() + deps.watchMs;
+    while (Date.now() < end) {
+      const bad = deps.supervisor
+        .status()
+        .find((i) => i.state === "backoff" || i.state === "crash_loop" || i.state === "stopped");
+      if (bad) return `${bad.name} is ${bad.state} after the deploy`;
+      await Bun.sleep(200);
+    }
+    return null;
+  }
+
+  async function deploy(ticketId: number): Promise<DeployResult> {
+    if (busy) throw new Error("another deploy is running; deploys run one at a time");
+    busy = true;
+    const started = core.clock.now();
+    const branch = ticketBranch(ticketId);
+    const previous = head(workspaceDir, "main");
+    const commit = head(workspaceDir, branch);
+    const stages: { stage: string; ok: boolean; ms: number; detail: string }[] = [];
+    const row = core.db
+      .query<{ id: number }, [number, string, string, number]>(
+        "INSERT INTO deploys (ticket_id, commit_sha, previous_sha, status, stage, started_at) VALUES (?, ?, ?, 'running', 'check', ?) RETURNING id",
+      )
+      .get(ticketId, commit, previous, started) as { id: number };
+    const finish = (status: DeployResult["status"], stage: string, reason: string): DeployResult => {
+      core.db
+        .query(
+          "UPDATE deploys SET status = ?, stage = ?, reason = ?, stages = ?, finished_at = ? WHERE id = ?",
+        )
+        .run(status, stage, reason, JSON.stringify(stages), core.clock.now(), row.id);
+      record(
+        ticketId,
+        status === "completed" ? "deploy" : status === "rolled_back" ? "rollback" : "deploy_failed",
+        {
+          deploy_id: row.id,
+          commit,
+          previous,
+          stage,
+          reason,
+          stages,
+        },
+      );
+      return { id: row.id, status, stage, reason, commit };
+    };
+    const stage = async <T>(
+      name: string,
+      fn: () => Promise<T>,
+      ok: (v: T) => boolean,
+      detail: (v: T) => string,
+    ) => {
+      const t0 = Date.now();
+      const v = await fn();
+      stages.push({ stage: name, ok: ok(v), ms: Date.now() - t0, detail: detail(v).slice(-2000) });
+      record(ticketId, "deploy_stage", { deploy_id: row.id, ...(stages.at(-1) as object) });
+      return v;
+    };
+    try {
+      record(ticketId, "deploy_started", { deploy_id: row.id, commit, previous });
+      const dir = ticketWorktree(workspaceDir, ticketId);
+      const tests = await stage(
+        "check",
+        () => runTests(dir),
+        (r) => r.ok,
+        (r) => r.output,
+      );
+      if (!tests.ok) return finish("failed", "check", "tests failed; the commit never started");
+      const verdict = await stage(
+        "canary",
+        () => canary(dir),
+        (v) => v.ok,
+        (v) => v.reason,
+      );
+      if (!verdict.ok) return finish("rolled_back", "canary", verdict.reason);
+      const promoted = await stage(
+        "promote",
+        async () => {
+          // main only moves through here, so a fast-forward is the normal case; anything else is refused.
+          const merged = git(workspaceDir, ["merge", "--ff-only", "-q", branch]);
+          if (!merged.ok) throw new Error(`main cannot fast-forward to ${branch}: ${merged.stderr.trim()}`);
+          return deps.supervisor.handover();
+        },
+        (h) => h.ok,
+        (h) => (h.ok ? "handed over" : "new instances did not become ready"),
+      );
+      const problem = await stage(
+        "watch",
+        watch,
+        (p) => p === null,
+        (p) => p ?? "healthy",
+      );
+      if (problem) {
+        gitOrThrow(workspaceDir, ["reset", "-q", "--hard", previous]);
+        await deps.supervisor.handover();
+        core.tickets.create(
+          {
+            title: `Deploy of ${commit} was rolled back`,
+            objective: `The deploy for ticket #${ticketId} was rolled back: ${problem}. Find out why and fix it.`,
+            source: "agent",
+            parent_id: ticketId,
+            priority: "P2",
+          },
+          "pipeline",
+        );
+        return finish("rolled_back", "watch", problem);
+      }
+      return finish("completed", "watch", "deployed and healthy");
+    } catch (err) {
+      return finish("failed", stages.at(-1)?.stage ?? "check", (err as Error).message);
+    } finally {
+      busy = false;
+    }
+  }
+
+  return { deploy, busy: () => busy };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;
