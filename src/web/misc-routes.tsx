@@ -7,7 +7,64 @@ import { formatNames } from "../trajectories/formats";
 import { type DashboardDeps, viewerOf } from "./context";
 import { Layout, StatusPill, Time } from "./layout";
 
-const changeKinds = ["commit", "deploy", "rollback", "restart", "config_change", "tests"];
+const changeKinds = ["commit", "deploy", "deploy_failed", "rollback", "restart", "config_change", "tests"];
+
+interface DeployRow {
+  id: number;
+  ticket_id: number;
+  commit_sha: string;
+  previous_sha: string | null;
+  status: string;
+  stage: string;
+  reason: string | null;
+  stages: string;
+  started_at: number;
+  finished_at: number | null;
+}
+
+function DeployTable(props: { rows: DeployRow[] }) {
+  if (props.rows.length === 0) return <p class="muted">No deploys yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>#</th>
+          <th>Started</th>
+          <th>Ticket</th>
+          <th>Commit</th>
+          <th>Status</th>
+          <th>Stages (ms)</th>
+          <th>Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((d) => (
+          <tr>
+            <td>{String(d.id)}</td>
+            <td>
+              <Time ms={d.started_at} />
+            </td>
+            <td>
+              <a href={`/tickets/${d.ticket_id}`}>{`#${d.ticket_id}`}</a>
+            </td>
+            <td>
+              <code safe>{`${d.previous_sha ?? "?"} → ${d.commit_sha}`}</code>
+            </td>
+            <td>
+              <StatusPill status={d.status} />
+            </td>
+            <td safe>
+              {(JSON.parse(d.stages) as { stage: string; ok: boolean; ms: number }[])
+                .map((s) => `${s.stage} ${s.ok ? "ok" : "failed"} ${s.ms}`)
+                .join(" · ")}
+            </td>
+            <td safe>{d.reason ?? ""}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /** Deploys, trajectories, and the rule kinds that later issues fill in. */
 export function miscPages(deps: DashboardDeps) {
@@ -24,42 +81,49 @@ export function miscPages(deps: DashboardDeps) {
           `SELECT ticket_id, seq, ts, kind, actor, data FROM ticket_events WHERE kind IN (${changeKinds.map((k) => `'${k}'`).join(",")}) ORDER BY id DESC LIMIT 200`,
         )
         .all();
+      const deploys = core.db.query<DeployRow, []>("SELECT * FROM deploys ORDER BY id DESC LIMIT 100").all();
       return page(
         request,
         "Deploys",
-        <section>
-          <h2>Changes to the service</h2>
-          {events.length === 0 ? (
-            <p class="muted">No commits, deploys, rollbacks or restarts yet.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Time</th>
-                  <th>Kind</th>
-                  <th>Ticket</th>
-                  <th>Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
+        <>
+          <section>
+            <h2>Deploys</h2>
+            <DeployTable rows={deploys} />
+          </section>
+          <section>
+            <h2>Changes to the service</h2>
+            {events.length === 0 ? (
+              <p class="muted">No commits, deploys, rollbacks or restarts yet.</p>
+            ) : (
+              <table>
+                <thead>
                   <tr>
-                    <td>
-                      <Time ms={e.ts} />
-                    </td>
-                    <td safe>{e.kind}</td>
-                    <td>
-                      <a href={`/tickets/${e.ticket_id}`}>{`#${e.ticket_id}`}</a>
-                    </td>
-                    <td>
-                      <code safe>{e.data}</code>
-                    </td>
+                    <th>Time</th>
+                    <th>Kind</th>
+                    <th>Ticket</th>
+                    <th>Details</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>,
+                </thead>
+                <tbody>
+                  {events.map((e) => (
+                    <tr>
+                      <td>
+                        <Time ms={e.ts} />
+                      </td>
+                      <td safe>{e.kind}</td>
+                      <td>
+                        <a href={`/tickets/${e.ticket_id}`}>{`#${e.ticket_id}`}</a>
+                      </td>
+                      <td>
+                        <code safe>{e.data}</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </>,
       );
     })
     .get("/anomalies", ({ request }) => {
