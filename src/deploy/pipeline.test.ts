@@ -73,6 +73,7 @@ describe("deploy pipeline (real processes)", () => {
       }
     })();
     const oldPid = supervisor.status()[0]?.pid;
+    const initial = headOf();
     const result = await pipeline.deploy(good.id);
     loading = false;
     await load;
@@ -112,6 +113,12 @@ describe("deploy pipeline (real processes)", () => {
       { status: "failed" },
       { status: "rolled_back" },
     ]);
+    // A manual rollback returns to the commit before the last completed deploy, instances included.
+    const rb = await pipeline.rollback(good.id, "test rollback");
+    expect(rb).toMatchObject({ ok: true, to: initial });
+    expect(headOf()).toBe(initial);
+    expect(supervisor.status()[0]?.version).toBe(initial);
+    expect(core.tickets.events(good.id).some((e) => e.kind === "rollback")).toBe(true);
     expect(ws.dir).toBeTruthy();
   }, 120_000);
 });

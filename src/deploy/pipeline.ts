@@ -244,7 +244,40 @@ export function createPipeline(deps: PipelineDeps) {
     }
   }
 
-  return { deploy, busy: () => busy };
+  /** Returns the service to the commit before the latest completed deploy, with the same handover. */
+  async function rollback(
+    ticketId: number,
+    reason: string,
+  ): Promise<{ ok: boolean; from: string; to: string | null; detail: string }> {
+    if (busy) throw new Error("a deploy is running; roll back after it finishes");
+    busy = true;
+    try {
+      const last = core.db
+        .query<{ id: number; commit_sha: string; previous_sha: string | null }, []>(
+          "SELECT id, commit_sha, previous_sha FROM deploys WHERE status = 'completed' ORDER BY id DESC LIMIT 1",
+        )
+        .get();
+      const from = head(workspaceDir, "main");
+      if (!last?.previous_sha)
+        return { ok: false, from, to: null, detail: "no completed deploy to roll back" };
+      gitOrThrow(workspaceDir, ["reset", "-q", "--hard", last.previous_sha]);
+      const h = await deps.supervisor.handover();
+      core.db
+        .query("UPDATE deploys SET status = 'rolled_back', reason = ? WHERE id = ?")
+        .run(`rolled back: ${reason}`, last.id);
+      record(ticketId, "rollback", { deploy_id: last.id, from, to: last.previous_sha, reason, ready: h.ok });
+      return {
+        ok: h.ok,
+        from,
+        to: last.previous_sha,
+        detail: h.ok ? "rolled back and ready" : "rolled back; instances not ready",
+      };
+    } finally {
+      busy = false;
+    }
+  }
+
+  return { deploy, rollback, busy: () => busy };
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;

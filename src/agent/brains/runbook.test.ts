@@ -136,3 +136,35 @@ describe("runbook: key headroom", () => {
     expect(raisedKeyCapacity("store: { max_keys: 900000 }\n")?.to).toBe(1_000_000);
   });
 });
+
+describe("runbook: error-budget burn", () => {
+  const slo = ticket({
+    source: "slo",
+    title: "SLO availability is burning its error budget",
+    success_criteria: [{ query: "burn_5m", comparator: "<", threshold: 1, for_seconds: 600 }],
+  });
+  const burning = { resultType: "vector", result: [{ labels: {}, t: 0, v: 20 }] };
+
+  test("rolls back a deploy that preceded the burn", async () => {
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const m1 = [...first, ...answer(await ask(slo, first), { query_metrics: burning })];
+    const turn2 = await ask(slo, m1);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["list_deploys"]);
+    const m2 = [...m1, ...answer(turn2, { list_deploys: [{ kind: "deploy", at: "2026-01-01T00:00:00Z" }] })];
+    const turn3 = await ask(slo, m2);
+    expect(calls(turn3).map((c) => c.name)).toEqual(["rollback"]);
+    const turn4 = await ask(slo, [...m2, ...answer(turn3, { rollback: { ok: true } })]);
+    expect(calls(turn4).map((c) => c.name)).toEqual(["finish"]);
+  });
+
+  test("without a recent deploy it asks a person", async () => {
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const m1 = [...first, ...answer(await ask(slo, first), { query_metrics: burning })];
+    const turn2 = await ask(slo, m1);
+    const turn3 = await ask(slo, [
+      ...m1,
+      ...answer(turn2, { list_deploys: [{ kind: "config_change", at: "x" }] }),
+    ]);
+    expect(calls(turn3).map((c) => c.name)).toEqual(["add_note", "request_approval"]);
+  });
+});

@@ -77,6 +77,7 @@ function criteriaHold(t: Ticket, turn: Turn): { hold: boolean; findings: string[
   return { hold, findings };
 }
 
+const isSloTicket = (t: Ticket) => t.source === "slo";
 const isHeadroomTicket = (t: Ticket) =>
   t.success_criteria.some((c) => c.query.includes("key_capacity_used_ratio"));
 const isDriftTicket = (t: Ticket) =>
@@ -116,6 +117,15 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         call(n, 0, "finish", { summary: `The success criteria already hold:\n${findings.join("\n")}` }),
       ];
     }
+    if (isSloTicket(t) && !names.includes("list_deploys")) {
+      return [
+        {
+          type: "text",
+          text: `The error budget is burning:\n${findings.join("\n")}\nChecking recent deploys.`,
+        },
+        call(n, 0, "list_deploys", { limit: 5 }),
+      ];
+    }
     if ((isHeadroomTicket(t) || isDriftTicket(t)) && !names.includes("get_config")) {
       return [
         { type: "text", text: `Config-related criteria are violated:\n${findings.join("\n")}` },
@@ -142,6 +152,28 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         reason: `No runbook fixes this and the criteria still fail:\n${findings.join("\n")}`,
       }),
     ];
+  }
+  if (lastNames.includes("list_deploys")) {
+    const r = last.results.get(last.calls[0]?.id ?? "");
+    const changes = r && !r.is_error ? (JSON.parse(r.content) as { kind: string; at: string }[]) : [];
+    const recent = changes.find((c) => c.kind === "deploy");
+    if (recent) {
+      return [call(n, 0, "rollback", { reason: `error budget burning after the deploy at ${recent.at}` })];
+    }
+    return [
+      call(n, 0, "add_note", {
+        text: "No recent deploy precedes the burn; the cause is elsewhere (traffic, config, dependency).",
+      }),
+      call(n, 1, "request_approval", {
+        action: "human_review",
+        reason: "No runbook fixes a burn without a recent deploy.",
+      }),
+    ];
+  }
+  if (lastNames.includes("rollback")) {
+    const r = last.results.get(last.calls[0]?.id ?? "");
+    if (r?.is_error) return [call(n, 0, "give_up", { reason: `Rollback failed: ${r.content}` })];
+    return [call(n, 0, "finish", { summary: "Rolled back the deploy that preceded the error-budget burn." })];
   }
   if (lastNames.includes("get_config")) {
     const cfg = last.results.get(last.calls[0]?.id ?? "");

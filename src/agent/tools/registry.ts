@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../../lib/parse";
 import type { Tool, ToolContext, ToolDef } from "../types";
 import addNoteText from "./add_note.txt" with { type: "text" };
-import { deployTool } from "./deploy";
+import { deployTool, rollbackTool } from "./deploy";
 import { editFile, listFiles, readFile, runTests, searchCode } from "./files";
 import finishText from "./finish.txt" with { type: "text" };
 import getTicketText from "./get_ticket.txt" with { type: "text" };
@@ -136,6 +136,7 @@ export const tools: Tool[] = [
   createTicket,
   listDeploys,
   deployTool,
+  rollbackTool,
   addNote,
   restartService,
   requestApproval,
