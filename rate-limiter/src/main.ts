@@ -15,6 +15,7 @@ const { values, positionals } = parseArgs({
     config: { type: "string" },
     snapshot: { type: "string" },
     instance: { type: "string" },
+    "drain-ms": { type: "string" },
   },
   allowPositionals: true,
   strict: true,
@@ -95,8 +96,22 @@ if (snapshotPath && store === memory) {
   if (n > 0) log("info", "snapshot restored", { keys: n, path: snapshotPath });
 }
 
-const app = createServer({ config, store, metrics, log, ready: () => true });
-const server = Bun.serve({ port, hostname: host, reusePort: true, fetch: app.fetch, idleTimeout: 30 });
+const drainMs = Number(values["drain-ms"] ?? env.RATE_LIMITER_DRAIN_MS ?? 1000);
+let draining = false;
+const app = createServer({ config, store, metrics, log, ready: () => !draining });
+// While draining, every answer asks the client to close its connection, so keep-alive clients move to the
+// process that shares the port (reusePort) before this one stops listening.
+const server = Bun.serve({
+  port,
+  hostname: host,
+  reusePort: true,
+  idleTimeout: 30,
+  fetch: async (req) => {
+    const res = await app.fetch(req);
+    if (draining) res.headers.set("connection", "close");
+    return res;
+  },
+});
 log("info", "listening", { port: server.port, host });
 
 process.on("SIGHUP", () => reloader?.reload("SIGHUP"));
@@ -106,6 +121,8 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log("info", "shutting down", { signal });
   reloader?.stop();
+  draining = true;
+  await Bun.sleep(drainMs);
   // stop(false) stops accepting and lets in-flight requests finish.
   await server.stop(false);
   if (snapshotPath && store === memory)
