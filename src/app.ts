@@ -144,6 +144,7 @@ export async function startApp(opts: AppOptions) {
         policy: loadPolicy(config.agent.policy),
         workspaceDir,
         pipeline,
+        logs: telemetry.queryLogs,
         log,
       })
     : null;

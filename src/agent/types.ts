@@ -63,6 +63,15 @@ export interface ToolContext {
   /** The service's git workspace; file tools work in the ticket's own worktree of it. */
   workspaceDir: string | null;
   pipeline?: Pipeline | null;
+  /** LogQL over the service's logs: (query, startMs, endMs, limit) → newest lines first. */
+  logs?:
+    | ((
+        q: string,
+        startMs: number,
+        endMs: number,
+        limit: number,
+      ) => { t: number; labels: Record<string, string>; line: string }[])
+    | null;
   workerId: string;
 }
 

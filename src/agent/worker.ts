@@ -18,6 +18,7 @@ export interface AgentDeps {
   supervisor: Supervisor | null;
   workspaceDir?: string | null;
   pipeline?: Pipeline | null;
+  logs?: ToolContext["logs"];
   workers: number;
   leaseMs: number;
   pollMs: number;
@@ -121,6 +122,7 @@ export function createAgent(deps: AgentDeps) {
       supervisor: deps.supervisor,
       workspaceDir: deps.workspaceDir ?? null,
       pipeline: deps.pipeline ?? null,
+      logs: deps.logs ?? null,
       workerId,
     };
     const lease = { leaseOwner: workerId };

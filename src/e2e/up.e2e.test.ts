@@ -75,6 +75,20 @@ test("harness up: a hung rate limiter is detected, ticketed, restarted by the ag
     );
     return r.data.result.length > 0;
   });
+  // The child's stdout reached the log store with stream labels, queryable with LogQL (Loki API shape).
+  const logs = await waitFor("service logs", async () => {
+    const q = encodeURIComponent('{service="rate-limiter", level="info"} |= "listening"');
+    const r = (await (await fetch(`${base}/loki/api/v1/query_range?query=${q}`)).json()) as {
+      data: { result: { stream: Record<string, string>; values: [string, string][] }[] };
+    };
+    return r.data.result[0] ?? null;
+  });
+  expect(logs.stream).toMatchObject({
+    service: "rate-limiter",
+    instance: "rate-limiter-0",
+    stream: "stdout",
+    level: "info",
+  });
   process.kill(ready.pid as number, "SIGSTOP");
 
   type Ticket = { id: number; status: string; source: string; observation: { rule: string } | null };

@@ -1,10 +1,12 @@
 import { join } from "node:path";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
+import { queryLogs } from "./lite/logql";
 import { LineStore } from "./lite/logs";
 import { instantQuery, rangeQuery } from "./lite/promql";
 import { createScraper, type Target } from "./lite/scraper";
 import { MetricStore } from "./lite/store";
+import { lokiApiRoutes } from "./loki-api";
 import { promApiRoutes } from "./prom-api";
 import type { Labels, MetricsBackend } from "./types";
 
@@ -13,6 +15,17 @@ export interface TelemetryDeps {
   clock: Clock;
   log: Logger;
   retentionMs?: number;
+}
+
+/** A JSON line's string `level` becomes a stream label, so `{level="error"}` selects errors. */
+function withLevel(labels: Labels, line: string): Labels {
+  if (!line.startsWith("{")) return labels;
+  try {
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level === "string" ? { ...labels, level } : labels;
+  } catch {
+    return labels;
+  }
 }
 
 /** The embedded default: metrics and logs in SQLite files beside the harness database. */
@@ -31,10 +44,12 @@ export function createTelemetry(deps: TelemetryDeps) {
     metrics,
     store,
     lines,
-    routes: promApiRoutes(store, () => deps.clock.now()),
+    routes: promApiRoutes(store, () => deps.clock.now()).use(lokiApiRoutes(lines, () => deps.clock.now())),
     appendLog(labels: Labels, line: string): void {
-      lines.append(labels, line, deps.clock.now());
+      lines.append(withLevel(labels, line), line, deps.clock.now());
     },
+    queryLogs: (q: string, startMs: number, endMs: number, limit: number) =>
+      queryLogs(lines, q, startMs, endMs, limit),
     startScraping(targets: () => Target[], intervalMs: number, timeoutMs: number): void {
       scraper.start(targets, intervalMs, timeoutMs);
       retention = setInterval(() => store.enforceRetention(deps.clock.now(), retentionMs), 3_600_000);

@@ -8,6 +8,7 @@ import finishText from "./finish.txt" with { type: "text" };
 import getTicketText from "./get_ticket.txt" with { type: "text" };
 import giveUpText from "./give_up.txt" with { type: "text" };
 import { createTicket, getConfig, listDeploys, listTickets, updateConfig } from "./ops";
+import queryLogsText from "./query_logs.txt" with { type: "text" };
 import queryMetricsText from "./query_metrics.txt" with { type: "text" };
 import requestApprovalText from "./request_approval.txt" with { type: "text" };
 import restartServiceText from "./restart_service.txt" with { type: "text" };
@@ -41,6 +42,25 @@ const queryMetrics = tool({
       return { output: await ctx.metrics.instantQuery(input.query, input.end ?? now) };
     const stepMs = input.step ? parseDuration(input.step) : 60_000;
     return { output: await ctx.metrics.rangeQuery(input.query, input.start, input.end ?? now, stepMs) };
+  },
+});
+
+const queryLogs = tool({
+  name: "query_logs",
+  description: queryLogsText.trim(),
+  input: z.object({
+    query: z.string().min(1).max(4000),
+    since: z.string().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
+  async run(input, ctx) {
+    if (!ctx.logs) return { output: "no log store in this process", isError: true };
+    const now = ctx.core.clock.now();
+    const since = input.since ? parseDuration(input.since) : 3_600_000;
+    const lines = ctx.logs(input.query, now - since, now, input.limit ?? 100);
+    return {
+      output: lines.map((l) => ({ at: new Date(l.t).toISOString(), labels: l.labels, line: l.line })),
+    };
   },
 });
 
@@ -123,6 +143,7 @@ const giveUp = tool({
 
 export const tools: Tool[] = [
   queryMetrics,
+  queryLogs,
   serviceStatus,
   getTicket,
   readFile,

@@ -34,6 +34,27 @@ export class LineStore {
     return rows.map((r) => ({ t: r.t, labels: JSON.parse(r.labels), line: r.line }));
   }
 
+  /** Newest first; a literal `contains` narrows the scan in SQL before the caller's exact checks. */
+  *scan(
+    startMs: number,
+    endMs: number,
+    contains?: string,
+  ): Generator<{ t: number; labels: Labels; line: string }> {
+    type Row = { t: number; labels: string; line: string };
+    const rows = contains
+      ? this.db
+          .query<Row, [number, number, string]>(
+            "SELECT t, labels, line FROM lines WHERE t >= ? AND t <= ? AND instr(line, ?) > 0 ORDER BY t DESC, id DESC",
+          )
+          .iterate(startMs, endMs, contains)
+      : this.db
+          .query<Row, [number, number]>(
+            "SELECT t, labels, line FROM lines WHERE t >= ? AND t <= ? ORDER BY t DESC, id DESC",
+          )
+          .iterate(startMs, endMs);
+    for (const r of rows) yield { t: r.t, labels: JSON.parse(r.labels), line: r.line };
+  }
+
   close(): void {
     this.db.close();
   }
