@@ -13,7 +13,7 @@ import { webhookRoutes } from "./api/webhooks";
 import type { LoadedConfig } from "./config";
 import { createCore } from "./core";
 import { openDatabase } from "./db/open";
-import { createPipeline } from "./deploy/pipeline";
+import { createPipeline, recoverInterruptedDeploys } from "./deploy/pipeline";
 import { type Clock, systemClock } from "./lib/clock";
 import type { Logger } from "./lib/log";
 import { resolveToken } from "./lib/token";
@@ -90,10 +90,12 @@ export async function startApp(opts: AppOptions) {
         ),
       onEvent: (instance, event, data) => log(`service ${event}`, { instance, ...data }),
     });
-    supervisor.start();
+    await supervisor.start();
     roleState.supervisor = "running";
   }
 
+  const interrupted = recoverInterruptedDeploys(core);
+  if (interrupted.length) log("deploys interrupted by a restart marked failed", { deploys: interrupted });
   const pipeline =
     supervisor && workspaceDir
       ? createPipeline({

@@ -9,7 +9,7 @@ import { freePort, waitFor } from "../testing/ports";
 import { commitForTicket, git } from "../workspace/git";
 import { ensureWorkspace, LIMITS_FILE } from "../workspace/workspace";
 import { ticketWorktree } from "../workspace/worktree";
-import { createPipeline } from "./pipeline";
+import { createPipeline, recoverInterruptedDeploys } from "./pipeline";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -31,7 +31,7 @@ async function setup() {
     version: headOf,
     clock: systemClock,
   });
-  supervisor.start();
+  await supervisor.start();
   cleanups.push(() => supervisor.stop());
   await waitFor("instance ready", async () => supervisor.status()[0]?.state === "ready", 20_000);
   const pipeline = createPipeline({
@@ -121,4 +121,20 @@ describe("deploy pipeline (real processes)", () => {
     expect(core.tickets.events(good.id).some((e) => e.kind === "rollback")).toBe(true);
     expect(ws.dir).toBeTruthy();
   }, 120_000);
+});
+
+test("a deploy interrupted by a crash is marked failed on restart, never lost", async () => {
+  const { core } = testCore();
+  const t = core.tickets.create({ title: "t", objective: "o" }, "x");
+  core.db.run(
+    "INSERT INTO deploys (ticket_id, commit_sha, previous_sha, status, stage, started_at) VALUES (?, 'abc', 'def', 'running', 'canary', 1)",
+    [t.id],
+  );
+  expect(recoverInterruptedDeploys(core)).toEqual([1]);
+  expect(core.db.query("SELECT status, reason FROM deploys").get()).toEqual({
+    status: "failed",
+    reason: "interrupted during canary: the harness stopped",
+  });
+  expect(core.tickets.events(t.id).at(-1)?.kind).toBe("deploy_failed");
+  expect(recoverInterruptedDeploys(core)).toEqual([]);
 });

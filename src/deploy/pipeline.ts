@@ -281,3 +281,26 @@ export function createPipeline(deps: PipelineDeps) {
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;
+
+/**
+ * After a crash, a deploy left `running` is marked failed (never lost). The supervisor then starts
+ * instances only from `main`, so whichever version main names is the one that runs.
+ */
+export function recoverInterruptedDeploys(core: Core): number[] {
+  const rows = core.db
+    .query<{ id: number; ticket_id: number; stage: string }, []>(
+      "SELECT id, ticket_id, stage FROM deploys WHERE status = 'running'",
+    )
+    .all();
+  for (const r of rows) {
+    core.db
+      .query("UPDATE deploys SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?")
+      .run(`interrupted during ${r.stage}: the harness stopped`, core.clock.now(), r.id);
+    core.tickets.addEvent(r.ticket_id, "deploy_failed", "pipeline", {
+      deploy_id: r.id,
+      stage: r.stage,
+      reason: "interrupted by a harness restart",
+    });
+  }
+  return rows.map((r) => r.id);
+}

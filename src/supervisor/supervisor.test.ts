@@ -43,7 +43,7 @@ describe("supervisor", () => {
       onEvent: (i, e) => events.push(`${i}:${e}`),
     });
     running = sup;
-    sup.start();
+    await sup.start();
     await waitFor("both ready", async () => sup.status().every((i) => i.state === "ready"));
     expect(sup.status().map((i) => i.version)).toEqual(["abc123", "abc123"]);
     expect(sup.targets()[1]?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -78,7 +78,7 @@ describe("supervisor", () => {
       onEvent: (_i, event, data) => events.push({ event, data }),
     });
     running = sup;
-    sup.start();
+    await sup.start();
     const status = await waitFor(
       "crash loop",
       async () => {
@@ -92,4 +92,23 @@ describe("supervisor", () => {
     const delays = events.filter((e) => e.event !== "started").map((e) => e.data.restart_in_ms as number);
     expect(delays.slice(0, 3)).toEqual([250, 400, 400]);
   });
+});
+
+test("children left by a killed harness are stopped before new ones start", async () => {
+  const ws = workspace(healthyService);
+  const stateDir = mkdtempSync(join(tmpdir(), "harness-state-"));
+  const basePort = await freePort();
+  const opts = { workspaceDir: ws, stateDir, instances: 1, basePort, version: () => "v", clock: systemClock };
+  const crashed = createSupervisor(opts);
+  await crashed.start();
+  await waitFor("first ready", async () => crashed.status()[0]?.state === "ready");
+  const orphan = crashed.status()[0]?.pid as number;
+  // The first harness dies without stopping its child (no stop() call).
+  const events: string[] = [];
+  const withEvents = createSupervisor({ ...opts, onEvent: (_i, e) => events.push(e) });
+  running = withEvents;
+  await withEvents.start();
+  await waitFor("replacement ready", async () => withEvents.status()[0]?.state === "ready");
+  expect(() => process.kill(orphan, 0)).toThrow();
+  expect(events).toContain("orphan_stopped");
 });

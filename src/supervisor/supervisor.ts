@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Clock } from "../lib/clock";
@@ -102,6 +103,37 @@ export function createSupervisor(deps: SupervisorDeps) {
     return false;
   }
 
+  const pidFile = (inst: Instance) => join(deps.stateDir, `${inst.status.name}.pid`);
+
+  /**
+   * A harness that was killed leaves its children running. Before starting, stop any process recorded in
+   * our pid files that still runs this workspace's service, so two versions never serve side by side.
+   */
+  async function reapOrphans(): Promise<number[]> {
+    const reaped: number[] = [];
+    for (const inst of instances) {
+      const file = pidFile(inst);
+      if (!existsSync(file)) continue;
+      const pid = Number(readFileSync(file, "utf8").trim());
+      let cmdline = "";
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        // gone already
+      }
+      if (pid > 0 && cmdline.includes(join(deps.workspaceDir, "src", "main.ts"))) {
+        process.kill(pid, "SIGTERM");
+        process.kill(pid, "SIGCONT");
+        for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await Bun.sleep(50);
+        if (existsSync(`/proc/${pid}`)) process.kill(pid, "SIGKILL");
+        reaped.push(pid);
+        emit(inst, "orphan_stopped", { pid });
+      }
+      rmSync(file, { force: true });
+    }
+    return reaped;
+  }
+
   function spawn(inst: Instance): Promise<boolean> {
     const args = [
       process.execPath,
@@ -126,6 +158,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       stderr: "pipe",
     });
     inst.proc = proc;
+    writeFileSync(pidFile(inst), String(proc.pid));
     Object.assign(inst.status, {
       pid: proc.pid,
       state: "starting",
@@ -196,8 +229,9 @@ export function createSupervisor(deps: SupervisorDeps) {
     beginShutdown(): void {
       stopping = true;
     },
-    start(): void {
+    async start(): Promise<void> {
       stopping = false;
+      await reapOrphans();
       for (const inst of instances) void spawn(inst);
     },
     async stop(): Promise<void> {
