@@ -4,6 +4,7 @@ import { UsageError } from "./args";
 import { auditCommand } from "./audit";
 import { definitionsCommand } from "./definitions";
 import type { CliIO } from "./io";
+import { loadCommand } from "./load";
 import { promqlCommand } from "./promql";
 import { rulesCommand } from "./rules";
 import { ticketCommand } from "./ticket";
@@ -22,6 +23,7 @@ usage: harness <command> [options]
   anomaly ...        list, show, create and delete anomaly detectors
   schedule ...       list, show, create and delete scheduled tickets
   trajectories export --format F [--out FILE]   export ticket executions as training data
+  load [--rate N --duration D]   realistic traffic against the rate limiter
   promql test FILE… | query EXPR   run PromQL test scripts or one query on the embedded store
   audit verify       check that every change has a ticket and every ticket a cause
   version            print the version
@@ -65,6 +67,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "schedule":
       case "schedules":
         return await definitionsCommand("schedule", rest, io);
+      case "load":
+        return await loadCommand(rest, io);
       case "promql":
         return await promqlCommand(rest, io);
       case "audit":
