@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { matchPolicy, parseConfig } from "./config";
+import { parseConfig } from "./config";
+import { matchPolicy } from "./policy";
 
 const yaml = `
 domain: api

@@ -240,10 +240,7 @@ export function createServer(deps: ServerDeps) {
           res = json({ error: "internal error" }, 500);
         }
       }
-      metrics.httpSeconds.observe(
-        { route: routeName, code: String(res.status) },
-        (performance.now() - started) / 1000,
-      );
+      observeHttp(routeName, res.status, (performance.now() - started) / 1000);
       return res;
     },
   };

@@ -215,12 +215,14 @@ export function createPipeline(deps: PipelineDeps) {
         (h) => h.ok,
         (h) => (h.ok ? "handed over" : "new instances did not become ready"),
       );
-      const problem = await stage(
-        "watch",
-        watch,
-        (p) => p === null,
-        (p) => p ?? "healthy",
-      );
+      const problem = promoted.ok
+        ? await stage(
+            "watch",
+            watch,
+            (p) => p === null,
+            (p) => p ?? "healthy",
+          )
+        : "the new version did not become ready";
       if (problem) {
         gitOrThrow(workspaceDir, ["reset", "-q", "--hard", previous]);
         await deps.supervisor.handover();

@@ -71,8 +71,9 @@ describe("invariants", () => {
     expect(done.status).toBe("completed");
     const verification = core.tickets.events(done.id).find((e) => e.kind === "verification");
     expect(verification?.data.result).toBe("passed");
-    expect((verification?.data.before as { value: number }[])[0]?.value).toBe(1);
-    expect((verification?.data.after as { value: number }[])[0]?.value).toBe(0);
+    const beforeAfter = verification?.data as { before: { value: number }[]; after: { value: number }[] };
+    expect(beforeAfter.before[0]?.value).toBe(1);
+    expect(beforeAfter.after[0]?.value).toBe(0);
     for (let i = 0; i < 3; i++) await tickAt(99);
     const again = core.tickets.list().items[0];
     expect(again?.id).not.toBe(done.id);
