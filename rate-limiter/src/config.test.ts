@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfig } from "./config";
-import { matchPolicy } from "./policy";
+import { matchPolicy, parseConfig } from "./config";
 
 const yaml = `
 domain: api

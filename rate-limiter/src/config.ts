@@ -133,3 +133,16 @@ export function parseConfig(text: string): Config {
 export function loadConfigFile(path: string): Config {
   return parseConfig(readFileSync(path, "utf8"));
 }
+
+/** First policy whose every match entry equals the descriptor's value (`*` matches any value). */
+export function matchPolicy(cfg: Config, descriptors: Record<string, string>): ResolvedPolicy {
+  for (const p of cfg.policies) {
+    const entries = Object.entries(p.match);
+    if (
+      entries.length > 0 &&
+      entries.every(([k, v]) => k in descriptors && (v === "*" || descriptors[k] === v))
+    )
+      return p;
+  }
+  return cfg.fallback;
+}
