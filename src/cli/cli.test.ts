@@ -109,6 +109,21 @@ describe("harness CLI", () => {
     expect(bad.err).toMatch(/cron/);
   });
 
+  test("slo import from Sloth and export of Prometheus rules", async () => {
+    const { run, dataDir } = cli();
+    const file = join(dataDir, "sloth.yaml");
+    writeFileSync(
+      file,
+      'version: "prometheus/v1"\nservice: rl\nslos:\n  - name: avail\n    objective: 99.5\n    sli:\n      events:\n        error_query: sum(rate(e[{{.window}}]))\n        total_query: sum(rate(t[{{.window}}]))\n',
+    );
+    const imported = await run("slo", "import", file);
+    expect(imported.out).toBe("imported 1 SLO: avail");
+    const rules = await run("slo", "export-rules");
+    expect(Bun.YAML.parse(rules.out)).toMatchObject({
+      groups: [{ name: "harness-slo-avail-recordings" }, { name: "harness-slo-avail-alerts" }],
+    });
+  });
+
   test("a broken config file is reported with the bad key", async () => {
     const { run, dataDir } = cli();
     const file = join(dataDir, "harness.yaml");

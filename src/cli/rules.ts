@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
+import { exportPrometheusRules } from "../slo/export-rules";
+import { importSlos } from "../slo/import-slo";
 import { idArg, parse, UsageError } from "./args";
 import { type CliIO, printJson, table } from "./io";
 import { openCoreFromFlags } from "./store";
@@ -6,7 +9,8 @@ const usage = (kind: string) => `usage: harness ${kind} <list|show|create|delete
   list [--json]
   show ID [--json]
   create ${kind === "slo" ? "--name N --objective 99.9 --window 30d --total Q (--bad Q | --good Q)" : "--name N --query Q [--for 5m] [--severity critical|high|warning|info]"} [--description D]
-  delete ID`;
+  delete ID
+  export-rules [FILE]   Prometheus recording and alerting rules for all SLOs and invariants${kind === "slo" ? "\n  import FILE           SLOs from a Sloth (prometheus/v1) or OpenSLO (openslo/v1) file" : ""}`;
 
 export async function rulesCommand(kind: "slo" | "invariant", argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -82,7 +86,27 @@ export async function rulesCommand(kind: "slo" | "invariant", argv: string[], io
       io.out(values.json ? JSON.stringify({ deleted: id }) : `deleted ${kind} #${id}`);
       return 0;
     }
-    default:
-      throw new UsageError(`unknown ${kind} command "${sub}"\n${usage(kind)}`);
+    case "import": {
+      if (kind !== "slo") break;
+      const file = positionals[0];
+      if (!file || !existsSync(file))
+        throw new UsageError(`slo import needs a Sloth or OpenSLO file, got "${file ?? ""}"`);
+      const created = importSlos(readFileSync(file, "utf8")).map((s) => r.createSlo(s));
+      if (values.json) printJson(io, created);
+      else
+        io.out(
+          `imported ${created.length} SLO${created.length === 1 ? "" : "s"}: ${created.map((c) => c.name).join(", ")}`,
+        );
+      return 0;
+    }
+    case "export-rules": {
+      const yaml = exportPrometheusRules(r.listSlos(), r.listInvariants());
+      if (positionals[0]) {
+        await Bun.write(positionals[0], yaml);
+        io.err(`wrote Prometheus rules to ${positionals[0]}`);
+      } else io.out(yaml);
+      return 0;
+    }
   }
+  throw new UsageError(`unknown ${kind} command "${sub}"\n${usage(kind)}`);
 }
