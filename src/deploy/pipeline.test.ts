@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../lib/clock";
@@ -12,6 +12,10 @@ import { ticketWorktree } from "../workspace/worktree";
 import { createPipeline, recoverInterruptedDeploys } from "./pipeline";
 
 const cleanups: (() => Promise<void>)[] = [];
+
+const slowServe = `const realServe = Bun.serve;
+(Bun as unknown as { serve: typeof Bun.serve }).serve = ((o: Parameters<typeof Bun.serve>[0]) =>
+  realServe({ ...o, fetch: async (req: Request, srv: unknown) => { await Bun.sleep(80); return (o as { fetch: (r: Request, s: unknown) => Response | Promise<Response> }).fetch(req, srv); } } as Parameters<typeof Bun.serve>[0])) as typeof Bun.serve;`;
 afterAll(async () => {
   for (const c of cleanups) await c();
 });
@@ -44,7 +48,8 @@ async function setup() {
   });
   const change = (ticketId: number, path: string, edit: (s: string) => string) => {
     const dir = ticketWorktree(ws.dir, ticketId);
-    writeFileSync(join(dir, path), edit(readFileSync(join(dir, path), "utf8")));
+    const file = join(dir, path);
+    writeFileSync(file, edit(existsSync(file) ? readFileSync(file, "utf8") : ""));
     return commitForTicket(dir, ticketId, [path], `change ${path}`);
   };
   return { core, ws, port, supervisor, pipeline, change, headOf };
@@ -90,7 +95,11 @@ describe("deploy pipeline (real processes)", () => {
 
     // Failing tests: stopped at the check stage, main unchanged.
     const broken = core.tickets.create({ title: "broken", objective: "o" }, "t");
-    change(broken.id, "src/bucket.test.ts", (s) => s.replace("toBe(10)", "toBe(11)"));
+    change(
+      broken.id,
+      "src/regression.test.ts",
+      () => 'import { expect, test } from "bun:test";\ntest("regression", () => expect(1).toBe(2));\n',
+    );
     const mainBefore = headOf();
     const r2 = await pipeline.deploy(broken.id);
     expect(r2).toMatchObject({ status: "failed", stage: "check" });
@@ -98,12 +107,8 @@ describe("deploy pipeline (real processes)", () => {
 
     // Slower: the canary is compared with the running version and rejected.
     const slow = core.tickets.create({ title: "slow", objective: "o" }, "t");
-    change(slow.id, "src/server.ts", (s) =>
-      s.replace(
-        "async function check(req: Request, url: URL, requestId: string): Promise<Response> {",
-        "async function check(req: Request, url: URL, requestId: string): Promise<Response> {\n    await Bun.sleep(80);",
-      ),
-    );
+    // Slows every request, whatever the service's internals look like: wrap the fetch handler it serves.
+    change(slow.id, "src/main.ts", (s) => `${slowServe}\n${s}`);
     const r3 = await pipeline.deploy(slow.id);
     expect(r3).toMatchObject({ status: "rolled_back", stage: "canary" });
     expect(r3.reason).toMatch(/p99/);
