@@ -124,6 +124,14 @@ describe("harness CLI", () => {
     });
   });
 
+  test("rules test runs the documented example and ends with N passed, M failed", async () => {
+    const { run } = cli();
+    const res = await run("rules", "test", join(import.meta.dir, "../../docs/examples/rules.test.yaml"));
+    expect(res.code).toBe(0);
+    expect(res.out.split("\n").at(-1)).toBe("2 passed, 0 failed");
+    expect((await run("rules", "test")).code).toBe(2);
+  });
+
   test("a broken config file is reported with the bad key", async () => {
     const { run, dataDir } = cli();
     const file = join(dataDir, "harness.yaml");

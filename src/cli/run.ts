@@ -7,6 +7,7 @@ import type { CliIO } from "./io";
 import { loadCommand } from "./load";
 import { promqlCommand } from "./promql";
 import { rulesCommand } from "./rules";
+import { rulesTestCommand } from "./rules-test";
 import { ticketCommand } from "./ticket";
 import { trajectoriesCommand } from "./trajectories";
 import { upCommand } from "./up";
@@ -24,6 +25,7 @@ usage: harness <command> [options]
   schedule ...       list, show, create and delete scheduled tickets
   trajectories export --format F [--out FILE]   export ticket executions as training data
   load [--rate N --duration D]   realistic traffic against the rate limiter
+  rules test FILE…   unit tests for SLOs, invariants and anomaly detectors (like promtool test rules)
   promql test FILE… | query EXPR   run PromQL test scripts or one query on the embedded store
   audit verify       check that every change has a ticket and every ticket a cause
   version            print the version
@@ -69,6 +71,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return await definitionsCommand("schedule", rest, io);
       case "load":
         return await loadCommand(rest, io);
+      case "rules":
+        return await rulesTestCommand(rest, io);
       case "promql":
         return await promqlCommand(rest, io);
       case "audit":
