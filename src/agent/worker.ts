@@ -5,6 +5,7 @@ import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
 import { git, ticketBranch } from "../workspace/git";
 import { costUsd } from "./brains/pricing";
+import { buildBrief } from "./context";
 import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
 import { type ActionFacts, defaultPolicy, judge, type Policy } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
@@ -129,7 +130,9 @@ export function createAgent(deps: AgentDeps) {
     let messages = rebuildConversation(core.tickets.events(t.id));
     if (messages.length === 0) {
       const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
-      const first = initialMessage(t, observation);
+      const first = initialMessage(t, observation, {
+        ...(await buildBrief(core, deps.metrics, t, deps.workspaceDir ?? null)),
+      });
       core.tickets.addEvent(t.id, "agent_context", workerId, { content: first.content, brain: brain.name });
       messages = [first];
     } else {
