@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
+import { MetricStore } from "../telemetry/lite/store";
 import { testCore } from "../testing/core";
 import { dashboardRoutes } from "./routes";
 import { createSessions } from "./session";
@@ -131,6 +133,42 @@ describe("dashboard", () => {
     expect(res.status).toBe(303);
     expect(core.tickets.get(t.id).status).toBe("pending");
     expect((await req("POST", `/tickets/${t.id}/approve`, { _csrf: csrf })).status).toBe(409);
+  });
+
+  test("SLO panels show budget remaining, burn per window and a chart", async () => {
+    const { core } = testCore(Date.UTC(2026, 0, 8));
+    const store = new MetricStore(":memory:");
+    let ok = 0;
+    let bad = 0;
+    for (let t = Date.UTC(2026, 0, 7, 22); t <= Date.UTC(2026, 0, 8); t += 60_000) {
+      ok += 990;
+      bad += 10;
+      store.append([
+        { labels: { __name__: "requests_total", code: "200" }, t, v: ok },
+        { labels: { __name__: "requests_total", code: "500" }, t, v: bad },
+      ]);
+    }
+    core.rules.createSlo({
+      name: "availability",
+      objective: 99.9,
+      sli: { bad: 'requests_total{code="500"}', total: "requests_total" },
+    });
+    const app = dashboardRoutes({
+      core,
+      banner: () => ({ brain: "runbook", metrics: "embedded", logs: "embedded" }),
+      instances: () => [],
+      sessions: createSessions(TOKEN, () => core.clock.now()),
+      metrics: {
+        kind: "embedded",
+        instantQuery: async (e, t) => instantQuery(store, e, t),
+        rangeQuery: async (e, a, b, st) => rangeQuery(store, e, a, b, st),
+      },
+    });
+    const html = await (await app.handle(new Request("http://localhost/partials/slos"))).text();
+    expect(html).toContain("availability — 99.9% over 30d");
+    expect(html).toContain("1h / 5m");
+    expect(html).toMatch(/10\.\d\d×/); // 1% errors against a 0.1% budget: burning about 10×
+    expect(html).toContain("<svg");
   });
 
   test("serves htmx and the stylesheet from the binary; unknown ticket is a 404 page", async () => {

@@ -12,6 +12,7 @@ import { redirect } from "./form-errors";
 import { Layout, StatusPill, Time } from "./layout";
 import { miscPages } from "./misc-routes";
 import { rulePages } from "./rule-routes";
+import { SloPanels } from "./slo-panel";
 import { ticketPages } from "./ticket-routes";
 import { TicketTable, Timeline } from "./tickets-view";
 
@@ -145,6 +146,14 @@ export function dashboardRoutes(deps: DashboardDeps) {
                 </ul>
               )}
             </section>
+          </div>
+          <section>
+            <h2>Error budgets</h2>
+            <div id="slo-panels" hx-get="/partials/slos" hx-trigger="load, every 30s" hx-swap="innerHTML">
+              <p class="muted">Loading…</p>
+            </div>
+          </section>
+          <div class="grid">
             <section>
               <h2>Invariants</h2>
               <ul>
@@ -192,6 +201,13 @@ export function dashboardRoutes(deps: DashboardDeps) {
       />
     ))
     .get("/partials/feed", feed)
+    .get("/partials/slos", () => (
+      <SloPanels
+        slos={core.rules.listSlos().filter((s) => s.enabled)}
+        metrics={deps.metrics}
+        now={core.clock.now()}
+      />
+    ))
     .get("/partials/instances", () => <Instances list={deps.instances()} />)
     .use(ticketPages(deps))
     .use(rulePages(deps, states))
