@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Core } from "../core";
 import type { Supervisor } from "../supervisor/supervisor";
 import { git, gitOrThrow, ticketBranch } from "../workspace/git";
+import { runDeclaredTests } from "../workspace/tests";
 import { ticketWorktree } from "../workspace/worktree";
 import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
 
@@ -76,24 +77,8 @@ export function createPipeline(deps: PipelineDeps) {
   }
 
   async function runTests(dir: string): Promise<{ ok: boolean; output: string }> {
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
-      scripts?: { test?: string };
-    };
-    const argv = (pkg.scripts?.test ?? "bun test").trim().split(/\s+/);
-    if (argv[0] !== "bun") return { ok: false, output: `unsupported test command ${pkg.scripts?.test}` };
-    const proc = Bun.spawn([process.execPath, ...argv.slice(1)], {
-      cwd: dir,
-      env: { ...process.env, BUN_BE_BUN: "1" },
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 300_000,
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { ok: code === 0, output: `${out}\n${err}`.trim().slice(-6000) };
+    const r = await runDeclaredTests(dir);
+    return { ok: r.ok, output: r.output.slice(-6000) };
   }
 
   async function canary(dir: string): Promise<CanaryVerdict> {

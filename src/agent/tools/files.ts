@@ -3,6 +3,7 @@ import { dirname, join, relative } from "node:path";
 import { z } from "zod";
 import { commitForTicket } from "../../workspace/git";
 import { confine } from "../../workspace/paths";
+import { runDeclaredTests } from "../../workspace/tests";
 import { ticketWorktree } from "../../workspace/worktree";
 import type { Tool, ToolContext } from "../types";
 import editFileText from "./edit_file.txt" with { type: "text" };
@@ -135,31 +136,11 @@ export const runTests: Tool = {
   description: runTestsText.trim(),
   input: z.object({}),
   async run(_input, ctx) {
-    const root = tree(ctx);
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-      scripts?: { test?: string };
-    };
-    const declared = pkg.scripts?.test ?? "bun test";
-    const argv = declared.trim().split(/\s+/);
-    // Only the declared `bun …` command runs, through the harness binary itself; never a shell.
-    if (argv[0] !== "bun") return { output: `unsupported test command: ${declared}`, isError: true };
-    const proc = Bun.spawn([process.execPath, ...argv.slice(1)], {
-      cwd: root,
-      env: { ...process.env, BUN_BE_BUN: "1" },
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 300_000,
+    const r = await runDeclaredTests(tree(ctx));
+    ctx.core.tickets.addEvent(ctx.ticket.id, "tests", ctx.workerId, {
+      exit_code: r.exitCode,
+      command: r.command,
     });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    const text = `${out}\n${err}`.trim();
-    ctx.core.tickets.addEvent(ctx.ticket.id, "tests", ctx.workerId, { exit_code: code, command: declared });
-    return {
-      output: { exit_code: code, passed: code === 0, output: text.slice(-8000) },
-      isError: code !== 0,
-    };
+    return { output: { exit_code: r.exitCode, passed: r.ok, output: r.output.slice(-8000) }, isError: !r.ok };
   },
 } as Tool;
