@@ -1,65 +1,19 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort, waitFor } from "../testing/ports";
+import { startHarness } from "../testing/harness-process";
+import { waitFor } from "../testing/ports";
 
-const root = join(import.meta.dir, "../..");
-const procs: ReturnType<typeof Bun.spawn>[] = [];
+const started: Awaited<ReturnType<typeof startHarness>>[] = [];
 afterAll(() => {
-  for (const p of procs) p.kill("SIGKILL");
+  for (const h of started) h.proc.kill("SIGKILL");
 });
 
-type Envelope<T> = { status: string; data: T };
-
 test("harness up: a hung rate limiter is detected, ticketed, restarted by the agent and verified", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "harness-e2e-"));
-  const port = await freePort();
-  const servicePort = await freePort();
-  const token = "e2e-token-0123456789abcdef";
-  writeFileSync(
-    join(dir, "harness.yaml"),
-    [
-      `server: { host: 127.0.0.1, port: ${port} }`,
-      "monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: false }",
-      "agent: { poll: 200ms, lease: 30s }",
-      `service: { instances: 1, port: ${servicePort} }`,
-      "scrape: { interval: 1s, timeout: 500ms }",
-    ].join("\n"),
-  );
-  const harness = Bun.spawn(
-    [
-      process.execPath,
-      join(root, "src/main.ts"),
-      "up",
-      "--data-dir",
-      dir,
-      "--config",
-      join(dir, "harness.yaml"),
-    ],
-    {
-      cwd: dir,
-      env: { ...process.env, HARNESS_TOKEN: token },
-      stdout: Bun.file(join(dir, "harness.out")),
-      stderr: Bun.file(join(dir, "harness.err")),
-    },
-  );
-  procs.push(harness);
-  const base = `http://127.0.0.1:${port}`;
-  const api = async <T>(path: string, init?: RequestInit) => {
-    const res = await fetch(`${base}${path}`, init);
-    return (await res.json()) as Envelope<T>;
-  };
-  await waitFor("healthz", async () => (await fetch(`${base}/healthz`)).ok);
+  const harness = await startHarness();
+  started.push(harness);
+  const { base, api } = harness;
   const created = await api<{ id: number }>("/api/v1/invariants", {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      name: "RateLimiterDown",
-      query: 'up{job="rate-limiter"} == 0',
-      for: "0s",
-      severity: "critical",
-    }),
+    body: { name: "RateLimiterDown", query: 'up{job="rate-limiter"} == 0', for: "0s", severity: "critical" },
   });
   expect(created.status).toBe("success");
 
@@ -118,8 +72,7 @@ test("harness up: a hung rate limiter is detected, ticketed, restarted by the ag
   const after = await api<Instance[]>("/api/v1/service");
   expect(after.data[0]?.pid).not.toBe(ready.pid);
 
-  harness.kill("SIGTERM");
-  expect(await harness.exited).toBe(0);
+  expect(await harness.stop()).toBe(0);
   // The supervised child is gone with its parent.
   expect(() => process.kill(after.data[0]?.pid as number, 0)).toThrow();
 }, 120_000);
