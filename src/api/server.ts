@@ -27,7 +27,7 @@ export function createApi(deps: ApiDeps) {
     .onError(({ code, error }) => failure(fromElysia(code, error)))
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
-      if (!mutating.has(request.method) || !path.startsWith("/api/")) return;
+      if (!mutating.has(request.method) || !(path.startsWith("/api/") || path.startsWith("/loki/"))) return;
       if (deps.selfAuthenticated?.some((p) => path.startsWith(p))) return;
       try {
         requireBearer(request.headers.get("authorization"), deps.token);

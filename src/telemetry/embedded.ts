@@ -1,12 +1,14 @@
 import { join } from "node:path";
+import { Elysia } from "elysia";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
-import { queryLogs } from "./lite/logql";
-import { LineStore } from "./lite/logs";
 import { instantQuery, rangeQuery } from "./lite/promql";
 import { createScraper, type Target } from "./lite/scraper";
 import { MetricStore } from "./lite/store";
-import { lokiApiRoutes } from "./loki-api";
+import { labelsForLine } from "./logs/labels";
+import { queryLogs } from "./logs/logql-eval";
+import { handleLokiRequest } from "./logs/loki-api";
+import { LogStore } from "./logs/store";
 import { promApiRoutes } from "./prom-api";
 import type { Labels, MetricsBackend } from "./types";
 
@@ -17,50 +19,69 @@ export interface TelemetryDeps {
   retentionMs?: number;
 }
 
-/** A JSON line's string `level` becomes a stream label, so `{level="error"}` selects errors. */
-function withLevel(labels: Labels, line: string): Labels {
-  if (!line.startsWith("{")) return labels;
-  try {
-    const level = (JSON.parse(line) as { level?: unknown }).level;
-    return typeof level === "string" ? { ...labels, level } : labels;
-  } catch {
-    return labels;
-  }
-}
-
 /** The embedded default: metrics and logs in SQLite files beside the harness database. */
 export function createTelemetry(deps: TelemetryDeps) {
   const store = new MetricStore(join(deps.dataDir, "metrics.db"));
-  const lines = new LineStore(join(deps.dataDir, "logs.db"));
+  const logs = new LogStore(join(deps.dataDir, "logs.db"));
   const scraper = createScraper({ store, clock: deps.clock });
   const retentionMs = deps.retentionMs ?? 35 * 86_400_000;
   let retention: ReturnType<typeof setInterval> | null = null;
+  // Lines arrive one at a time from the children; write them in small batches, one transaction each.
+  let buffer: { labels: Labels; t: number; line: string }[] = [];
+  const flush = () => {
+    if (buffer.length === 0) return;
+    const batch = buffer;
+    buffer = [];
+    logs.append(batch);
+  };
+  const flusher = setInterval(flush, 250);
   const metrics: MetricsBackend = {
     kind: "embedded",
     instantQuery: async (expr, t) => instantQuery(store, expr, t),
     rangeQuery: async (expr, start, end, step) => rangeQuery(store, expr, start, end, step),
   };
+  const lokiRoutes = new Elysia().all("/loki/api/v1/*", async ({ request }) => {
+    flush();
+    const res = await handleLokiRequest(request, logs, deps.clock.now());
+    return (
+      res ??
+      Response.json({ status: "error", errorType: "not_found", error: "no such Loki route" }, { status: 404 })
+    );
+  });
   return {
     metrics,
     store,
-    lines,
-    routes: promApiRoutes(store, () => deps.clock.now()).use(lokiApiRoutes(lines, () => deps.clock.now())),
+    logs,
+    routes: promApiRoutes(store, () => deps.clock.now()).use(lokiRoutes),
     appendLog(labels: Labels, line: string): void {
-      lines.append(withLevel(labels, line), line, deps.clock.now());
+      buffer.push({ labels: labelsForLine(labels, line), t: deps.clock.now(), line });
+      if (buffer.length >= 500) flush();
     },
-    queryLogs: (q: string, startMs: number, endMs: number, limit: number) =>
-      queryLogs(lines, q, startMs, endMs, limit),
+    /** LogQL log query, newest lines first, flattened across streams (what the agent's query_logs returns). */
+    queryLogs(q: string, startMs: number, endMs: number, limit: number) {
+      flush();
+      const r = queryLogs(logs, q, { startMs, endMs, limit, direction: "backward" });
+      return r.result
+        .flatMap((s) => s.entries.map((e) => ({ t: e.t, labels: s.labels, line: e.line })))
+        .sort((a, b) => b.t - a.t)
+        .slice(0, limit);
+    },
     startScraping(targets: () => Target[], intervalMs: number, timeoutMs: number): void {
       scraper.start(targets, intervalMs, timeoutMs);
-      retention = setInterval(() => store.enforceRetention(deps.clock.now(), retentionMs), 3_600_000);
+      retention = setInterval(() => {
+        store.enforceRetention(deps.clock.now(), retentionMs);
+        logs.enforceRetention(deps.clock.now(), { maxAgeMs: retentionMs });
+      }, 3_600_000);
     },
     stopScraping(): void {
       scraper.stop();
       if (retention) clearInterval(retention);
     },
     close(): void {
+      clearInterval(flusher);
+      flush();
       store.close();
-      lines.close();
+      logs.close();
     },
   };
 }

@@ -1,0 +1,196 @@
+import { toPromJson } from "../prom-format";
+import { LogQLError, type Query } from "./logql-ast";
+import { instantLogQuery, queryLogs, rangeLogQuery } from "./logql-eval";
+import { parseLogQL } from "./logql-parse";
+import { decodeLokiPush, encodeLokiPush, msToNs } from "./loki-push";
+import type { LogStore } from "./store";
+import { parseDuration } from "./units";
+
+export { decodeLokiPush, encodeLokiPush };
+
+class BadRequest extends Error {}
+
+const ok = (data: unknown) => Response.json({ status: "success", data });
+const bad = (error: string, status = 400, errorType = "bad_data") =>
+  Response.json({ status: "error", errorType, error }, { status });
+
+/**
+ * Loki's time parameters: RFC 3339, float seconds, integer seconds (up to 10 digits) or integer
+ * nanoseconds. Returns ms.
+ */
+export function parseLokiTime(value: string | null, fallbackMs: number, name: string): number {
+  if (value === null || value === "") return fallbackMs;
+  if (/^\d+\.\d*$/.test(value)) return Math.round(Number(value) * 1000);
+  if (/^\d+$/.test(value))
+    return value.length <= 10 ? Number(value) * 1000 : Number(BigInt(value) / 1_000_000n);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new BadRequest(`invalid parameter "${name}": cannot parse "${value}" as a timestamp`);
+  return ms;
+}
+
+function parseStep(value: string | null, startMs: number, endMs: number): number {
+  // Loki's default keeps a range query near 250 points, never below one second.
+  if (value === null || value === "") return Math.max(1, Math.floor((endMs - startMs) / 250_000)) * 1000;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0)
+    throw new BadRequest(`invalid parameter "step": cannot parse "${value}" as a duration`);
+  return ms;
+}
+
+function parseLimit(value: string | null): number {
+  if (value === null || value === "") return 100;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new BadRequest(`invalid parameter "limit": "${value}"`);
+  return n;
+}
+
+function parseDirection(value: string | null): "forward" | "backward" {
+  if (value === null || value === "" || value.toLowerCase() === "backward") return "backward";
+  if (value.toLowerCase() === "forward") return "forward";
+  throw new BadRequest(`invalid parameter "direction": "${value}" (want forward or backward)`);
+}
+
+/** GET query string merged with a form-encoded POST body, as Loki accepts both. */
+async function params(req: Request): Promise<URLSearchParams> {
+  const p = new URL(req.url).searchParams;
+  if (
+    req.method === "POST" &&
+    (req.headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")
+  )
+    for (const [k, v] of new URLSearchParams(await req.text())) p.set(k, v);
+  return p;
+}
+
+function requireQuery(p: URLSearchParams): Query {
+  const q = p.get("query");
+  if (!q) throw new BadRequest('invalid parameter "query": missing');
+  return parseLogQL(q);
+}
+
+async function guarded(fn: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof LogQLError || err instanceof BadRequest) return bad(err.message);
+    return bad((err as Error).message, 500, "internal");
+  }
+}
+
+function streamsJson(r: ReturnType<typeof queryLogs>) {
+  return {
+    resultType: "streams",
+    result: r.result.map((s) => ({ stream: s.labels, values: s.entries.map((e) => [msToNs(e.t), e.line]) })),
+    stats: {},
+  };
+}
+
+/** How far back an instant log query looks; Loki itself has no window for it. */
+export const INSTANT_LOG_LOOKBACK_MS = 3_600_000;
+
+/**
+ * `GET /loki/api/v1/query`: a metric query at one instant; a log query returns the newest (or
+ * oldest, with `direction=forward`) `limit` entries of the hour up to `time`.
+ */
+export function handleLokiQuery(req: Request, store: LogStore, nowMs: number): Promise<Response> {
+  return guarded(async () => {
+    const p = await params(req);
+    const q = requireQuery(p);
+    const t = parseLokiTime(p.get("time"), nowMs, "time");
+    if (q.kind === "log") {
+      const opts = {
+        startMs: t - INSTANT_LOG_LOOKBACK_MS,
+        endMs: t,
+        limit: parseLimit(p.get("limit")),
+        direction: parseDirection(p.get("direction")),
+      };
+      return ok(streamsJson(queryLogs(store, q, opts)));
+    }
+    return ok({ ...toPromJson(instantLogQuery(store, q, t)), stats: {} });
+  });
+}
+
+/** `GET /loki/api/v1/query_range`: streams for a log query, a matrix for a metric query. */
+export function handleLokiQueryRange(req: Request, store: LogStore, nowMs: number): Promise<Response> {
+  return guarded(async () => {
+    const p = await params(req);
+    const q = requireQuery(p);
+    const end = parseLokiTime(p.get("end"), nowMs, "end");
+    const start = parseLokiTime(p.get("start"), end - 3_600_000, "start");
+    if (end < start) throw new BadRequest("end timestamp must not be before or equal to start time");
+    if (q.kind === "log") {
+      const opts = {
+        startMs: start,
+        endMs: end,
+        limit: parseLimit(p.get("limit")),
+        direction: parseDirection(p.get("direction")),
+      };
+      return ok(streamsJson(queryLogs(store, q, opts)));
+    }
+    const step = parseStep(p.get("step"), start, end);
+    return ok({ ...toPromJson(rangeLogQuery(store, q, start, end, step)), stats: {} });
+  });
+}
+
+/** Streams narrowed by an optional `query` selector, for the label endpoints. */
+function selectedLabels(store: LogStore, p: URLSearchParams) {
+  const q = p.get("query");
+  if (!q) return null;
+  const parsed = parseLogQL(q);
+  if (parsed.kind !== "log") throw new BadRequest('invalid parameter "query": want a stream selector');
+  return store.selectStreams(parsed.selector.matchers).map((s) => s.labels);
+}
+
+/** `GET /loki/api/v1/labels`. */
+export function handleLokiLabels(req: Request, store: LogStore): Promise<Response> {
+  return guarded(async () => {
+    const sel = selectedLabels(store, await params(req));
+    if (!sel) return ok(store.labelNames());
+    return ok([...new Set(sel.flatMap((l) => Object.keys(l)))].sort());
+  });
+}
+
+/** `GET /loki/api/v1/label/:name/values`. */
+export function handleLokiLabelValues(req: Request, store: LogStore, name: string): Promise<Response> {
+  return guarded(async () => {
+    const sel = selectedLabels(store, await params(req));
+    if (!sel) return ok(store.labelValues(name));
+    return ok([...new Set(sel.flatMap((l) => (l[name] === undefined ? [] : [l[name]])))].sort());
+  });
+}
+
+/** `POST /loki/api/v1/push` with Loki's JSON body (gzip allowed); protobuf is refused. */
+export function handleLokiPush(req: Request, store: LogStore): Promise<Response> {
+  return guarded(async () => {
+    const type = req.headers.get("content-type") ?? "application/json";
+    if (!type.includes("json"))
+      return bad(`unsupported content type "${type}": only JSON push is supported`, 415);
+    const raw = new Uint8Array(await req.arrayBuffer());
+    const body = req.headers.get("content-encoding") === "gzip" ? Bun.gunzipSync(raw) : raw;
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      throw new BadRequest("invalid push body: not JSON");
+    }
+    try {
+      store.append(decodeLokiPush(json));
+    } catch (err) {
+      throw new BadRequest((err as Error).message);
+    }
+    return new Response(null, { status: 204 });
+  });
+}
+
+/** Routes any of the above by path; null when the path is not a Loki API path. */
+export function handleLokiRequest(req: Request, store: LogStore, nowMs: number): Promise<Response> | null {
+  const path = new URL(req.url).pathname;
+  if (path === "/loki/api/v1/push" && req.method === "POST") return handleLokiPush(req, store);
+  if (path === "/loki/api/v1/query") return handleLokiQuery(req, store, nowMs);
+  if (path === "/loki/api/v1/query_range") return handleLokiQueryRange(req, store, nowMs);
+  if (path === "/loki/api/v1/labels" || path === "/loki/api/v1/label") return handleLokiLabels(req, store);
+  const m = /^\/loki\/api\/v1\/label\/([^/]+)\/values$/.exec(path);
+  if (m) return handleLokiLabelValues(req, store, decodeURIComponent(m[1] as string));
+  return null;
+}
