@@ -13,3 +13,5 @@ Bun.serve({
   reusePort: false,
   fetch: () => new Response(body, { headers: { "content-type": "application/json" } }),
 });
+
+export {};

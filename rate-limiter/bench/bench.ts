@@ -1,10 +1,11 @@
 // `bun run bench`: throughput and latency of the rate limiter, each reported as a ratio against a baseline
-// measured in the same run on the same machine. Needs `wrk` (Debian package) for the HTTP phases.
+// measured in the same run on the same machine. The HTTP phases use `wrk` when installed, else a fetch-based
+// load generator (bench/load.ts) in a separate process; BENCH_LOADGEN=fetch forces the latter.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore } from "../src/store";
+import { MemoryStore } from "../src/stores/memory";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const results: string[] = [];
@@ -22,7 +23,7 @@ function inProcess(): void {
   const mapRate = n / ((performance.now() - t) / 1000);
   const store = new MemoryStore(100_000, () => Date.now());
   t = performance.now();
-  for (let i = 0; i < n; i++) void store.check(keys[i % keys.length] as string, limits, 1);
+  for (let i = 0; i < n; i++) store.checkSync(keys[i % keys.length] as string, limits, 1);
   const rate = n / ((performance.now() - t) / 1000);
   results.push(
     `| in-process decisions/s | ${fmt(rate)} | Map increment ${fmt(mapRate)} | ${(rate / mapRate).toFixed(2)} |`,
@@ -75,10 +76,26 @@ function wrk(url: string, body: string | null): Load {
   };
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
-    p50: ms("50%"),
-    p99: ms("99%"),
+    p50: Math.round(ms("50%") * 100) / 100,
+    p99: Math.round(ms("99%") * 100) / 100,
   };
 }
+
+const useWrk = Bun.which("wrk") !== null && process.env.BENCH_LOADGEN !== "fetch";
+
+function fetchLoad(url: string, body: string | null): Load {
+  const r = Bun.spawnSync(
+    [process.execPath, join(import.meta.dir, "load.ts"), url, String(seconds), "64", ...(body ? [body] : [])],
+    { env: { ...process.env, BUN_BE_BUN: "1" } },
+  );
+  try {
+    return JSON.parse(r.stdout.toString()) as Load;
+  } catch {
+    return { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN };
+  }
+}
+
+const load = (url: string, body: string | null): Load => (useWrk ? wrk(url, body) : fetchLoad(url, body));
 
 async function http(label: string, config: string): Promise<void> {
   const barePort = await freePort();
@@ -105,8 +122,8 @@ async function http(label: string, config: string): Promise<void> {
   try {
     await waitUp(`http://127.0.0.1:${barePort}/`);
     await waitUp(`http://127.0.0.1:${port}/readyz`);
-    const base = wrk(`http://127.0.0.1:${barePort}/`, null);
-    const svcLoad = wrk(`http://127.0.0.1:${port}/v1/check`, JSON.stringify({ key: "bench-hot", hits: 1 }));
+    const base = load(`http://127.0.0.1:${barePort}/`, null);
+    const svcLoad = load(`http://127.0.0.1:${port}/v1/check`, JSON.stringify({ key: "bench-hot", hits: 1 }));
     results.push(
       `| HTTP checks/s, ${label} (64 conns) | ${fmt(svcLoad.rps)} (p50 ${svcLoad.p50} ms, p99 ${svcLoad.p99} ms) | bare Bun.serve ${fmt(base.rps)} (p50 ${base.p50} ms, p99 ${base.p99} ms) | ${(svcLoad.rps / base.rps).toFixed(2)} |`,
     );
@@ -116,22 +133,14 @@ async function http(label: string, config: string): Promise<void> {
   }
 }
 
-if (!Bun.which("wrk")) {
-  console.error("bench: wrk is not installed (apt-get install wrk); running only the in-process phase");
-}
 inProcess();
-if (Bun.which("wrk")) {
-  await http(
-    "memory store",
-    "default: { name: default, capacity: 1000000000, refill_per_second: 1000000 }\n",
-  );
-  await http(
-    "Redis store",
-    "store: { type: redis, timeout_ms: 50 }\ndefault: { name: default, capacity: 1000000000, refill_per_second: 1000000 }\n",
-  );
-}
+await http("memory store", "default: { name: default, capacity: 1000000000, refill_per_second: 1000000 }\n");
+await http(
+  "Redis store",
+  "store: { type: redis, timeout_ms: 50 }\ndefault: { name: default, capacity: 1000000000, refill_per_second: 1000000 }\n",
+);
 console.log(
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${seconds} s per HTTP phase\n`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${seconds} s per HTTP phase, load: ${useWrk ? "wrk -t2 -c64" : "fetch, 64 concurrent (bench/load.ts)"}\n`,
 );
 console.log("| measurement | rate-limiter | baseline (same run) | ratio |\n|---|---|---|---|");
 console.log(results.join("\n"));

@@ -33,6 +33,13 @@ describe("token bucket", () => {
     expect(d2.retryAfterMs).toBe(1500);
   });
 
+  test("a cost above capacity is denied with no retry time, since waiting cannot help", () => {
+    const d = take(undefined, limits, 11, 0);
+    expect(d.allowed).toBe(false);
+    expect(d.remaining).toBe(10);
+    expect(d.retryAfterMs).toBe(Number.POSITIVE_INFINITY);
+  });
+
   test("peek (hits 0) never consumes", () => {
     const d = take({ tokens: 3, updatedMs: 0 }, limits, 0, 0);
     expect(d.allowed).toBe(true);

@@ -43,7 +43,12 @@ export function take(
   return {
     allowed,
     remaining: Math.floor(tokens),
-    retryAfterMs: allowed ? 0 : rate > 0 ? Math.ceil((missing / rate) * 1000) : Number.POSITIVE_INFINITY,
+    // A cost above capacity can never be paid, and neither can any cost at rate 0: no retry time to offer.
+    retryAfterMs: allowed
+      ? 0
+      : rate > 0 && hits <= limits.capacity
+        ? Math.ceil((missing / rate) * 1000)
+        : Number.POSITIVE_INFINITY,
     resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
     state: { tokens, updatedMs: current.updatedMs },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { matchPolicy, parseConfig } from "./config";
+import { parseConfig } from "./config";
+import { matchPolicy } from "./policy";
 
 const yaml = `
 domain: api
@@ -51,6 +52,25 @@ describe("config", () => {
     ],
   ])("rejects %p naming the problem", (text, message) => {
     expect(() => parseConfig(text)).toThrow(message);
+  });
+
+  test("a slow refill_per_second is reported in the smallest unit where it is a whole number", () => {
+    const c = parseConfig(
+      "policies:\n  - { name: a, match: { k: a }, capacity: 5, refill_per_second: 0.5 }\n  - { name: b, match: { k: b }, capacity: 5, refill_per_second: 0.0001 }\n",
+    );
+    expect(c.policies.map((p) => p.unit)).toEqual(["minute", "day"]);
+    expect(c.fallback.unit).toBe("second");
+  });
+
+  test("numeric match values in YAML match their string form on the wire", () => {
+    const c = parseConfig(
+      "policies:\n  - { name: p80, match: { port: 80 }, capacity: 1, refill_per_second: 1 }\n",
+    );
+    expect(matchPolicy(c, { port: "80" }).name).toBe("p80");
+  });
+
+  test("the hash is of the file's bytes, so a comment change is a new config", () => {
+    expect(parseConfig("domain: a\n").hash).not.toBe(parseConfig("domain: a # x\n").hash);
   });
 
   test("an empty file means the built-in default", () => {

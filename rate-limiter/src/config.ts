@@ -7,7 +7,8 @@ const unitSeconds = { second: 1, minute: 60, hour: 3600, day: 86_400 } as const;
 const Policy = z
   .object({
     name: z.string().min(1),
-    match: z.record(z.string(), z.string()).default({}),
+    // YAML reads `port: 80` as a number; descriptor values are always strings on the wire.
+    match: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     capacity: z.number().positive(),
     refill_per_second: z.number().nonnegative().optional(),
     requests_per_unit: z.number().positive().optional(),
@@ -76,6 +77,13 @@ export interface Config {
   hash: string;
 }
 
+/** Envoy reports whole requests per unit: pick the smallest unit in which a slow rate is at least 1. */
+function reportingUnit(perSecond: number): keyof typeof unitSeconds {
+  for (const unit of ["second", "minute", "hour"] as const)
+    if (perSecond * unitSeconds[unit] >= 1) return unit;
+  return "day";
+}
+
 function resolve(p: RawPolicy): ResolvedPolicy {
   const refillPerSecond =
     p.refill_per_second ?? (p.requests_per_unit as number) / unitSeconds[p.unit ?? "second"];
@@ -85,7 +93,7 @@ function resolve(p: RawPolicy): ResolvedPolicy {
     capacity: p.capacity,
     refillPerSecond,
     windowSeconds: refillPerSecond > 0 ? Math.max(1, Math.round(p.capacity / refillPerSecond)) : 0,
-    unit: p.unit ?? "second",
+    unit: p.unit ?? reportingUnit(refillPerSecond),
     shadow: p.shadow_mode,
   };
 }
@@ -132,17 +140,4 @@ export function parseConfig(text: string): Config {
 
 export function loadConfigFile(path: string): Config {
   return parseConfig(readFileSync(path, "utf8"));
-}
-
-/** First policy whose every match entry equals the descriptor's value (`*` matches any value). */
-export function matchPolicy(cfg: Config, descriptors: Record<string, string>): ResolvedPolicy {
-  for (const p of cfg.policies) {
-    const entries = Object.entries(p.match);
-    if (
-      entries.length > 0 &&
-      entries.every(([k, v]) => k in descriptors && (v === "*" || descriptors[k] === v))
-    )
-      return p;
-  }
-  return cfg.fallback;
 }

@@ -8,7 +8,8 @@ export function rateLimitHeaders(p: ResolvedPolicy, d: Decision): Record<string,
     "RateLimit-Policy": `"${name}";q=${Math.floor(p.capacity)};w=${p.windowSeconds}`,
     RateLimit: `"${name}";r=${d.remaining};t=${Math.ceil(d.resetAfterMs / 1000)}`,
   };
-  if (!d.allowed && Number.isFinite(d.retryAfterMs))
+  // A shadow-mode denial is answered as allowed, so the client must not be told to back off.
+  if (!d.allowed && !p.shadow && Number.isFinite(d.retryAfterMs))
     h["Retry-After"] = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)));
   return h;
 }

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,6 +76,11 @@ test("hot reload within a second, bad config rejected, graceful stop writes a sn
   const reloadedAt = Date.now();
   await until(async () => (await check("probe")).limit === 7, 3000);
   expect(Date.now() - reloadedAt).toBeLessThan(2000);
+  const hash = createHash("sha256").update(policy(7)).digest("hex").slice(0, 12);
+  expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ ready: true, hash });
+  expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+    `ratelimiter_config_info{hash="${hash}"} 1`,
+  );
 
   writeFileSync(config, "default: { capacity: oops }\n");
   await until(
@@ -92,6 +98,10 @@ test("hot reload within a second, bad config rejected, graceful stop writes a sn
   expect(await proc.exited).toBe(0);
   const logs = await new Response(proc.stdout).text();
   expect(logs).toContain('"msg":"snapshot written"');
+  expect(existsSync(snapshot)).toBe(true);
+  const first = logs.split("\n").map((l) => (l ? JSON.parse(l) : {}));
+  expect(first.find((l) => l.msg === "listening")).toMatchObject({ port, level: "info" });
+  expect(first.find((l) => l.msg === "config loaded")?.hash).toMatch(/^[0-9a-f]{12}$/);
   expect(logs).toContain("config reload rejected");
 
   writeFileSync(config, policy(7));

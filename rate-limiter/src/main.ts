@@ -2,10 +2,11 @@ import { parseArgs } from "node:util";
 import { builtinDefault, type Config, ConfigError, loadConfigFile, parseConfig } from "./config";
 import { createLog } from "./log";
 import { createMetrics } from "./metrics";
-import { RedisStore } from "./redis-store";
 import { createReloader } from "./reload";
 import { createServer } from "./server";
-import { MemoryStore, type Store } from "./store";
+import { MemoryStore } from "./stores/memory";
+import { RedisStore } from "./stores/redis";
+import type { Store } from "./stores/store";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -67,6 +68,10 @@ const reloader = configPath
   ? createReloader(configPath, initial, (ok, d) => {
       metrics.reloads.inc({ result: ok ? "success" : "failure" });
       if (ok) {
+        const next = reloader?.current();
+        if (next && store === memory) memory.setMaxKeys(next.store.max_keys);
+        if (next && next.store.type !== initial.store.type)
+          log("warn", "store.type changes take effect on restart", { running: initial.store.type });
         metrics.configInfo.reset();
         metrics.configInfo.set({ hash: d.hash as string }, 1);
         log("info", "config loaded", { hash: d.hash, reason: d.reason });
@@ -81,6 +86,21 @@ const config = () => reloader?.current() ?? initial;
 metrics.configInfo.set({ hash: initial.hash }, 1);
 log("info", "config loaded", { hash: initial.hash, path: configPath ?? "(built-in default)" });
 
+// Every store error is counted; the log gets the first one each second plus how many were suppressed, so
+// a Redis outage under load does not turn into thousands of identical lines a second.
+let lastStoreErrorLog = 0;
+let suppressedStoreErrors = 0;
+function storeErrorLog(op: string, err: Error): void {
+  const now = Date.now();
+  if (now - lastStoreErrorLog < 1000) {
+    suppressedStoreErrors++;
+    return;
+  }
+  log("error", "store error", { op, error: err.message, suppressed: suppressedStoreErrors });
+  lastStoreErrorLog = now;
+  suppressedStoreErrors = 0;
+}
+
 const memory = new MemoryStore(initial.store.max_keys, () => Date.now());
 const store: Store =
   initial.store.type === "redis"
@@ -88,7 +108,10 @@ const store: Store =
         url: initial.store.redis_url,
         timeoutMs: initial.store.timeout_ms,
         failOpen: initial.store.fail_open,
-        onError: (op) => metrics.storeErrors.inc({ op }),
+        onError: (op, err) => {
+          metrics.storeErrors.inc({ op });
+          storeErrorLog(op, err);
+        },
       })
     : memory;
 if (snapshotPath && store === memory) {
@@ -97,22 +120,9 @@ if (snapshotPath && store === memory) {
 }
 
 const drainMs = Number(values["drain-ms"] ?? env.RATE_LIMITER_DRAIN_MS ?? 1000);
-let draining = false;
-const app = createServer({ config, store, metrics, log, ready: () => !draining });
-// While draining, every answer asks the client to close its connection, so keep-alive clients move to the
-// process that shares the port (reusePort) before this one stops listening.
-const server = Bun.serve({
-  port,
-  hostname: host,
-  reusePort: true,
-  idleTimeout: 30,
-  fetch: async (req) => {
-    const res = await app.fetch(req);
-    if (draining) res.headers.set("connection", "close");
-    return res;
-  },
-});
-log("info", "listening", { port: server.port, host });
+const app = createServer({ config, store, metrics, log, ready: () => true });
+const boundPort = app.start({ port, hostname: host });
+log("info", "listening", { port: boundPort, host });
 
 process.on("SIGHUP", () => reloader?.reload("SIGHUP"));
 let stopping = false;
@@ -121,13 +131,11 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log("info", "shutting down", { signal });
   reloader?.stop();
-  draining = true;
-  await Bun.sleep(drainMs);
-  // stop(false) stops accepting and lets in-flight requests finish.
-  await server.stop(false);
+  await app.stop(drainMs);
   if (snapshotPath && store === memory)
     log("info", "snapshot written", { keys: memory.saveSnapshot(snapshotPath), path: snapshotPath });
   await store.close();
+  log("info", "stopped", { signal });
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

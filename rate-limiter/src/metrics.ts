@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { FastHistogram } from "./fast-histogram";
 
 /** The service's own registry (never prom-client's global one), names under `ratelimiter_`. */
 export function createMetrics() {
@@ -19,19 +20,21 @@ export function createMetrics() {
       labelNames: ["policy"],
       registers: r,
     }),
-    decisionSeconds: new Histogram({
-      name: "ratelimiter_decision_duration_seconds",
-      help: "Time to decide one check",
-      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
-      registers: r,
-    }),
-    httpSeconds: new Histogram({
-      name: "ratelimiter_http_request_duration_seconds",
-      help: "HTTP requests by route and status code",
-      labelNames: ["route", "code"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: r,
-    }),
+    // Both histograms are observed on every request: the cheap kind, rendered identically.
+    decisionSeconds: new FastHistogram(
+      "ratelimiter_decision_duration_seconds",
+      "Time to decide one check",
+      [],
+      [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+      registry,
+    ).labels(),
+    httpSeconds: new FastHistogram(
+      "ratelimiter_http_request_duration_seconds",
+      "HTTP requests by route and status code",
+      ["route", "code"],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registry,
+    ),
     trackedKeys: new Gauge({
       name: "ratelimiter_tracked_keys",
       help: "Keys with bucket state",

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseConfig } from "./config";
 import { createMetrics } from "./metrics";
 import { createServer } from "./server";
-import { MemoryStore } from "./store";
+import { MemoryStore } from "./stores/memory";
 
 function setup(
   yaml = "domain: api\ndefault: { name: default, capacity: 3, refill_per_second: 1 }\npolicies:\n  - { name: shadow, match: { tenant: beta }, capacity: 1, refill_per_second: 0.001, shadow_mode: true }\n",
@@ -11,12 +11,12 @@ function setup(
   const cfg = parseConfig(yaml);
   const store = new MemoryStore(1000, () => now);
   const metrics = createMetrics();
-  const lines: string[] = [];
+  const lines: Record<string, unknown>[] = [];
   const app = createServer({
     config: () => cfg,
     store,
     metrics,
-    log: (_l, msg) => lines.push(msg),
+    log: (level, msg, fields = {}) => lines.push({ level, msg, ...fields }),
     ready: () => true,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -27,7 +27,7 @@ function setup(
         headers,
       }),
     );
-  return { app, post, metrics, advance: (ms: number) => (now += ms) };
+  return { app, post, metrics, lines, advance: (ms: number) => (now += ms) };
 }
 
 describe("HTTP API", () => {
@@ -42,6 +42,22 @@ describe("HTTP API", () => {
     expect(res.headers.get("RateLimit")).toBe('"default";r=0;t=3');
     advance(1000);
     expect((await (await post("/v1/check", { key: "u1" })).json()).allowed).toBe(true);
+  });
+
+  test("concurrent requests on one hot key never admit more than capacity", async () => {
+    const { post } = setup(); // the fake clock stands still: no refill during the burst
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => post("/v1/check", { key: "hot" }).then((r) => r.json())),
+    );
+    expect(answers.filter((a) => a.allowed).length).toBe(3);
+  });
+
+  test("deny_status: 429 in the config answers every denial with 429", async () => {
+    const { post } = setup("deny_status: 429\ndefault: { name: d, capacity: 1, refill_per_second: 1 }\n");
+    expect((await post("/v1/check", { key: "a" })).status).toBe(200);
+    const denied = await post("/v1/check", { key: "a" });
+    expect(denied.status).toBe(429);
+    expect(await denied.json()).toMatchObject({ allowed: false, retry_after_ms: 1000 });
   });
 
   test("429 variant by query option, with Retry-After", async () => {
@@ -59,8 +75,11 @@ describe("HTTP API", () => {
       await post("/v1/check", { descriptors: [{ key: "tenant", value: "beta" }] })
     ).json();
     expect(second).toMatchObject({ allowed: true, shadow_denied: true, policy: "shadow" });
+    const third = await post("/v1/check?status=429", { descriptors: [{ key: "tenant", value: "beta" }] });
+    expect(third.status).toBe(200);
+    expect(third.headers.get("Retry-After")).toBeNull();
     const metrics = await (await app.fetch(new Request("http://x/metrics"))).text();
-    expect(metrics).toContain('ratelimiter_requests_total{policy="shadow",decision="shadow_denied"} 1');
+    expect(metrics).toContain('ratelimiter_requests_total{policy="shadow",decision="shadow_denied"} 2');
   });
 
   test("Envoy RateLimitRequest in proto3 JSON", async () => {
@@ -78,9 +97,38 @@ describe("HTTP API", () => {
         },
       ],
     });
-    const over = await (await post("/json", body)).json();
+    const overRes = await post("/json", body);
+    expect(overRes.status).toBe(429); // as envoyproxy/ratelimit's /json handler
+    const over = await overRes.json();
     expect(over.overall_code).toBe("OVER_LIMIT");
-    expect(over.statuses[0].code).toBe("OVER_LIMIT");
+    expect(over.statuses[0]).toMatchObject({ code: "OVER_LIMIT", limit_remaining: 1 });
+    // proto3 JSON also allows lowerCamelCase names and uint32 as a string.
+    const camel = {
+      domain: "api",
+      descriptors: [{ entries: [{ key: "key", value: "e2" }] }],
+      hitsAddend: "3",
+    };
+    expect((await (await post("/json", camel)).json()).statuses[0].limit_remaining).toBe(0);
+  });
+
+  test("denials are logged 1 in deny_sample, with request id, policy, decision and latency", async () => {
+    const { post, lines } = setup(
+      "log: { deny_sample: 3 }\ndefault: { name: default, capacity: 1, refill_per_second: 0.001 }\n",
+    );
+    for (let i = 0; i < 8; i++) await post("/v1/check", { key: "k" }, { "x-request-id": `req-${i}` });
+    const denied = lines.filter((l) => l.msg === "denied");
+    expect(denied.map((l) => l.request_id)).toEqual(["req-1", "req-4", "req-7"]);
+    expect(denied[0]).toMatchObject({ policy: "default", decision: "denied" });
+    expect(typeof denied[0]?.latency_ms).toBe("number");
+  });
+
+  test("wrong method answers 405; bad input is counted under its route", async () => {
+    const { app, post } = setup();
+    expect((await app.fetch(new Request("http://x/v1/check"))).status).toBe(405);
+    expect((await post("/v1/buckets/a", {})).status).toBe(405);
+    await post("/v1/check", "{nope");
+    const m = await (await app.fetch(new Request("http://x/metrics"))).text();
+    expect(m).toContain('ratelimiter_http_request_duration_seconds_count{route="/v1/check",code="400"} 1');
   });
 
   test.each([
@@ -98,17 +146,37 @@ describe("HTTP API", () => {
     expect((await res.json()).error).toMatch(message as RegExp);
   });
 
+  test("start listens for real; stop drains (not ready, Connection: close), then stops accepting", async () => {
+    const { app } = setup();
+    const port = app.start({ port: 0, hostname: "127.0.0.1" });
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const stopped = app.stop(300);
+    const during = await fetch(`${base}/readyz`);
+    expect(during.status).toBe(503);
+    expect(during.headers.get("connection")).toBe("close");
+    await stopped;
+    expect(
+      await fetch(`${base}/healthz`).then(
+        () => "answered",
+        () => "refused",
+      ),
+    ).toBe("refused");
+  });
+
   test("health, readiness, bucket inspection, metrics and unknown routes", async () => {
     const { app, post } = setup();
     const get = (p: string) => app.fetch(new Request(`http://x${p}`));
     expect((await get("/healthz")).status).toBe(200);
-    expect(await (await get("/readyz")).json()).toMatchObject({ ready: true });
+    expect(await (await get("/readyz")).json()).toMatchObject({ ready: true, hash: expect.any(String) });
+    expect(await (await get("/v1/buckets/never-seen")).json()).toMatchObject({ tokens: 3, tracked: false });
     await post("/v1/check", { key: "inspect-me", hits: 2 });
     expect(await (await get("/v1/buckets/inspect-me")).json()).toMatchObject({
       key: "inspect-me",
       policy: "default",
       tokens: 1,
       capacity: 3,
+      tracked: true,
     });
     const m = await (await get("/metrics")).text();
     for (const name of [

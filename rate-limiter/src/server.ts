@@ -1,35 +1,11 @@
-import { z } from "zod";
 import type { Decision } from "./bucket";
-import { type Config, matchPolicy, type ResolvedPolicy } from "./config";
+import type { Config, ResolvedPolicy } from "./config";
 import { rateLimitHeaders } from "./headers";
 import type { Log } from "./log";
 import type { Metrics } from "./metrics";
-import type { Store } from "./store";
-
-const maxBody = 64 * 1024;
-
-const Descriptor = z.object({ key: z.string().min(1).max(256), value: z.string().max(1024) });
-const CheckBody = z
-  .object({
-    key: z.string().min(1).max(1024).optional(),
-    domain: z.string().max(256).optional(),
-    descriptors: z.array(Descriptor).max(32).optional(),
-    hits: z
-      .number()
-      .int("hits must be a whole number")
-      .min(0, "hits must not be negative")
-      .max(1_000_000)
-      .default(1),
-  })
-  .refine((b) => b.key !== undefined || (b.descriptors?.length ?? 0) > 0, {
-    message: "give a key or descriptors",
-  });
-
-const EnvoyRequest = z.object({
-  domain: z.string().min(1),
-  descriptors: z.array(z.object({ entries: z.array(Descriptor).min(1) })).min(1),
-  hits_addend: z.number().int().min(0).optional(),
-});
+import { bucketKey, matchPolicy } from "./policy";
+import { BadRequest, CheckBody, EnvoyRequest, envoyDuration, parse, readJson, unitSeconds } from "./requests";
+import type { Store } from "./stores/store";
 
 export interface ServerDeps {
   config: () => Config;
@@ -39,44 +15,23 @@ export interface ServerDeps {
   ready: () => boolean;
 }
 
-class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
+/** Bounded label values: every bucket key shares one route label. */
+function routeLabel(path: string): string {
+  if (path.startsWith("/v1/buckets/")) return "/v1/buckets";
+  return knownRoutes.has(path) ? path : "other";
 }
-
-async function readJson(req: Request): Promise<unknown> {
-  const length = Number(req.headers.get("content-length") ?? 0);
-  if (length > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
-  const text = await req.text();
-  if (text.length > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequest("body is not valid JSON");
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new BadRequest(`${i?.path.join(".") ? `${i?.path.join(".")}: ` : ""}${i?.message}`);
-  }
-  return r.data;
-}
+const knownRoutes = new Set(["/v1/check", "/json", "/healthz", "/readyz", "/metrics"]);
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
-let requestSeq = 0;
-
 /** The HTTP surface; `fetch` is usable in-process by tests and by Bun.serve alike. */
 export function createServer(deps: ServerDeps) {
   const { metrics, log } = deps;
+  let requestSeq = 0;
+  let denials = 0;
+  let draining = false;
+  let listener: ReturnType<typeof Bun.serve> | undefined;
   // Label lookups dominate prom-client's cost on the hot path; keep one child per (route, code).
   const httpChildren = new Map<string, { observe(v: number): void }>();
   const observeHttp = (route: string, code: number, seconds: number) => {
@@ -106,25 +61,25 @@ export function createServer(deps: ServerDeps) {
   ): Promise<{ policy: ResolvedPolicy; d: Decision; allowed: boolean }> {
     const cfg = deps.config();
     const policy = matchPolicy(cfg, descriptors);
-    const key = `${policy.name}|${Object.entries(descriptors)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${v}`)
-      .join("|")}`;
+    const key = bucketKey(policy, descriptors);
     const started = performance.now();
     const d = await deps.store.check(
       key,
       { capacity: policy.capacity, refillPerSecond: policy.refillPerSecond },
       hits,
     );
-    metrics.decisionSeconds.observe((performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.decisionSeconds.observe(seconds);
     const decision = d.allowed ? "allowed" : policy.shadow ? "shadow_denied" : "denied";
     if (hits > 0) countDecision(policy.name, decision);
     if (d.allowed && d.remaining < policy.capacity * 0.2) metrics.nearLimit.inc({ policy: policy.name });
-    if (!d.allowed && requestSeq % cfg.denySample === 0) {
+    // Denials come in floods when a client misbehaves; a sample tells the story without drowning the logs.
+    if (!d.allowed && hits > 0 && denials++ % cfg.denySample === 0) {
       log("info", "denied", {
         request_id: requestId,
         policy: policy.name,
         decision,
+        latency_ms: Math.round(seconds * 1e6) / 1000,
         sampled: `1/${cfg.denySample}`,
       });
     }
@@ -166,82 +121,140 @@ export function createServer(deps: ServerDeps) {
     for (const desc of body.descriptors) {
       const entries: Record<string, string> = {};
       for (const e of desc.entries) entries[e.key] = e.value;
-      const { policy, d, allowed } = await decide(entries, body.hits_addend ?? 1, requestId);
+      const { policy, d, allowed } = await decide(entries, body.hits, requestId);
       if (!allowed) over = true;
-      const unitSeconds = { second: 1, minute: 60, hour: 3600, day: 86_400 }[policy.unit];
       statuses.push({
         code: allowed ? "OK" : "OVER_LIMIT",
         current_limit: {
-          requests_per_unit: Math.round(policy.refillPerSecond * unitSeconds),
+          requests_per_unit: Math.round(policy.refillPerSecond * unitSeconds[policy.unit]),
           unit: policy.unit.toUpperCase(),
         },
         limit_remaining: d.remaining,
-        duration_until_reset: `${(d.resetAfterMs / 1000).toFixed(3).replace(/\.?0+$/, "")}s`,
+        duration_until_reset: envoyDuration(d.resetAfterMs),
       });
     }
-    return json({ overall_code: over ? "OVER_LIMIT" : "OK", statuses });
+    // Like envoyproxy/ratelimit's /json handler: OVER_LIMIT answers 429.
+    return json({ overall_code: over ? "OVER_LIMIT" : "OK", statuses }, over ? 429 : 200);
   }
 
-  async function route(req: Request, url: URL, requestId: string): Promise<[string, Response]> {
+  async function route(req: Request, url: URL, requestId: string): Promise<Response> {
     const p = url.pathname;
-    if (p === "/v1/check" && req.method === "POST") return ["/v1/check", await check(req, url, requestId)];
-    if (p === "/json" && req.method === "POST") return ["/json", await envoy(req, requestId)];
-    if (p.startsWith("/v1/buckets/") && req.method === "GET") {
-      const key = decodeURIComponent(p.slice("/v1/buckets/".length));
-      const policy = matchPolicy(deps.config(), { key });
-      const state = deps.store.peek(`${policy.name}|key=${key}`);
-      return [
-        "/v1/buckets",
-        json({
-          key,
-          policy: policy.name,
-          capacity: policy.capacity,
-          refill_per_second: policy.refillPerSecond,
-          tokens: state ? state.tokens : policy.capacity,
-          updated_ms: state?.updatedMs ?? null,
-        }),
-      ];
+    const only = (method: string) => {
+      if (req.method !== method) throw new BadRequest(`${routeLabel(p)} takes ${method}`, 405);
+    };
+    if (p === "/v1/check") {
+      only("POST");
+      return await check(req, url, requestId);
     }
-    if (p === "/healthz") return ["/healthz", json({ status: "ok" })];
+    if (p === "/json") {
+      only("POST");
+      return await envoy(req, requestId);
+    }
+    if (p.startsWith("/v1/buckets/")) {
+      only("GET");
+      let key: string;
+      try {
+        key = decodeURIComponent(p.slice("/v1/buckets/".length));
+      } catch {
+        throw new BadRequest("key is not valid percent-encoding");
+      }
+      if (key === "") throw new BadRequest("give a key: /v1/buckets/<key>");
+      const policy = matchPolicy(deps.config(), { key });
+      const state = await deps.store
+        .inspect(bucketKey(policy, { key }), {
+          capacity: policy.capacity,
+          refillPerSecond: policy.refillPerSecond,
+        })
+        .catch(() => {
+          throw new BadRequest("store unavailable", 503);
+        });
+      return json({
+        key,
+        policy: policy.name,
+        capacity: policy.capacity,
+        refill_per_second: policy.refillPerSecond,
+        tokens: state ? state.tokens : policy.capacity,
+        tracked: state !== undefined,
+        updated_ms: state?.updatedMs ?? null,
+      });
+    }
+    if (p === "/healthz") return json({ status: "ok" });
     if (p === "/readyz") {
-      const ok = deps.ready() && (await deps.store.ready());
-      return ["/readyz", json({ ready: ok, config_hash: deps.config().hash }, ok ? 200 : 503)];
+      const ok = !draining && deps.ready() && (await deps.store.ready());
+      const hash = deps.config().hash;
+      return json({ ready: ok, config_hash: hash, hash }, ok ? 200 : 503);
     }
     if (p === "/metrics") {
       const size = deps.store.size();
       const max = deps.config().store.max_keys;
-      metrics.trackedKeys.set(size);
-      metrics.keyCapacity.set(max);
-      metrics.keyCapacityUsed.set(size / max);
-      return [
-        "/metrics",
-        new Response(await metrics.registry.metrics(), {
-          headers: { "content-type": metrics.registry.contentType },
-        }),
-      ];
+      // The Redis store cannot count its keys cheaply (-1); it leaves the key gauges unset.
+      if (size >= 0) {
+        metrics.trackedKeys.set(size);
+        metrics.keyCapacity.set(max);
+        metrics.keyCapacityUsed.set(size / max);
+      }
+      return new Response(await metrics.registry.metrics(), {
+        headers: { "content-type": metrics.registry.contentType },
+      });
     }
-    return ["other", json({ error: `no route ${req.method} ${p}` }, 404)];
+    return json({ error: `no route ${req.method} ${p}` }, 404);
+  }
+
+  async function handle(req: Request): Promise<Response> {
+    const started = performance.now();
+    const requestId = req.headers.get("x-request-id") ?? `r${++requestSeq}`;
+    const url = new URL(req.url);
+    const routeName = routeLabel(url.pathname);
+    let res: Response;
+    try {
+      res = await route(req, url, requestId);
+    } catch (err) {
+      if (err instanceof BadRequest) res = json({ error: err.message }, err.status);
+      else {
+        log("error", "request failed", {
+          request_id: requestId,
+          route: routeName,
+          error: (err as Error).message,
+          latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        });
+        res = json({ error: "internal error" }, 500);
+      }
+    }
+    observeHttp(routeName, res.status, (performance.now() - started) / 1000);
+    return res;
   }
 
   return {
-    async fetch(req: Request): Promise<Response> {
-      const started = performance.now();
-      const requestId = req.headers.get("x-request-id") ?? `r${++requestSeq}`;
-      const url = new URL(req.url);
-      let routeName = "other";
-      let res: Response;
-      try {
-        [routeName, res] = await route(req, url, requestId);
-      } catch (err) {
-        if (err instanceof BadRequest) res = json({ error: err.message }, err.status);
-        else {
-          metrics.storeErrors.inc({ op: "check" });
-          log("error", "request failed", { request_id: requestId, error: (err as Error).message });
-          res = json({ error: "internal error" }, 500);
-        }
-      }
-      observeHttp(routeName, res.status, (performance.now() - started) / 1000);
-      return res;
+    /** Answers one request in-process; what Bun.serve calls, and what tests call directly. */
+    fetch: handle,
+
+    /** Listens with reusePort, so a new version can share the port during a handover. Returns the port. */
+    start(opts: { port: number; hostname: string }): number {
+      listener = Bun.serve({
+        port: opts.port,
+        hostname: opts.hostname,
+        reusePort: true,
+        idleTimeout: 30,
+        fetch: async (req) => {
+          const res = await handle(req);
+          // While draining, ask every client to close, so keep-alive clients move to the process that
+          // shares the port before this one stops listening.
+          if (draining) res.headers.set("connection", "close");
+          return res;
+        },
+      });
+      return listener.port ?? opts.port;
+    },
+
+    /**
+     * Answers not-ready and closes connections for `drainMs`, then stops accepting and waits for in-flight
+     * requests to finish.
+     */
+    async stop(drainMs = 0): Promise<void> {
+      draining = true;
+      if (drainMs > 0) await Bun.sleep(drainMs);
+      await listener?.stop(false);
+      listener = undefined;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { RedisStore } from "./redis-store";
+import { RedisStore } from "./redis";
 
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const reachable = await new Bun.RedisClient(url, { connectionTimeout: 500, autoReconnect: false })
@@ -61,6 +61,36 @@ describe.skipIf(!reachable)("Redis store (real Redis)", () => {
     expect(admitted).toBeLessThanOrEqual(Math.ceil(bound * 1.01));
   });
 
+  test("inspect sees the shared bucket; a peek at an unknown key writes nothing", async () => {
+    const a = store();
+    const key = `inspect-${Math.random()}`;
+    expect(await a.inspect(key, limits)).toBeUndefined();
+    expect((await a.check(key, limits, 0)).remaining).toBe(20);
+    expect(await a.inspect(key, limits)).toBeUndefined();
+    await store().check(key, limits, 15);
+    const seen = await a.inspect(key, limits);
+    expect(seen?.tokens).toBeGreaterThanOrEqual(5);
+    expect(seen?.tokens).toBeLessThan(7);
+  });
+
+  test("a Redis that accepts but never answers: the check still answers, by its timeout", async () => {
+    // A listener that never speaks RESP: the only way out is the per-call deadline.
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((sock) => void sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const addr = silent.address();
+    const port = typeof addr === "object" && addr ? addr.port : 0;
+    try {
+      const closed = store({ url: `redis://127.0.0.1:${port}`, timeoutMs: 50, failOpen: false });
+      const guard = Bun.sleep(3000).then(() => "guard");
+      const d = await Promise.race([closed.check("k", limits, 1), guard]);
+      expect(d).toMatchObject({ allowed: false });
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      silent.close();
+    }
+  });
+
   test("unreachable Redis: fail-open allows, fail-closed denies, both within the timeout", async () => {
     const port = await freePort();
     const open = store({ url: `redis://127.0.0.1:${port}`, timeoutMs: 50, failOpen: true });
@@ -70,12 +100,13 @@ describe.skipIf(!reachable)("Redis store (real Redis)", () => {
       url: `redis://127.0.0.1:${port}`,
       timeoutMs: 50,
       failOpen: true,
-      onError: (op) => errors.push(op),
+      onError: (op) => void errors.push(op),
     });
     expect((await open.check("k", limits, 1)).allowed).toBe(true);
     expect((await closed.check("k", limits, 1)).allowed).toBe(false);
     await counted.check("k", limits, 1);
     expect(errors).toEqual(["check"]);
+    await expect(counted.inspect("k", limits)).rejects.toThrow();
     expect(await open.ready()).toBe(false);
   });
 

@@ -1,0 +1,46 @@
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFile } from "./config";
+import { createReloader, type Reloader } from "./reload";
+
+let reloader: Reloader | undefined;
+afterEach(() => reloader?.stop());
+
+const policy = (capacity: number) => `default: { name: d, capacity: ${capacity}, refill_per_second: 1 }\n`;
+
+test("an invalid file is rejected with its reason and the previous config stays in force", () => {
+  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  writeFileSync(path, policy(5));
+  const results: { ok: boolean; error?: string; hash?: string }[] = [];
+  // A long poll interval: this test drives reloads itself.
+  reloader = createReloader(path, loadConfigFile(path), (ok, d) => results.push({ ok, ...d }), 60_000);
+  const first = reloader.current().hash;
+
+  writeFileSync(path, "default: { name: d, capacity: lots }\n");
+  expect(reloader.reload("test")).toBe(false);
+  expect(reloader.current().fallback.capacity).toBe(5);
+  expect(reloader.current().hash).toBe(first);
+  expect(results.at(-1)).toMatchObject({ ok: false });
+  expect(results.at(-1)?.error).toContain("default.capacity");
+
+  writeFileSync(path, policy(9));
+  expect(reloader.reload("test")).toBe(true);
+  expect(reloader.current().fallback.capacity).toBe(9);
+  expect(results.at(-1)).toMatchObject({ ok: true, hash: reloader.current().hash });
+});
+
+test("a file that disappears is a failed reload, not a crash", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rl-reload-"));
+  const path = join(dir, "c.yaml");
+  writeFileSync(path, policy(3));
+  const outcomes: boolean[] = [];
+  reloader = createReloader(path, loadConfigFile(path), (ok) => outcomes.push(ok), 60_000);
+  expect(reloader.reload("test")).toBe(true); // unchanged bytes: nothing to report
+  expect(outcomes).toEqual([]);
+  rmSync(path);
+  expect(reloader.reload("test")).toBe(false);
+  expect(outcomes).toEqual([false]);
+  expect(reloader.current().fallback.capacity).toBe(3);
+});
