@@ -30,7 +30,9 @@ export async function evaluateAnomaly(
 ): Promise<AnomalyVerdict | null> {
   const key = `anomaly:${a.name}`;
   const prev = states.get(key);
-  const step = Math.max(stepMs, Math.round(a.window_ms / 240));
+  // A detector reads a whole window of history: run it at most once a minute, on about 60 points.
+  if (prev.last_eval_at !== null && now - prev.last_eval_at < Math.max(60_000, stepMs)) return null;
+  const step = Math.max(stepMs, Math.round(a.window_ms / 60));
   let verdict: AnomalyVerdict;
   let current: number | undefined;
   try {

@@ -185,12 +185,13 @@ describe("schedules and anomalies", () => {
     }
     await monitor.tick();
     expect(core.tickets.list().total).toBe(0);
+    clock.advance(60_000); // detectors run at most once a minute
     push({ __name__: "rate_gauge" }, 400);
     await monitor.tick();
     const [t] = core.tickets.list().items;
     expect(t).toMatchObject({ source: "anomaly", fingerprint: "anomaly:Rate" });
     core.tickets.transition(t?.id as number, "cancelled", "person");
-    clock.advance(15_000);
+    clock.advance(61_000); // past the once-a-minute throttle, inside the 30m cooldown
     push({ __name__: "rate_gauge" }, 420);
     await monitor.tick();
     expect(core.tickets.list().total).toBe(1);

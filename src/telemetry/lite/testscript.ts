@@ -1,6 +1,19 @@
 import type { Labels, QueryResult, Sample } from "../types";
-import { instantQuery, rangeQuery } from "./promql";
-import { fingerprint, StaleNaN } from "./store";
+import { instantQueryAnnotated, rangeQueryAnnotated } from "./promql";
+import { anchoredRegex } from "./promql-functions";
+import { markStale } from "./promql-stale";
+import { fingerprint } from "./store";
+
+/** Marks a `stale` token in expanded values; the sample becomes a registered stale marker. */
+const STALE = Symbol("stale");
+/** Marks a native-histogram point (out of scope): only its timestamp is kept, to skip evals that read it. */
+const HIST = Symbol("histogram");
+
+/** Replaces `{{...}}`, `{{...}}xN` and `{{...}}+{{...}}xN` with placeholder tokens expandValues understands. */
+const histogramTokens = (vals: string) =>
+  vals.replace(/\{\{[^}]*\}\}(?:[-+]\{\{[^}]*\}\})?(?:x(\d+))?/g, (_m, n?: string) =>
+    n ? `__Hx${n}` : "__H",
+  );
 
 // Runner for Prometheus's PromQL test-script format (load / clear / eval, FORMAT.md in promql-conformance).
 
@@ -36,11 +49,13 @@ function parseNumber(s: string): number {
 }
 
 /** promtool's expanding notation: `1 2+3x2 _ stale 5x3 -2-1x2 _x4`. `null` = no sample. */
-export function expandValues(text: string): (number | null)[] {
-  const out: (number | null)[] = [];
-  for (const tok of text.trim().split(/\s+/).filter(Boolean)) {
+export function expandValues(text: string): (number | null | typeof STALE | typeof HIST)[] {
+  const out: (number | null | typeof STALE | typeof HIST)[] = [];
+  for (const tok of histogramTokens(text).trim().split(/\s+/).filter(Boolean)) {
     if (tok === "_") out.push(null);
-    else if (tok === "stale") out.push(StaleNaN);
+    else if (tok === "__H") out.push(HIST);
+    else if (/^__Hx\d+$/.test(tok)) for (let i = 0; i <= Number(tok.slice(4)); i++) out.push(HIST);
+    else if (tok === "stale") out.push(STALE);
     else if (/^_x\d+$/.test(tok)) for (let i = 0; i < Number(tok.slice(2)); i++) out.push(null);
     else {
       const m = /^([-+]?(?:[\d.]+(?:e[-+]?\d+)?|Inf|NaN))(?:([-+])([\d.]+(?:e[-+]?\d+)?))?x(\d+)$/i.exec(tok);
@@ -54,6 +69,10 @@ export function expandValues(text: string): (number | null)[] {
   }
   return out;
 }
+
+/** Expected points: a stale marker in an expectation means no value at that step. */
+const expectValues = (text: string): (number | null)[] =>
+  expandValues(text).map((v) => (v === STALE || v === HIST ? null : v));
 
 /** `metric{a="b"}` or `{__name__="m", a="b"}` into labels. */
 export function parseSeriesDesc(text: string): Labels {
@@ -95,8 +114,18 @@ function splitSeriesLine(line: string): [string, string] {
 
 class MemoryData {
   private series = new Map<string, { labels: Labels; samples: Sample[] }>();
+  /** Timestamps of native-histogram points per series; reading one makes the eval out of scope. */
+  private histograms = new Map<string, { labels: Labels; times: number[] }>();
+  touchedHistogram = false;
   clear(): void {
     this.series.clear();
+    this.histograms.clear();
+  }
+  addHistogramTimes(labels: Labels, times: number[]): void {
+    const key = fingerprint(labels);
+    const e = this.histograms.get(key) ?? { labels, times: [] };
+    e.times.push(...times);
+    this.histograms.set(key, e);
   }
   add(labels: Labels, samples: Sample[]): void {
     const key = fingerprint(labels);
@@ -112,8 +141,14 @@ class MemoryData {
         : op === "!="
           ? v !== want
           : op === "=~"
-            ? new RegExp(`^(?:${want})$`).test(v)
-            : !new RegExp(`^(?:${want})$`).test(v);
+            ? anchoredRegex(want).test(v)
+            : !anchoredRegex(want).test(v);
+    for (const h of this.histograms.values())
+      if (
+        matchers.every((m) => ok(m.op, h.labels[m.name] ?? "", m.value)) &&
+        h.times.some((t) => t >= start && t <= end)
+      )
+        this.touchedHistogram = true;
     return [...this.series.values()]
       .filter((s) => matchers.every((m) => ok(m.op, s.labels[m.name] ?? "", m.value)))
       .map((s) => ({ labels: s.labels, samples: s.samples.filter((x) => x.t >= start && x.t <= end) }))
@@ -132,7 +167,18 @@ interface Expected {
   values: (number | null)[];
 }
 
-function compare(result: QueryResult, expected: Expected[], ordered: boolean, range: boolean): string | null {
+/** For range queries: the timestamps of the steps, so a `_` in the expectation must be a missing step. */
+interface Steps {
+  start: number;
+  step: number;
+}
+
+function compare(
+  result: QueryResult,
+  expected: Expected[],
+  ordered: boolean,
+  range: Steps | null,
+): string | null {
   if (result.resultType === "scalar") {
     const e = expected[0];
     if (expected.length !== 1 || !e || e.labels !== null)
@@ -142,10 +188,10 @@ function compare(result: QueryResult, expected: Expected[], ordered: boolean, ra
       : `expected ${e.values[0]}, got ${result.result.v}`;
   }
   if (result.resultType === "string") return "unexpected string result";
-  const got: { labels: Labels; values: number[] }[] =
+  const got: { labels: Labels; samples: Sample[] }[] =
     result.resultType === "vector"
-      ? result.result.map((s) => ({ labels: s.labels, values: [s.v] }))
-      : result.result.map((s) => ({ labels: s.labels, values: s.samples.map((x) => x.v) }));
+      ? result.result.map((s) => ({ labels: s.labels, samples: [{ t: s.t, v: s.v }] }))
+      : result.result.map((s) => ({ labels: s.labels, samples: s.samples }));
   if (got.length !== expected.length)
     return `expected ${expected.length} series, got ${got.length}: ${got.map((g) => JSON.stringify(g.labels)).join(" ")}`;
   const byKey = new Map(got.map((g, i) => [fingerprint(g.labels), { g, i }]));
@@ -154,22 +200,65 @@ function compare(result: QueryResult, expected: Expected[], ordered: boolean, ra
     const hit = byKey.get(fingerprint(e.labels ?? {}));
     if (!hit) return `missing series ${JSON.stringify(e.labels)}`;
     if (ordered && hit.i !== i) return `series ${JSON.stringify(e.labels)} out of order`;
-    const want = range ? e.values : e.values.slice(0, 1);
-    const gotValues = hit.g.values;
-    const wantPresent = want.filter((v) => v !== null) as number[];
+    const gotSamples = hit.g.samples;
     if (range) {
-      // Range results skip steps without a value; `_` in expectations marks those.
-      if (
-        wantPresent.length !== gotValues.length ||
-        !wantPresent.every((v, j) => close(v, gotValues[j] as number))
-      ) {
-        return `series ${JSON.stringify(e.labels)}: expected ${JSON.stringify(want)}, got ${JSON.stringify(gotValues)}`;
+      const want = new Map<number, number>();
+      e.values.forEach((v, k) => {
+        if (v !== null) want.set(range.start + k * range.step, v);
+      });
+      const gotMap = new Map(gotSamples.map((x) => [x.t, x.v]));
+      const ok =
+        want.size === gotMap.size &&
+        [...want].every(([t, v]) => gotMap.has(t) && close(v, gotMap.get(t) as number));
+      if (!ok) {
+        const shown = e.values.map((_, k) => gotMap.get(range.start + k * range.step) ?? null);
+        return `series ${JSON.stringify(e.labels)}: expected ${JSON.stringify(e.values)}, got ${JSON.stringify(shown)}${gotMap.size > shown.filter((x) => x !== null).length ? " (+ extra steps)" : ""}`;
       }
-    } else if (!close(wantPresent[0] ?? Number.NaN, gotValues[0] as number)) {
-      return `series ${JSON.stringify(e.labels)}: expected ${wantPresent[0]}, got ${gotValues[0]}`;
+    } else {
+      const want = e.values.find((v) => v !== null) ?? Number.NaN;
+      if (!close(want, gotSamples[0]?.v as number))
+        return `series ${JSON.stringify(e.labels)}: expected ${want}, got ${gotSamples[0]?.v}`;
     }
   }
   return null;
+}
+
+/** `expect string "..."` (or a backquoted raw string) against a string result. */
+function compareString(result: QueryResult, quoted: string): string | null {
+  const q = quoted.trim();
+  const want = q.startsWith("`") ? q.slice(1, -1) : (JSON.parse(q) as string);
+  if (result.resultType !== "string") return `expected string ${q}, got ${result.resultType}`;
+  return result.result.v === want ? null : `expected string ${q}, got ${JSON.stringify(result.result.v)}`;
+}
+
+/** Checks `expect warn|info|no_warn|no_info [msg|regex: ...]` lines against the engine's annotations. */
+function checkAnnotations(got: string[], expects: string[], legacy: string | undefined): string | null {
+  for (const kind of ["warn", "info"] as const) {
+    const prefix = kind === "warn" ? "PromQL warning: " : "PromQL info: ";
+    const mine = got.filter((a) => a.startsWith(prefix));
+    const lines = expects
+      .map((e) => new RegExp(`^expect ${kind}(?:\\s+(msg|regex):\\s?(.*))?$`).exec(e))
+      .filter((m): m is RegExpExecArray => m !== null);
+    if (legacy === kind && mine.length === 0) return `expected a ${kind} annotation, got none`;
+    if (expects.includes(`expect no_${kind}`) && mine.length > 0)
+      return `expected no ${kind}, got ${mine.join("; ")}`;
+    const matches = (m: RegExpExecArray, a: string) =>
+      m[1] === undefined ? true : m[1] === "msg" ? a === (m[2] ?? "").trim() : new RegExp(m[2] ?? "").test(a);
+    for (const m of lines)
+      if (!mine.some((a) => matches(m, a)))
+        return `expected ${m[0]}, got ${mine.join("; ") || "no annotation"}`;
+    if (lines.length > 0) {
+      const stray = mine.find((a) => !lines.some((m) => matches(m, a)));
+      if (stray) return `unexpected ${kind}: ${stray}`;
+    }
+  }
+  return null;
+}
+
+/** Whether `expr` names metric `m` as a whole identifier (so `h` does not match `h_bucket`). */
+function mentions(expr: string, m: string): boolean {
+  const esc = m.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^a-zA-Z0-9_:])${esc}($|[^a-zA-Z0-9_:])`).test(expr);
 }
 
 /** Runs a whole test script; every eval becomes one case. */
@@ -208,21 +297,24 @@ export function runTestScript(text: string): CaseResult[] {
       histogramMetrics.clear();
       continue;
     }
-    const load = /^load(?:_with_nhcb)?\s+(\S+)/.exec(line);
+    const load = /^load(_with_nhcb)?\s+(\S+)/.exec(line);
     if (load) {
-      const step = parseDurationMs(load[1] as string);
+      const nhcb = load[1] !== undefined;
+      const step = parseDurationMs(load[2] as string);
       for (const { line: l } of block()) {
         const [desc, vals] = splitSeriesLine(l);
         const labels = parseSeriesDesc(desc);
-        if (vals.includes("{{")) {
-          histogramMetrics.add(labels.__name__ ?? desc);
-          continue;
-        }
+        // load_with_nhcb also creates a native histogram named after the classic family (out of scope).
+        if (nhcb && labels.__name__?.endsWith("_bucket")) histogramMetrics.add(labels.__name__.slice(0, -7));
         const samples: Sample[] = [];
+        const histTimes: number[] = [];
         expandValues(vals).forEach((v, k) => {
-          if (v !== null) samples.push({ t: k * step, v });
+          if (v === STALE) samples.push(markStale({ t: k * step, v: Number.NaN }));
+          else if (v === HIST) histTimes.push(k * step);
+          else if (v !== null) samples.push({ t: k * step, v });
         });
         data.add(labels, samples);
+        if (histTimes.length) data.addHistogramTimes(labels, histTimes);
       }
       continue;
     }
@@ -242,22 +334,22 @@ export function runTestScript(text: string): CaseResult[] {
     const legacy = ev[1];
     const wantFail = legacy === "fail" || expects.some((e) => /^expect fail/.test(e.line));
     const ordered = legacy === "ordered" || expects.some((e) => e.line === "expect ordered");
-    const wantsAnnotation =
-      legacy === "warn" || legacy === "info" || expects.some((e) => /^expect (warn|info)\b/.test(e.line));
     const skip = (reason: string) => results.push({ line: lineNo, expr, status: "skipped", reason });
-    if (outputs.some((o) => o.line.includes("{{")) || [...histogramMetrics].some((m) => expr.includes(m))) {
+    if (outputs.some((o) => o.line.includes("{{")) || [...histogramMetrics].some((m) => mentions(expr, m))) {
       skip("native histograms are out of scope");
       continue;
     }
-    if (expects.some((e) => /^expect (string|range vector)/.test(e.line))) {
-      skip("string and range-vector results of instant queries are not compared yet");
-      continue;
-    }
+    const wantString = expects.map((e) => /^expect string\s+(.*)$/.exec(e.line)).find((m) => m !== null);
+    const wantRange = expects
+      .map((e) => /^expect range vector\s+from\s+(\S+)\s+to\s+(\S+)\s+step\s+(\S+)$/.exec(e.line))
+      .find((m) => m !== null);
+    data.touchedHistogram = false;
+    const histogramSkip = "reads native histogram samples, which are out of scope";
     try {
-      let result: QueryResult;
+      let annotated: { result: QueryResult; annotations: string[] };
       const isRange = ev[4] !== undefined;
       if (isRange) {
-        result = rangeQuery(
+        annotated = rangeQueryAnnotated(
           data,
           expr,
           parseDurationMs(ev[4] as string),
@@ -265,35 +357,67 @@ export function runTestScript(text: string): CaseResult[] {
           parseDurationMs(ev[6] as string),
         );
       } else {
-        result = instantQuery(data, expr, parseDurationMs(ev[3] as string));
+        annotated = instantQueryAnnotated(data, expr, parseDurationMs(ev[3] as string));
+      }
+      const result = annotated.result;
+      if (data.touchedHistogram) {
+        skip(histogramSkip);
+        continue;
       }
       if (wantFail) {
         results.push({ line: lineNo, expr, status: "failed", reason: "expected the query to fail" });
         continue;
       }
-      if (wantsAnnotation) {
-        results.push({
-          line: lineNo,
-          expr,
-          status: "failed",
-          reason: "expected an info/warn annotation; the engine produces none",
-        });
+      const annotationProblem = checkAnnotations(
+        annotated.annotations,
+        expects.map((e) => e.line),
+        legacy,
+      );
+      if (annotationProblem) {
+        results.push({ line: lineNo, expr, status: "failed", reason: annotationProblem });
         continue;
       }
       const expected: Expected[] = outputs.map((o) => {
         if (/^[-+]?(\d|Inf|NaN|\.)/i.test(o.line) && !o.line.includes("{"))
-          return { labels: null, values: expandValues(o.line) };
+          return { labels: null, values: expectValues(o.line) };
         const [desc, vals] = splitSeriesLine(o.line);
-        return { labels: parseSeriesDesc(desc), values: expandValues(vals) };
+        return { labels: parseSeriesDesc(desc), values: expectValues(vals) };
       });
-      const problem = compare(result, expected, ordered, isRange);
+      const steps = isRange
+        ? { start: parseDurationMs(ev[4] as string), step: parseDurationMs(ev[6] as string) }
+        : wantRange
+          ? { start: parseDurationMs(wantRange[1] as string), step: parseDurationMs(wantRange[3] as string) }
+          : null;
+      const problem = wantString
+        ? compareString(result, wantString[1] as string)
+        : wantRange && result.resultType !== "matrix"
+          ? `expected a range vector, got ${result.resultType}`
+          : compare(result, expected, ordered, steps);
       results.push(
         problem
           ? { line: lineNo, expr, status: "failed", reason: problem }
           : { line: lineNo, expr, status: "passed" },
       );
     } catch (err) {
-      if (wantFail) results.push({ line: lineNo, expr, status: "passed" });
+      // Prometheus's fail expectations match the error without its position.
+      const message = (err as Error).message.replace(/^\d+:\d+: /, "");
+      const failSpec = expects
+        .map((e) => /^expect fail\s+(msg|regex):\s?(.*)$/.exec(e.line))
+        .find((m) => m !== null);
+      const failOk =
+        !failSpec ||
+        (failSpec[1] === "msg"
+          ? message === (failSpec[2] ?? "").trim()
+          : new RegExp(failSpec[2] ?? "").test(message));
+      if (data.touchedHistogram) skip(histogramSkip);
+      else if (wantFail && !failOk)
+        results.push({
+          line: lineNo,
+          expr,
+          status: "failed",
+          reason: `failed with "${message}", expected ${failSpec?.[0]}`,
+        });
+      else if (wantFail) results.push({ line: lineNo, expr, status: "passed" });
       else results.push({ line: lineNo, expr, status: "failed", reason: (err as Error).message });
     }
   }
