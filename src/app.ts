@@ -227,7 +227,7 @@ export async function startApp(opts: AppOptions) {
       supervisor?.beginShutdown();
       await agent?.stop();
       monitor?.stop();
-      telemetry.stopScraping();
+      await telemetry.stopScraping();
       await supervisor?.stop();
       await server?.stop(true);
       telemetry.close();

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
-import { MetricStore } from "../telemetry/lite/store";
+import { MetricStore } from "../telemetry/metrics/store";
 import type { MetricsBackend } from "../telemetry/types";
 import { testCore } from "../testing/core";
 import { type ScriptedTurn, startFakeAnthropic } from "../testing/fake-anthropic";

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config";
 import { instantQuery } from "../telemetry/lite/promql";
-import { MetricStore } from "../telemetry/lite/store";
 import { runTestScript } from "../telemetry/lite/testscript";
+import { MetricStore } from "../telemetry/metrics/store";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson } from "./io";
 

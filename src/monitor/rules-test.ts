@@ -7,8 +7,8 @@ import { parseDuration } from "../lib/parse";
 import { AnomalyInput } from "../rules/anomalies";
 import { InvariantInput, SloInput } from "../rules/model";
 import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
-import { MetricStore } from "../telemetry/lite/store";
 import { expandValues, parseSeriesDesc } from "../telemetry/lite/testscript";
+import { MetricStore } from "../telemetry/metrics/store";
 import type { MetricsBackend } from "../telemetry/types";
 import { createMonitor } from "./monitor";
 

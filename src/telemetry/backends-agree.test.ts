@@ -3,8 +3,8 @@ import { systemClock } from "../lib/clock";
 import { waitFor } from "../testing/ports";
 import { prometheusBinary, startPrometheus } from "../testing/prometheus-server";
 import { instantQuery } from "./lite/promql";
-import { createScraper } from "./lite/scraper";
-import { MetricStore } from "./lite/store";
+import { createScraper } from "./metrics/scraper";
+import { MetricStore } from "./metrics/store";
 import { createPrometheusBackend } from "./prometheus-backend";
 import type { QueryResult } from "./types";
 
@@ -42,15 +42,19 @@ test.skipIf(!prometheusBinary)(
     stops.push(() => prom.stop());
     const remote = createPrometheusBackend({ url: prom.url, retries: 0 });
     const store = new MetricStore(":memory:");
-    const scraper = createScraper({ store, clock: systemClock });
-    await scraper.scrapeOnce(
-      {
-        job: "demo",
-        instance: `127.0.0.1:${exporter.port}`,
-        url: `http://127.0.0.1:${exporter.port}/metrics`,
-      },
-      2000,
-    );
+    const target = {
+      job: "demo",
+      instance: `127.0.0.1:${exporter.port}`,
+      url: `http://127.0.0.1:${exporter.port}/metrics`,
+    };
+    const scraper = createScraper({
+      store,
+      fetch,
+      clock: systemClock,
+      targets: () => [target],
+      timeoutMs: 2000,
+    });
+    await scraper.scrapeOnce(target, Date.now());
     await waitFor(
       "prometheus scraped",
       async () => {

@@ -3,12 +3,14 @@ import { Elysia } from "elysia";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { instantQuery, rangeQuery } from "./lite/promql";
-import { createScraper, type Target } from "./lite/scraper";
-import { MetricStore } from "./lite/store";
 import { labelsForLine } from "./logs/labels";
 import { queryLogs } from "./logs/logql-eval";
 import { handleLokiRequest } from "./logs/loki-api";
 import { LogStore } from "./logs/store";
+import { handleImportPrometheus, handleRemoteWrite } from "./metrics/ingest";
+import { createRetentionLoop } from "./metrics/retention";
+import { createScraper, type Scraper, type Target } from "./metrics/scraper";
+import { MetricStore } from "./metrics/store";
 import { promApiRoutes } from "./prom-api";
 import type { Labels, MetricsBackend } from "./types";
 
@@ -23,9 +25,10 @@ export interface TelemetryDeps {
 export function createTelemetry(deps: TelemetryDeps) {
   const store = new MetricStore(join(deps.dataDir, "metrics.db"));
   const logs = new LogStore(join(deps.dataDir, "logs.db"));
-  const scraper = createScraper({ store, clock: deps.clock });
+  let scraper: Scraper | null = null;
   const retentionMs = deps.retentionMs ?? 35 * 86_400_000;
-  let retention: ReturnType<typeof setInterval> | null = null;
+  const metricRetention = createRetentionLoop({ store, clock: deps.clock, maxAgeMs: retentionMs });
+  let logRetention: ReturnType<typeof setInterval> | null = null;
   // Lines arrive one at a time from the children; write them in small batches, one transaction each.
   let buffer: { labels: Labels; t: number; line: string }[] = [];
   const flush = () => {
@@ -52,7 +55,12 @@ export function createTelemetry(deps: TelemetryDeps) {
     metrics,
     store,
     logs,
-    routes: promApiRoutes(store, () => deps.clock.now()).use(lokiRoutes),
+    routes: promApiRoutes(store, () => deps.clock.now())
+      .post("/api/v1/write", ({ request }) => handleRemoteWrite(request, store, deps.clock.now()))
+      .post("/api/v1/import/prometheus", ({ request }) =>
+        handleImportPrometheus(request, store, deps.clock.now()),
+      )
+      .use(lokiRoutes),
     appendLog(labels: Labels, line: string): void {
       buffer.push({ labels: labelsForLine(labels, line), t: deps.clock.now(), line });
       if (buffer.length >= 500) flush();
@@ -67,15 +75,25 @@ export function createTelemetry(deps: TelemetryDeps) {
         .slice(0, limit);
     },
     startScraping(targets: () => Target[], intervalMs: number, timeoutMs: number): void {
-      scraper.start(targets, intervalMs, timeoutMs);
-      retention = setInterval(() => {
-        store.enforceRetention(deps.clock.now(), retentionMs);
-        logs.enforceRetention(deps.clock.now(), { maxAgeMs: retentionMs });
-      }, 3_600_000);
+      scraper = createScraper({
+        store,
+        fetch,
+        clock: deps.clock,
+        targets,
+        intervalMs,
+        timeoutMs: Math.min(timeoutMs, intervalMs),
+      });
+      scraper.start();
+      metricRetention.start();
+      logRetention = setInterval(
+        () => logs.enforceRetention(deps.clock.now(), { maxAgeMs: retentionMs }),
+        3_600_000,
+      );
     },
-    stopScraping(): void {
-      scraper.stop();
-      if (retention) clearInterval(retention);
+    async stopScraping(): Promise<void> {
+      await scraper?.stop();
+      await metricRetention.stop();
+      if (logRetention) clearInterval(logRetention);
     },
     close(): void {
       clearInterval(flusher);

@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
-import { parseExposition } from "./lite/exposition";
 import { instantQuery, PromQLError, rangeQuery } from "./lite/promql";
-import type { MetricStore } from "./lite/store";
+import type { MetricStore } from "./metrics/store";
 import { parseApiStep, parseApiTime, toPromJson } from "./prom-format";
 import type { Matcher } from "./types";
 
@@ -71,19 +70,5 @@ export function promApiRoutes(store: MetricStore, now: () => number) {
       }),
     )
     .get("/api/v1/labels", () => ok(store.labelNames()))
-    .get("/api/v1/label/:name/values", ({ params: p }) => ok(store.labelValues(p.name)))
-    .post("/api/v1/import/prometheus", async ({ request }) => {
-      try {
-        const t = now();
-        const samples = parseExposition(await request.text()).map((s) => ({
-          labels: s.labels,
-          t: s.timestampMs ?? t,
-          v: s.value,
-        }));
-        store.append(samples);
-        return new Response(null, { status: 204 });
-      } catch (err) {
-        return bad((err as Error).message);
-      }
-    });
+    .get("/api/v1/label/:name/values", ({ params: p }) => ok(store.labelValues(p.name)));
 }

@@ -2,7 +2,7 @@ import type { Labels, QueryResult, Sample } from "../types";
 import { instantQueryAnnotated, rangeQueryAnnotated } from "./promql";
 import { anchoredRegex } from "./promql-functions";
 import { markStale } from "./promql-stale";
-import { fingerprint } from "./store";
+import { fingerprint } from "./series-util";
 
 /** Marks a `stale` token in expanded values; the sample becomes a registered stale marker. */
 const STALE = Symbol("stale");

@@ -1,0 +1,201 @@
+import type { InstantSample, Labels } from "../types";
+import { PromQLError } from "./errors";
+
+// Binary operators between instant vectors and scalars, with Prometheus's vector matching rules.
+
+export interface VectorMatching {
+  /** one-to-one, many-to-one (group_left) or one-to-many (group_right). */
+  card: "one-to-one" | "many-to-one" | "one-to-many";
+  /** `on(...)` (true) or `ignoring(...)` / no modifier (false). */
+  on: boolean;
+  names: string[];
+  /** Extra labels copied from the "one" side by group_left/group_right. */
+  include: string[];
+}
+
+export const comparisonOps = new Set(["==", "!=", ">", "<", ">=", "<="]);
+
+/** Go's math.Pow differs from `**` for a few special cases that PromQL tests check. */
+function goPow(a: number, b: number): number {
+  if (b === 0 || a === 1) return 1;
+  if (a === -1 && (b === Number.POSITIVE_INFINITY || b === Number.NEGATIVE_INFINITY)) return 1;
+  return a ** b;
+}
+
+/** The arithmetic or comparison result; comparisons yield 1/0. */
+export function applyOp(op: string, a: number, b: number): number {
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      return a / b;
+    case "%":
+      return a % b;
+    case "^":
+      return goPow(a, b);
+    case "atan2":
+      return Math.atan2(a, b);
+    case "==":
+      return a === b ? 1 : 0;
+    case "!=":
+      return a !== b ? 1 : 0;
+    case ">":
+      return a > b ? 1 : 0;
+    case "<":
+      return a < b ? 1 : 0;
+    case ">=":
+      return a >= b ? 1 : 0;
+    case "<=":
+      return a <= b ? 1 : 0;
+    default:
+      throw new PromQLError(`operator ${op} is not supported here`);
+  }
+}
+
+const key = (l: Labels) =>
+  JSON.stringify(
+    Object.keys(l)
+      .sort()
+      .map((k) => [k, l[k]]),
+  );
+
+const dropName = (l: Labels): Labels => {
+  const { __name__: _, ...rest } = l;
+  return rest;
+};
+
+/** The labels that take part in matching: the `on` labels, or all but the ignored ones and the name. */
+function matchLabels(l: Labels, m: Pick<VectorMatching, "on" | "names">): Labels {
+  const keep: Labels = {};
+  for (const [k, v] of Object.entries(l)) {
+    if (m.on ? m.names.includes(k) : !m.names.includes(k) && k !== "__name__") keep[k] = v;
+  }
+  return keep;
+}
+
+export function signature(l: Labels, m: Pick<VectorMatching, "on" | "names">): string {
+  return key(matchLabels(l, m));
+}
+
+/** Prometheus's label-set rendering in error messages: `{a="b", c="d"}`, sorted by name. */
+export function formatLabels(l: Labels): string {
+  const parts = Object.keys(l)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(l[k])}`);
+  return `{${parts.join(", ")}}`;
+}
+
+export function setOp(
+  op: string,
+  lhs: InstantSample[],
+  rhs: InstantSample[],
+  m: VectorMatching,
+): InstantSample[] {
+  const sig = (l: Labels) => signature(l, m);
+  if (op === "and" || op === "unless") {
+    const keys = new Set(rhs.map((s) => sig(s.labels)));
+    return lhs.filter((s) => keys.has(sig(s.labels)) === (op === "and"));
+  }
+  const keys = new Set(lhs.map((s) => sig(s.labels)));
+  return [...lhs, ...rhs.filter((s) => !keys.has(sig(s.labels)))];
+}
+
+function resultLabels(ls: Labels, rs: Labels, op: string, m: VectorMatching, returnBool: boolean): Labels {
+  let out: Labels = { ...ls };
+  if (!comparisonOps.has(op) || returnBool) out = dropName(out);
+  if (m.card === "one-to-one") {
+    out = Object.fromEntries(
+      Object.entries(out).filter(([k]) => (m.on ? m.names.includes(k) : !m.names.includes(k))),
+    );
+  }
+  for (const ln of m.include) {
+    const v = rs[ln];
+    if (v !== undefined && v !== "") out[ln] = v;
+    else delete out[ln];
+  }
+  return out;
+}
+
+export function vectorOp(
+  op: string,
+  lhsIn: InstantSample[],
+  rhsIn: InstantSample[],
+  m: VectorMatching,
+  returnBool: boolean,
+  t: number,
+): InstantSample[] {
+  const swapped = m.card === "one-to-many";
+  const [lhs, rhs] = swapped ? [rhsIn, lhsIn] : [lhsIn, rhsIn];
+  const sig = (l: Labels) => signature(l, m);
+  const right = new Map<string, InstantSample>();
+  for (const s of rhs) {
+    const k = sig(s.labels);
+    const dup = right.get(k);
+    if (dup)
+      throw new PromQLError(
+        `found duplicate series for the match group ${formatLabels(matchLabels(s.labels, m))} on the ${swapped ? "left" : "right"} hand-side of the operation: [${formatLabels(dup.labels)}, ${formatLabels(s.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+      );
+    right.set(k, s);
+  }
+  const matched = new Map<string, Set<string>>();
+  const oneToOne = new Set<string>();
+  const out: InstantSample[] = [];
+  const cmp = comparisonOps.has(op);
+  for (const ls of lhs) {
+    const k = sig(ls.labels);
+    const rs = right.get(k);
+    if (!rs) continue;
+    // Checked before comparisons filter anything, so the error does not depend on the sample values.
+    if (m.card === "one-to-one") {
+      if (oneToOne.has(k))
+        throw new PromQLError(
+          "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
+        );
+      oneToOne.add(k);
+    }
+    const [fl, fr] = swapped ? [rs.v, ls.v] : [ls.v, rs.v];
+    const r = applyOp(op, fl, fr);
+    let v = r;
+    if (cmp) {
+      if (returnBool) v = r;
+      else if (r !== 1) continue;
+      else v = fl;
+    }
+    const labels = resultLabels(ls.labels, rs.labels, op, m, returnBool);
+    const seen = matched.get(k);
+    if (m.card !== "one-to-one") {
+      const lk = key(labels);
+      const set = seen ?? new Set<string>();
+      if (set.has(lk))
+        throw new PromQLError("multiple matches for labels: grouping labels must ensure unique matches");
+      set.add(lk);
+      matched.set(k, set);
+    }
+    out.push({ labels, t, v });
+  }
+  return out;
+}
+
+export function vectorScalarOp(
+  op: string,
+  samples: InstantSample[],
+  scalar: number,
+  scalarLeft: boolean,
+  returnBool: boolean,
+  t: number,
+): InstantSample[] {
+  const cmp = comparisonOps.has(op);
+  const out: InstantSample[] = [];
+  for (const s of samples) {
+    const r = scalarLeft ? applyOp(op, scalar, s.v) : applyOp(op, s.v, scalar);
+    if (cmp && !returnBool) {
+      // A filtering comparison keeps the vector's own value and name.
+      if (r === 1) out.push({ labels: s.labels, t, v: s.v });
+    } else out.push({ labels: dropName(s.labels), t, v: r });
+  }
+  return out;
+}
