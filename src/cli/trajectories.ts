@@ -6,7 +6,7 @@ import { parse, UsageError } from "./args";
 import type { CliIO } from "./io";
 import { openCoreFromFlags } from "./store";
 
-const usage = `usage: harness trajectories export --format native|anthropic|openai [--out FILE]
+const usage = `usage: harness trajectories export --format native|anthropic|openai|atif|otel|hf [--out FILE] [--card README.md]
        [--since T] [--until T] [--outcome O] [--source S] [--brain B]`;
 
 export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<number> {

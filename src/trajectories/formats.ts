@@ -1,3 +1,6 @@
+import { toAtif } from "./atif";
+import { toHf } from "./hf";
+import { toOtel } from "./otel";
 import type { TrajectoryRecord } from "./record";
 
 type Block = { type: string; text?: string; id?: string; name?: string; input?: Record<string, unknown> };
@@ -71,6 +74,9 @@ export const formats = {
   native: (r: TrajectoryRecord) => r,
   anthropic: toAnthropic,
   openai: toOpenAI,
+  atif: toAtif,
+  otel: toOtel,
+  hf: toHf,
 } as const;
 export type FormatName = keyof typeof formats;
 export const formatNames = Object.keys(formats) as FormatName[];

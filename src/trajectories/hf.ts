@@ -1,0 +1,180 @@
+import { toAnthropic } from "./formats";
+import type { TrajectoryRecord } from "./record";
+
+type Block = { type: string; text?: string };
+
+export interface HfToolCall {
+  name: string;
+  input_json: string;
+  output: string;
+  is_error: boolean;
+}
+
+export interface HfStep {
+  index: number;
+  text: string;
+  tool_calls: HfToolCall[];
+}
+
+/**
+ * One flat row per episode. Every column has one type in every row (no nulls: "" and 0 stand in)
+ * because the `datasets` loader infers an Arrow schema and rejects files whose rows disagree.
+ * Free-form objects travel as JSON strings for the same reason.
+ */
+export interface HfRow {
+  episode_id: string;
+  ticket_id: number;
+  attempt: number;
+  source: string;
+  brain: string;
+  model: string;
+  outcome: string;
+  reward: number;
+  steps_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  started_at: string;
+  title: string;
+  objective: string;
+  steps: HfStep[];
+  messages_json: string;
+}
+
+export function toHf(r: TrajectoryRecord): HfRow {
+  return {
+    episode_id: r.episode_id,
+    ticket_id: r.ticket_id,
+    attempt: r.attempt,
+    source: r.source,
+    brain: r.brain ?? "",
+    model: r.model ?? "",
+    outcome: r.outcome,
+    reward: r.reward.value,
+    steps_count: r.totals.steps,
+    input_tokens: r.totals.input_tokens,
+    output_tokens: r.totals.output_tokens,
+    cost_usd: r.totals.cost_usd,
+    started_at: r.started_at === null ? "" : new Date(r.started_at).toISOString(),
+    title: r.initial_state.title,
+    objective: r.initial_state.objective,
+    steps: r.steps.map((s) => ({
+      index: s.index,
+      text: (s.content as Block[])
+        .filter((b) => b.type === "text")
+        .map((b) => b.text ?? "")
+        .join("\n"),
+      tool_calls: s.tool_calls.map((c) => ({
+        name: c.name,
+        input_json: JSON.stringify(c.input),
+        output: c.output,
+        is_error: c.is_error,
+      })),
+    })),
+    messages_json: JSON.stringify(toAnthropic(r).messages),
+  };
+}
+
+/** The Hub's size_categories buckets. */
+function sizeCategory(n: number): string {
+  const buckets: [number, string][] = [
+    [1_000, "n<1K"],
+    [10_000, "1K<n<10K"],
+    [100_000, "10K<n<100K"],
+    [1_000_000, "100K<n<1M"],
+    [10_000_000, "1M<n<10M"],
+  ];
+  return buckets.find(([max]) => n < max)?.[1] ?? "10M<n<100M";
+}
+
+function countBy(rows: HfRow[], key: (r: HfRow) => string): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
+  const lines = [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `| ${k || "(none)"} | ${n} |`);
+  return lines.length ? lines.join("\n") : "| (none) | 0 |";
+}
+
+const FIELDS: [keyof HfRow, string, string][] = [
+  ["episode_id", "string", "`t<ticket>-a<attempt>`; unique per row"],
+  ["ticket_id", "int64", "Harness ticket id"],
+  ["attempt", "int64", "1-based attempt number on the ticket"],
+  ["source", "string", "what opened the ticket: slo, invariant, anomaly, schedule, human, webhook, agent"],
+  ["brain", "string", "agent brain (`claude`, `runbook`); empty if it never ran"],
+  ["model", "string", "model id; empty for non-LLM brains"],
+  ["outcome", "string", "completed, failed, gave_up, budget_exhausted, cancelled, in_progress"],
+  ["reward", "float64", "scalar reward: 1 for success minus time, rollback and token penalties"],
+  ["steps_count", "int64", "brain turns in the episode"],
+  ["input_tokens", "int64", "uncached input tokens summed over steps"],
+  ["output_tokens", "int64", "output tokens summed over steps"],
+  ["cost_usd", "float64", "estimated API cost"],
+  ["started_at", "string", "ISO 8601 UTC time the attempt was claimed; empty if unknown"],
+  ["title", "string", "ticket title"],
+  ["objective", "string", "ticket objective given to the agent"],
+  [
+    "steps",
+    "list<struct>",
+    "`{index, text, tool_calls: [{name, input_json, output, is_error}]}` per brain turn",
+  ],
+  ["messages_json", "string", "the conversation as Anthropic Messages API `messages`, JSON-encoded"],
+];
+
+/**
+ * A Hugging Face dataset card (README.md) for rows exported with `--format hf`.
+ * `dataFile` is the path of the JSONL file inside the dataset repository.
+ */
+export function datasetCard(rows: HfRow[], dataFile = "data/train.jsonl"): string {
+  // JSON strings are valid YAML scalars, so quoting with JSON.stringify keeps odd paths safe.
+  const front = [
+    "---",
+    "license: other",
+    "pretty_name: Harness agent trajectories",
+    "task_categories:",
+    "  - text-generation",
+    "tags:",
+    "  - agents",
+    "  - tool-use",
+    "  - trajectories",
+    "size_categories:",
+    `  - ${sizeCategory(rows.length)}`,
+    "configs:",
+    "  - config_name: default",
+    "    data_files:",
+    "      - split: train",
+    `        path: ${JSON.stringify(dataFile)}`,
+    "---",
+  ].join("\n");
+  const fields = FIELDS.map(([name, type, desc]) => `| \`${name}\` | ${type} | ${desc} |`).join("\n");
+  return `${front}
+
+# Harness agent trajectories
+
+Each row is one episode: one attempt by a Harness agent at one operations ticket, from claim to
+outcome, exported with \`harness trajectories export --format hf\`. ${rows.length} episode${rows.length === 1 ? "" : "s"}.
+
+## Fields
+
+| column | type | description |
+| --- | --- | --- |
+${fields}
+
+## Episodes by outcome
+
+| outcome | episodes |
+| --- | --- |
+${countBy(rows, (r) => r.outcome)}
+
+## Episodes by brain
+
+| brain | episodes |
+| --- | --- |
+${countBy(rows, (r) => r.brain)}
+
+## Notes
+
+Tool outputs are recorded verbatim from the environment; review them for sensitive data before
+publishing. The full record, including verification and reward components, is available with
+\`--format native\` (schema \`harness.trajectory/v1\`).
+`;
+}
