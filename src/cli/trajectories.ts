@@ -1,7 +1,9 @@
 import { createWriteStream } from "node:fs";
+import { basename } from "node:path";
 import { trajectoryContext } from "../trajectories/context";
 import { checkFormat, exportLines } from "../trajectories/export";
 import { parseTrajectoryFilter } from "../trajectories/filter";
+import { datasetCard } from "../trajectories/hf";
 import { parse, UsageError } from "./args";
 import type { CliIO } from "./io";
 import { openCoreFromFlags } from "./store";
@@ -19,6 +21,7 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     outcome: { type: "string" },
     source: { type: "string" },
     brain: { type: "string" },
+    card: { type: "string" },
   });
   if (!sub || values.help) {
     io.out(usage);
@@ -34,18 +37,29 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     brain: values.brain,
   });
   const { core } = openCoreFromFlags(io, values);
+  if (values.card && (format !== "hf" || !values.out))
+    throw new UsageError("--card needs --format hf and --out FILE");
   let count = 0;
+  const seen: { outcome: string; brain: string }[] = [];
   if (values.out) {
     const stream = createWriteStream(values.out);
     for (const line of exportLines(core, trajectoryContext(), format, filter)) {
       // Respect back-pressure so a large export stays in constant memory.
       if (!stream.write(line)) await new Promise((r) => stream.once("drain", r));
       count++;
+      if (values.card) {
+        const row = JSON.parse(line) as { outcome: string; brain: string };
+        seen.push({ outcome: row.outcome, brain: row.brain });
+      }
     }
     await new Promise<void>((resolve, reject) =>
       stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
     io.err(`exported ${count} episode${count === 1 ? "" : "s"} as ${format} to ${values.out}`);
+    if (values.card) {
+      await Bun.write(values.card, datasetCard(seen, basename(values.out)));
+      io.err(`wrote the dataset card to ${values.card}`);
+    }
   } else {
     for (const line of exportLines(core, trajectoryContext(), format, filter)) {
       io.out(line.trimEnd());

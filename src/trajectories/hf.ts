@@ -87,7 +87,7 @@ function sizeCategory(n: number): string {
   return buckets.find(([max]) => n < max)?.[1] ?? "10M<n<100M";
 }
 
-function countBy(rows: HfRow[], key: (r: HfRow) => string): string {
+function countBy<R>(rows: R[], key: (r: R) => string): string {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
   const lines = [...counts]
@@ -124,7 +124,7 @@ const FIELDS: [keyof HfRow, string, string][] = [
  * A Hugging Face dataset card (README.md) for rows exported with `--format hf`.
  * `dataFile` is the path of the JSONL file inside the dataset repository.
  */
-export function datasetCard(rows: HfRow[], dataFile = "data/train.jsonl"): string {
+export function datasetCard(rows: Pick<HfRow, "outcome" | "brain">[], dataFile = "data/train.jsonl"): string {
   // JSON strings are valid YAML scalars, so quoting with JSON.stringify keeps odd paths safe.
   const front = [
     "---",
