@@ -151,10 +151,22 @@ describe("harness CLI", () => {
     expect(res.err).toMatch(/exported 0 episodes as native/);
     expect(await Bun.file(out).text()).toBe("");
     const card = join(dataDir, "README.md");
-    const hf = await run("trajectories", "export", "--format", "hf", "--out", join(dataDir, "train.jsonl"), "--card", card);
+    const hf = await run(
+      "trajectories",
+      "export",
+      "--format",
+      "hf",
+      "--out",
+      join(dataDir, "train.jsonl"),
+      "--card",
+      card,
+    );
     expect(hf.code).toBe(0);
     expect(await Bun.file(card).text()).toContain("0 episodes");
     expect((await run("trajectories", "export", "--format", "native", "--card", card)).code).toBe(2);
+    const missing = await run("trajectories", "replay", "t999-a1");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no episode t999-a1/);
   });
 
   test("promql test runs test scripts and ends with the summary line; failures exit 1", async () => {

@@ -1,15 +1,18 @@
 import { createWriteStream } from "node:fs";
 import { basename } from "node:path";
+import { AppError } from "../lib/errors";
 import { trajectoryContext } from "../trajectories/context";
-import { checkFormat, exportLines } from "../trajectories/export";
+import { checkFormat, exportLines, trajectories } from "../trajectories/export";
 import { parseTrajectoryFilter } from "../trajectories/filter";
 import { datasetCard } from "../trajectories/hf";
+import { replayEpisode } from "../trajectories/replay";
 import { parse, UsageError } from "./args";
 import type { CliIO } from "./io";
 import { openCoreFromFlags } from "./store";
 
 const usage = `usage: harness trajectories export --format native|anthropic|openai|atif|otel|hf [--out FILE] [--card README.md]
-       [--since T] [--until T] [--outcome O] [--source S] [--brain B]`;
+       [--since T] [--until T] [--outcome O] [--source S] [--brain B]
+       harness trajectories replay EPISODE_ID [--brain runbook] [--json]`;
 
 export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -23,9 +26,23 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     brain: { type: "string" },
     card: { type: "string" },
   });
-  if (!sub || values.help) {
+  if (sub !== "replay" && (!sub || values.help)) {
     io.out(usage);
     return sub ? 0 : 2;
+  }
+  if (sub === "replay") {
+    const id = rest.find((a) => !a.startsWith("-"));
+    if (!id) throw new UsageError("usage: harness trajectories replay EPISODE_ID [--brain runbook] [--json]");
+    const { core } = openCoreFromFlags(io, values);
+    const record = [...trajectories(core, trajectoryContext())].find((r) => r.episode_id === id);
+    if (!record) throw new AppError("not_found", `no episode ${id} (ids look like t12-a1)`);
+    const report = await replayEpisode(record, values.brain === "runbook" ? "runbook" : "recorded");
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else
+      io.out(
+        `${report.episode_id} (${report.mode}): ${report.matches ? "same tool calls" : "diverged"} — recorded ${report.recorded_tools.join(", ")}; replayed ${report.replayed_tools.join(", ")}; ended ${report.final_status}`,
+      );
+    return 0;
   }
   if (sub !== "export") throw new UsageError(`unknown trajectories command "${sub}"\n${usage}`);
   const format = checkFormat(values.format ?? "native");
