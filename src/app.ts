@@ -21,6 +21,7 @@ import { createMonitor } from "./monitor/monitor";
 import { defaultAnomalies } from "./rules/anomalies";
 import { defaultInvariants } from "./rules/defaults";
 import { defaultSchedules } from "./rules/schedules";
+import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
@@ -88,7 +89,10 @@ export async function startApp(opts: AppOptions) {
           { service: config.service.name, instance, version: ws.commit ?? "unknown", stream },
           line,
         ),
-      onEvent: (instance, event, data) => log(`service ${event}`, { instance, ...data }),
+      onEvent: (instance, event, data) => {
+        log(`service ${event}`, { instance, ...data });
+        if (event === "crash_loop") openCrashLoopTicket(core, instance, data);
+      },
     });
     await supervisor.start();
     roleState.supervisor = "running";
