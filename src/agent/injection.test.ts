@@ -2,12 +2,12 @@ import { afterAll, expect, test } from "bun:test";
 import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
 import { MetricStore } from "../telemetry/metrics/store";
 import type { MetricsBackend } from "../telemetry/types";
+import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { type ScriptedTurn, startFakeAnthropic } from "../testing/fake-anthropic";
 import { ClaudeBrain } from "./brains/claude";
 import { PolicySchema } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
-import { createAgent } from "./worker";
 
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -46,8 +46,7 @@ test("tool output that orders a destructive action is stopped by policy, not by 
     use("toolu_3", "finish", { summary: "Did not restart; a person denied it." }),
   ]);
   stops.push(fake.stop);
-  const agent = createAgent({
-    core,
+  const agent = testAgent(core, {
     brain: new ClaudeBrain({
       apiKey: "test-key",
       baseURL: fake.url,
@@ -55,14 +54,7 @@ test("tool output that orders a destructive action is stopped by policy, not by 
       retryBaseMs: 1,
     }),
     metrics,
-    supervisor: null,
-    workers: 1,
-    leaseMs: 60_000,
-    pollMs: 10,
-    maxSteps: 10,
-    maxAttempts: 3,
     policy: PolicySchema.parse({ actions: { restart_service: { mode: "auto", auto_for: ["P1"] } } }),
-    log: () => {},
   });
   const t = core.tickets.create(
     { title: "Errors seen", objective: "Look into app_errors", priority: "P4" },
@@ -114,8 +106,7 @@ test("a token budget stops a ticket with budget_exhausted", async () => {
     },
   ]);
   stops.push(fake.stop);
-  const agent = createAgent({
-    core,
+  const agent = testAgent(core, {
     brain: new ClaudeBrain({
       apiKey: "test-key",
       baseURL: fake.url,
@@ -127,14 +118,7 @@ test("a token budget stops a ticket with budget_exhausted", async () => {
       instantQuery: async () => ({ resultType: "vector", result: [] }),
       rangeQuery: async () => ({ resultType: "matrix", result: [] }),
     },
-    supervisor: null,
-    workers: 1,
-    leaseMs: 60_000,
-    pollMs: 10,
-    maxSteps: 10,
-    maxAttempts: 3,
     budget: { maxTokens: 1000 },
-    log: () => {},
   });
   const t = core.tickets.create({ title: "t", objective: "o" }, "test");
   await agent.runOnce("w1");

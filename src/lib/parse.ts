@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { describeZodIssues, invalid } from "./errors";
 
 /** Validates untrusted input against a schema, throwing an `invalid` AppError naming the bad fields. */
@@ -39,3 +39,25 @@ export function formatDuration(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** A duration written as text (`30s`, `5m`, `1h30m`); `positive` also refuses `0s`. */
+export function durationText(opts: { positive?: boolean } = {}) {
+  return z.string().refine(
+    (s) => {
+      try {
+        return opts.positive ? parseDuration(s) > 0 : parseDuration(s) >= 0;
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${opts.positive ? "positive " : ""}duration such as 30s, 5m, 1h, 30d` },
+  );
+}
+
+/** A rule or definition name, safe in fingerprints, metric labels and file names. */
+export const ruleName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -");

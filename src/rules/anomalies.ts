@@ -1,27 +1,13 @@
 import type { Database } from "bun:sqlite";
 import { z } from "zod";
-import { formatDuration, parseDuration } from "../lib/parse";
+import { durationText, formatDuration, parseDuration, ruleName } from "../lib/parse";
 import { definitionTable } from "./crud";
 import { Severity } from "./model";
 
-const duration = z.string().refine(
-  (s) => {
-    try {
-      return parseDuration(s) > 0;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a duration such as 30m, 1h, 7d" },
-);
+const duration = durationText({ positive: true });
 
 export const AnomalyInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -"),
+  name: ruleName,
   query: z.string().trim().min(1).max(4000),
   method: z.enum(["zscore", "mad", "seasonal"]).default("mad"),
   sensitivity: z.number().positive().max(100).default(4),

@@ -1,25 +1,8 @@
 import { z } from "zod";
-import { parseDuration } from "../lib/parse";
+import { durationText, ruleName } from "../lib/parse";
 import type { Priority } from "../tickets/model";
 
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -");
-
-const duration = z.string().refine(
-  (s) => {
-    try {
-      parseDuration(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a duration such as 30s, 5m, 1h, 30d" },
-);
+const duration = durationText();
 
 export const Severity = z.enum(["critical", "high", "warning", "info"]);
 export type Severity = z.infer<typeof Severity>;
@@ -31,7 +14,7 @@ export const severityPriority: Record<Severity, Priority> = {
 };
 
 export const InvariantInput = z.object({
-  name,
+  name: ruleName,
   query: z.string().trim().min(1, "query must not be empty").max(4000),
   for: duration.default("0s"),
   severity: Severity.default("warning"),
@@ -64,7 +47,7 @@ export const SliInput = z
   });
 
 export const SloInput = z.object({
-  name,
+  name: ruleName,
   service: z.string().trim().min(1).max(100).default("rate-limiter"),
   description: z.string().max(2000).default(""),
   objective: z

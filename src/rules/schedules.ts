@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { Cron } from "croner";
 import { z } from "zod";
+import { ruleName } from "../lib/parse";
 import { Priority, priorityFromRank, priorityRank } from "../tickets/model";
 import { definitionTable } from "./crud";
 
@@ -17,12 +18,7 @@ const cron = z.string().refine(
 );
 
 export const ScheduleInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -"),
+  name: ruleName,
   cron,
   title: z.string().trim().min(1).max(300),
   objective: z.string().trim().min(1).max(10_000),

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import schema from "../../docs/trajectory.schema.json";
 import { RunbookBrain } from "../agent/brains/runbook";
-import { createAgent } from "../agent/worker";
 import { createRuleStateStore } from "../monitor/state-store";
 import { verifyTicket } from "../monitor/verify";
 import type { MetricsBackend } from "../telemetry/types";
+import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { type AtifTrajectory, toAtif } from "./atif";
 import { trajectoryContext } from "./context";
@@ -24,17 +24,9 @@ const noMetrics: MetricsBackend = {
 /** Same approach as trajectories.test.ts: real core, runbook brain, real verification; `n` tickets. */
 async function workedTickets(n = 1) {
   const { core } = testCore();
-  const agent = createAgent({
-    core,
+  const agent = testAgent(core, {
     brain: new RunbookBrain(),
     metrics: noMetrics,
-    supervisor: null,
-    workers: 1,
-    leaseMs: 60_000,
-    pollMs: 10,
-    maxSteps: 10,
-    maxAttempts: 3,
-    log: () => {},
   });
   for (let i = 0; i < n; i++) {
     const t = core.tickets.create(

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { RunbookBrain } from "../agent/brains/runbook";
-import { createAgent } from "../agent/worker";
 import type { MetricsBackend } from "../telemetry/types";
+import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { trajectoryContext } from "./context";
 import { trajectories } from "./export";
@@ -14,17 +14,9 @@ test("an episode replays through the real loop with the same tool calls", async 
     instantQuery: async () => ({ resultType: "vector", result: [{ labels: {}, t: 0, v: 0.5 }] }),
     rangeQuery: async () => ({ resultType: "matrix", result: [] }),
   };
-  const agent = createAgent({
-    core,
+  const agent = testAgent(core, {
     brain: new RunbookBrain(),
     metrics,
-    supervisor: null,
-    workers: 1,
-    leaseMs: 60_000,
-    pollMs: 10,
-    maxSteps: 10,
-    maxAttempts: 3,
-    log: () => {},
   });
   core.tickets.create(
     {

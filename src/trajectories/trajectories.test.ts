@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { RunbookBrain } from "../agent/brains/runbook";
-import { createAgent } from "../agent/worker";
 import { createRuleStateStore } from "../monitor/state-store";
 import { verifyTicket } from "../monitor/verify";
 import type { MetricsBackend } from "../telemetry/types";
+import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { startFakeAnthropic } from "../testing/fake-anthropic";
 import { trajectoryContext } from "./context";
@@ -19,17 +19,9 @@ const noMetrics: MetricsBackend = {
 
 async function workedTicket() {
   const { core } = testCore();
-  const agent = createAgent({
-    core,
+  const agent = testAgent(core, {
     brain: new RunbookBrain(),
     metrics: noMetrics,
-    supervisor: null,
-    workers: 1,
-    leaseMs: 60_000,
-    pollMs: 10,
-    maxSteps: 10,
-    maxAttempts: 3,
-    log: () => {},
   });
   const t = core.tickets.create({ title: "Review denials", objective: "Look at the top keys" }, "test");
   await agent.runOnce("w1");

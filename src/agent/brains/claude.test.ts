@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { MetricsBackend } from "../../telemetry/types";
+import { testAgent } from "../../testing/agent";
 import { testCore } from "../../testing/core";
 import {
   type FakeAnthropic,
@@ -10,7 +11,6 @@ import {
 import type { Ticket } from "../../tickets/model";
 import { toolDefs } from "../tools/registry";
 import type { BrainRequest, Message } from "../types";
-import { createAgent } from "../worker";
 import { ClaudeBrain, ClaudeBrainError, type ClaudeBrainOptions } from "./claude";
 import { costUsd } from "./pricing";
 import addNoteFinish from "./recordings/add-note-finish.json";
@@ -415,8 +415,7 @@ describe("claude brain in the agent loop", () => {
       rangeQuery: async () => ({ resultType: "matrix", result: [] }),
     };
     const logs: string[] = [];
-    const agent = createAgent({
-      core,
+    const agent = testAgent(core, {
       brain: new ClaudeBrain({
         apiKey: KEY,
         baseURL: fake.url,
@@ -425,12 +424,6 @@ describe("claude brain in the agent loop", () => {
         redact: (s) => core.redactor.text(s),
       }),
       metrics,
-      supervisor: null,
-      workers: 1,
-      leaseMs: 60_000,
-      pollMs: 10,
-      maxSteps: 10,
-      maxAttempts: 3,
       log: (msg) => logs.push(msg),
     });
     const t = core.tickets.create(
