@@ -111,3 +111,54 @@ test("hot reload within a second, bad config rejected, graceful stop writes a sn
   proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
 }, 30_000);
+
+const redisUp = await new Bun.RedisClient("redis://127.0.0.1:6379", {
+  connectionTimeout: 500,
+  autoReconnect: false,
+})
+  .send("PING", [])
+  .then(() => true)
+  .catch(() => false);
+
+test.skipIf(!redisUp)(
+  "two service instances sharing Redis over-admit one hot key by at most 1 %",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rl-redis2-"));
+    const config = join(dir, "limits.yaml");
+    // A fresh domain per run keeps this test's buckets apart from any other user of the Redis.
+    const domain = `two-instances-${process.pid}-${Date.now()}`;
+    writeFileSync(
+      config,
+      `domain: ${domain}\nstore: { type: redis, timeout_ms: 500, fail_open: false }\ndefault: { name: default, capacity: 50, refill_per_second: 20 }\n`,
+    );
+    const ports = [await freePort(), await freePort()];
+    for (const port of ports) {
+      procs.push(
+        Bun.spawn([process.execPath, main, "--port", String(port), "--config", config], {
+          stdout: "ignore",
+          stderr: "ignore",
+        }),
+      );
+    }
+    for (const port of ports) await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
+    const key = `hot-${Math.random()}`;
+    const started = Date.now();
+    let admitted = 0;
+    for (let round = 0; round < 30; round++) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          fetch(`http://127.0.0.1:${ports[i % 2]}/v1/check`, {
+            method: "POST",
+            body: JSON.stringify({ key, domain }),
+          }).then((r) => r.json() as Promise<{ allowed: boolean }>),
+        ),
+      );
+      admitted += batch.filter((d) => d.allowed).length;
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    const bound = 50 + 20 * elapsed;
+    expect(admitted).toBeGreaterThan(40);
+    expect(admitted).toBeLessThanOrEqual(Math.ceil(bound * 1.01));
+  },
+  30_000,
+);
