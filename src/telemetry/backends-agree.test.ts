@@ -2,10 +2,10 @@ import { afterAll, expect, test } from "bun:test";
 import { systemClock } from "../lib/clock";
 import { waitFor } from "../testing/ports";
 import { prometheusBinary, startPrometheus } from "../testing/prometheus-server";
-import { instantQuery } from "./lite/promql";
 import { createScraper } from "./metrics/scraper";
 import { MetricStore } from "./metrics/store";
 import { createPrometheusBackend } from "./prometheus-backend";
+import { instantQuery } from "./promql/promql";
 import type { QueryResult } from "./types";
 
 const stops: (() => Promise<void> | void)[] = [];

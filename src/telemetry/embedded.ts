@@ -2,7 +2,6 @@ import { join } from "node:path";
 import { Elysia } from "elysia";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
-import { instantQuery, rangeQuery } from "./lite/promql";
 import { labelsForLine } from "./logs/labels";
 import { queryLogs } from "./logs/logql-eval";
 import { handleLokiRequest } from "./logs/loki-api";
@@ -12,6 +11,7 @@ import { createRetentionLoop } from "./metrics/retention";
 import { createScraper, type Scraper, type Target } from "./metrics/scraper";
 import { MetricStore } from "./metrics/store";
 import { promApiRoutes } from "./prom-api";
+import { instantQuery, rangeQuery } from "./promql/promql";
 import type { Labels, MetricsBackend } from "./types";
 
 export interface TelemetryDeps {

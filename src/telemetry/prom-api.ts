@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
-import { instantQuery, PromQLError, rangeQuery } from "./lite/promql";
 import type { MetricStore } from "./metrics/store";
 import { parseApiStep, parseApiTime, toPromJson } from "./prom-format";
+import { instantQuery, PromQLError, rangeQuery } from "./promql/promql";
 import type { Matcher } from "./types";
 
 const ok = (data: unknown) => Response.json({ status: "success", data });
