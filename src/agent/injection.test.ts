@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
-import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
 import { MetricStore } from "../telemetry/metrics/store";
+import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import type { MetricsBackend } from "../telemetry/types";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";

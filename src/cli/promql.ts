@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config";
-import { instantQuery } from "../telemetry/lite/promql";
-import { runTestScript } from "../telemetry/lite/testscript";
 import { MetricStore } from "../telemetry/metrics/store";
+import { instantQuery } from "../telemetry/promql/promql";
+import { runTestScript } from "../telemetry/promql/testscript";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson } from "./io";
 

@@ -6,9 +6,9 @@ import { describeZodIssues, invalid } from "../lib/errors";
 import { parseDuration } from "../lib/parse";
 import { AnomalyInput } from "../rules/anomalies";
 import { InvariantInput, SloInput } from "../rules/model";
-import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
-import { expandValues, parseSeriesDesc } from "../telemetry/lite/testscript";
 import { MetricStore } from "../telemetry/metrics/store";
+import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
+import { expandValues, parseSeriesDesc } from "../telemetry/promql/testscript";
 import type { MetricsBackend } from "../telemetry/types";
 import { createMonitor } from "./monitor";
 

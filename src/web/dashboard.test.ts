@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { instantQuery, rangeQuery } from "../telemetry/lite/promql";
 import { MetricStore } from "../telemetry/metrics/store";
+import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import { testCore } from "../testing/core";
 import { dashboardRoutes } from "./routes";
 import { createSessions } from "./session";
