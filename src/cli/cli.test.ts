@@ -132,6 +132,15 @@ describe("harness CLI", () => {
     expect((await run("rules", "test")).code).toBe(2);
   });
 
+  test("scenario list names the faults; run needs a running harness", async () => {
+    const { run } = cli();
+    expect((await run("scenario", "list", "--json")).out).toContain("hung-instance");
+    const res = await run("scenario", "run", "hung-instance", "--url", "http://127.0.0.1:9");
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(/no running harness/);
+    expect((await run("scenario", "run", "nope")).err).toMatch(/name a scenario/);
+  });
+
   test("a broken config file is reported with the bad key", async () => {
     const { run, dataDir } = cli();
     const file = join(dataDir, "harness.yaml");

@@ -8,6 +8,7 @@ import { loadCommand } from "./load";
 import { promqlCommand } from "./promql";
 import { rulesCommand } from "./rules";
 import { rulesTestCommand } from "./rules-test";
+import { scenarioCommand } from "./scenario";
 import { ticketCommand } from "./ticket";
 import { trajectoriesCommand } from "./trajectories";
 import { upCommand } from "./up";
@@ -25,6 +26,7 @@ usage: harness <command> [options]
   schedule ...       list, show, create and delete scheduled tickets
   trajectories export --format F [--out FILE]   export ticket executions as training data
   load [--rate N --duration D]   realistic traffic against the rate limiter
+  scenario list | run NAME|--all   apply a fault to a running harness and score the outcome
   rules test FILE…   unit tests for SLOs, invariants and anomaly detectors (like promtool test rules)
   promql test FILE… | query EXPR   run PromQL test scripts or one query on the embedded store
   audit verify       check that every change has a ticket and every ticket a cause
@@ -69,6 +71,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "schedule":
       case "schedules":
         return await definitionsCommand("schedule", rest, io);
+      case "scenario":
+      case "scenarios":
+        return await scenarioCommand(rest, io);
       case "load":
         return await loadCommand(rest, io);
       case "rules":

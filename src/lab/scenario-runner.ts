@@ -1,0 +1,152 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDuration } from "../lib/parse";
+import { runLoad } from "./load";
+import type { Scenario } from "./scenarios";
+import { defaultShape } from "./traffic";
+
+export interface HarnessHandle {
+  base: string;
+  dataDir: string;
+  api: <T>(path: string, init?: { method?: string; body?: unknown }) => Promise<{ status: string; data: T }>;
+}
+
+export interface ScenarioScore {
+  scenario: string;
+  detected: boolean;
+  time_to_detect_ms: number | null;
+  ticket_id: number | null;
+  resolved: boolean;
+  time_to_resolve_ms: number | null;
+  improvement: { before: number | null; after: number | null } | null;
+  human_interventions: number;
+  steps: number;
+  tokens: number;
+  false_tickets: number;
+}
+
+type Ticket = { id: number; title: string; status: string; created_at: number };
+type Event = { kind: string; actor: string; data: Record<string, unknown> };
+type Instance = { pid: number | null; state: string; port: number };
+
+const poll = async <T>(fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T | null> => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    await Bun.sleep(250);
+  }
+  return null;
+};
+
+async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
+  const instances = (await h.api<Instance[]>("/api/v1/service")).data;
+  const first = instances.find((i) => i.state === "ready");
+  if (!first) throw new Error("no ready instance to apply the fault to");
+  const f = s.fault;
+  if (f.kind === "hang") process.kill(first.pid as number, "SIGSTOP");
+  else if (f.kind === "key_explosion") {
+    const limits = join(h.dataDir, "workspace", "rate-limiter", "limits.yaml");
+    const doc = (Bun.YAML.parse(readFileSync(limits, "utf8")) ?? {}) as Record<string, unknown>;
+    writeFileSync(
+      limits,
+      Bun.YAML.stringify(
+        { ...doc, store: { ...((doc.store as object) ?? {}), max_keys: f.max_keys } },
+        null,
+        2,
+      ),
+    );
+    await Bun.sleep(1500); // the service reloads within a second
+    await runLoad(
+      `http://127.0.0.1:${first.port}`,
+      {
+        ...defaultShape,
+        rate: f.rate,
+        durationMs: parseDuration(f.duration),
+        keys: f.keys,
+        zipf: 0.2,
+        abusiveShare: 0,
+      },
+      1,
+    );
+  } else {
+    await runLoad(
+      `http://127.0.0.1:${first.port}`,
+      {
+        ...defaultShape,
+        rate: 50,
+        durationMs: parseDuration(f.duration),
+        keys: 50,
+        abusiveShare: 0,
+        burstFactor: 1,
+      },
+      2,
+    );
+  }
+}
+
+/** Applies one scenario's fault to a running harness and scores what the system did on its own. */
+export async function runScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioScore> {
+  const before = new Set(
+    (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.map((t) => t.id),
+  );
+  const started = Date.now();
+  await applyFault(h, s);
+  const newTickets = async () =>
+    (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.filter(
+      (t) => !before.has(t.id),
+    );
+  const score: ScenarioScore = {
+    scenario: s.name,
+    detected: false,
+    time_to_detect_ms: null,
+    ticket_id: null,
+    resolved: false,
+    time_to_resolve_ms: null,
+    improvement: null,
+    human_interventions: 0,
+    steps: 0,
+    tokens: 0,
+    false_tickets: 0,
+  };
+  if (s.expect.rule === null) {
+    await Bun.sleep(parseDuration(s.detect_within));
+    score.false_tickets = (await newTickets()).length;
+    return score;
+  }
+  const rule = s.expect.rule;
+  const ticket = await poll(
+    async () => (await newTickets()).find((t) => t.title.includes(rule)),
+    parseDuration(s.detect_within),
+  );
+  if (!ticket) return score;
+  score.detected = true;
+  score.ticket_id = ticket.id;
+  score.time_to_detect_ms = Date.now() - started;
+  const done = await poll(
+    async () =>
+      ["completed", "failed", "cancelled"].includes(
+        (await h.api<Ticket>(`/api/v1/tickets/${ticket.id}`)).data.status,
+      ),
+    parseDuration(s.resolve_within),
+  );
+  const final = (await h.api<Ticket>(`/api/v1/tickets/${ticket.id}`)).data;
+  score.resolved = Boolean(done) && final.status === "completed";
+  if (score.resolved) score.time_to_resolve_ms = Date.now() - started;
+  const events = (await h.api<Event[]>(`/api/v1/tickets/${ticket.id}/events`)).data;
+  score.human_interventions = events.filter((e) => /^(cli|api|dashboard)/.test(e.actor)).length;
+  const turns = events.filter((e) => e.kind === "brain_turn");
+  score.steps = turns.length;
+  score.tokens = turns.reduce((n, e) => {
+    const u = e.data.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+    return n + (u?.input_tokens ?? 0) + (u?.output_tokens ?? 0);
+  }, 0);
+  const v = events.find((e) => e.kind === "verification")?.data as
+    | { before?: { value: number }[]; after?: { value: number }[] }
+    | undefined;
+  if (v) score.improvement = { before: v.before?.[0]?.value ?? null, after: v.after?.[0]?.value ?? null };
+  score.false_tickets = (await newTickets()).filter(
+    (t) => t.id !== ticket.id && !t.title.includes(rule),
+  ).length;
+  return score;
+}
