@@ -168,3 +168,34 @@ describe("runbook: error-budget burn", () => {
     expect(calls(turn3).map((c) => c.name)).toEqual(["add_note", "request_approval"]);
   });
 });
+
+describe("runbook: crash loop after an out-of-band config edit", () => {
+  test("restores the committed limits, restarts, and finishes", async () => {
+    const t = ticket({
+      title: "Instance rate-limiter-0 is crash-looping",
+      success_criteria: [
+        { query: 'up{instance="rate-limiter-0"} == 0', comparator: "empty", for_seconds: 60 },
+      ],
+    });
+    const down = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0 }] };
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const m1 = [...first, ...answer(await ask(t, first), { query_metrics: down })];
+    const turn2 = await ask(t, m1);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["get_config"]);
+    const committed = "default: { name: d, capacity: 5, refill_per_second: 1 }\n";
+    const m2 = [
+      ...m1,
+      ...answer(turn2, {
+        get_config: { content: "default: { capacity: -1 }\n", committed, uncommitted_change: true },
+      }),
+    ];
+    const turn3 = await ask(t, m2);
+    expect(calls(turn3)[0]?.name).toBe("update_config");
+    expect(calls(turn3)[0]?.input.content).toBe(committed);
+    const m3 = [...m2, ...answer(turn3, { update_config: { applied: true } })];
+    const turn4 = await ask(t, m3);
+    expect(calls(turn4).map((c) => c.name)).toEqual(["restart_service"]);
+    const turn5 = await ask(t, [...m3, ...answer(turn4, {})]);
+    expect(calls(turn5).map((c) => c.name)).toEqual(["finish"]);
+  });
+});

@@ -80,6 +80,7 @@ function criteriaHold(t: Ticket, turn: Turn): { hold: boolean; findings: string[
 const isSloTicket = (t: Ticket) => t.source === "slo";
 const isHeadroomTicket = (t: Ticket) =>
   t.success_criteria.some((c) => c.query.includes("key_capacity_used_ratio"));
+const isCrashLoopTicket = (t: Ticket) => /crash.?loop/i.test(t.title);
 const isDriftTicket = (t: Ticket) =>
   t.success_criteria.some((c) => /config_info|config_reload_total/.test(c.query));
 /** Bound on how far the runbook raises the key capacity on its own. */
@@ -126,7 +127,7 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         call(n, 0, "list_deploys", { limit: 5 }),
       ];
     }
-    if ((isHeadroomTicket(t) || isDriftTicket(t)) && !names.includes("get_config")) {
+    if ((isHeadroomTicket(t) || isDriftTicket(t) || isCrashLoopTicket(t)) && !names.includes("get_config")) {
       return [
         { type: "text", text: `Config-related criteria are violated:\n${findings.join("\n")}` },
         call(n, 0, "get_config", {}),
@@ -177,7 +178,23 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
   }
   if (lastNames.includes("get_config")) {
     const cfg = last.results.get(last.calls[0]?.id ?? "");
-    const parsed = cfg && !cfg.is_error ? (JSON.parse(cfg.content) as { content: string }) : null;
+    const parsed =
+      cfg && !cfg.is_error
+        ? (JSON.parse(cfg.content) as {
+            content: string;
+            committed: string | null;
+            uncommitted_change: boolean;
+          })
+        : null;
+    // An out-of-band edit of the limits (the usual cause of crash loops and reload failures): restore them.
+    if (parsed?.uncommitted_change && parsed.committed && (isCrashLoopTicket(t) || isDriftTicket(t))) {
+      return [
+        call(n, 0, "update_config", {
+          content: parsed.committed,
+          reason: "restore the last committed limits; the file was changed outside any ticket",
+        }),
+      ];
+    }
     if (parsed && isHeadroomTicket(t)) {
       const raised = raisedKeyCapacity(parsed.content);
       if (raised) {
@@ -196,6 +213,9 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
     const r = last.results.get(last.calls[0]?.id ?? "");
     if (r?.is_error)
       return [call(n, 0, "give_up", { reason: `The config change was rejected: ${r.content}` })];
+    if ((isCrashLoopTicket(t) || isDriftTicket(t)) && !names.includes("restart_service")) {
+      return [call(n, 0, "restart_service", { reason: "start every instance on the restored limits" })];
+    }
     return [
       call(n, 0, "finish", {
         summary: "Raised the store's key capacity within bounds; the service reloads it.",

@@ -37,8 +37,13 @@ function setup() {
 describe("config and ticket tools", () => {
   test("update_config validates with the service's validator, commits with the ticket, and records the change", async () => {
     const { core, t, call } = setup();
-    const before = (await call("get_config", {})).output as { content: string; hash: string };
+    const before = (await call("get_config", {})).output as {
+      content: string;
+      hash: string;
+      uncommitted_change: boolean;
+    };
     expect(before.content).toContain("capacity: 100");
+    expect(before.uncommitted_change).toBe(false);
     const bad = await call("update_config", {
       content: "default: { name: d, capacity: -5, refill_per_second: 1 }\n",
     });
@@ -52,6 +57,13 @@ describe("config and ticket tools", () => {
     const change = core.tickets.events(t.id).find((e) => e.kind === "config_change");
     expect(change?.data.hash).toMatch(/^[0-9a-f]{12}$/);
     expect((await call("list_deploys", {})).output).toMatchObject([{ kind: "config_change", ticket: t.id }]);
+    // An edit outside any ticket shows up against the committed version.
+    await Bun.write(join(workspace, "limits.yaml"), "default: { capacity: -1 }\n");
+    expect((await call("get_config", {})).output).toMatchObject({
+      uncommitted_change: true,
+      committed: raised,
+    });
+    await Bun.write(join(workspace, "limits.yaml"), raised);
   });
 
   test("create_ticket links a follow-up; list_tickets finds it", async () => {

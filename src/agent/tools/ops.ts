@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { Priority, TicketSource, TicketStatus } from "../../tickets/model";
-import { commitForTicket } from "../../workspace/git";
+import { commitForTicket, git } from "../../workspace/git";
 import { LIMITS_FILE } from "../../workspace/workspace";
 import type { Tool, ToolContext } from "../types";
 import createTicketText from "./create_ticket.txt" with { type: "text" };
@@ -37,11 +37,15 @@ export const getConfig: Tool = {
     const path = limitsPath(ctx);
     if (!existsSync(path)) return { output: `no ${LIMITS_FILE} in the workspace`, isError: true };
     const content = readFileSync(path, "utf8");
+    // The committed version is the last one a ticket applied; a difference is an out-of-band edit.
+    const committed = git(ctx.workspaceDir as string, ["show", `HEAD:${LIMITS_FILE}`]);
     return {
       output: {
         file: LIMITS_FILE,
         hash: createHash("sha256").update(content).digest("hex").slice(0, 12),
         content,
+        committed: committed.ok ? committed.stdout : null,
+        uncommitted_change: committed.ok && committed.stdout !== content,
       },
     };
   },
