@@ -42,7 +42,12 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   );
 
   const scores: ScenarioScore[] = [];
-  for (const name of ["no-fault-control", "hung-instance", "key-cardinality-explosion"]) {
+  for (const name of [
+    "no-fault-control",
+    "hung-instance",
+    "key-cardinality-explosion",
+    "crash-loop-after-bad-config",
+  ]) {
     scores.push(await runScenario(handle, scenario(name)));
     await waitFor(
       "an instance ready again",
@@ -50,9 +55,9 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
       20_000,
     );
   }
-  const [control, hang, keys] = scores as [ScenarioScore, ScenarioScore, ScenarioScore];
+  const [control, hang, keys, crash] = scores as [ScenarioScore, ScenarioScore, ScenarioScore, ScenarioScore];
   expect(control.false_tickets).toBe(0);
-  for (const s of [hang, keys]) {
+  for (const s of [hang, keys, crash]) {
     expect([s.scenario, s.detected, s.resolved, s.human_interventions]).toEqual([s.scenario, true, true, 0]);
     expect(s.improvement?.after as number).toBeLessThan(s.improvement?.before as number);
   }
@@ -81,4 +86,4 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   ]);
   expect(audit.stdout.toString()).toContain("0 problems");
   expect(audit.exitCode).toBe(0);
-}, 240_000);
+}, 300_000);

@@ -69,6 +69,10 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
       },
       1,
     );
+  } else if (f.kind === "bad_config") {
+    writeFileSync(join(h.dataDir, "workspace", "rate-limiter", "limits.yaml"), f.content);
+    await Bun.sleep(1500); // the running instance rejects the reload and keeps its config…
+    process.kill(first.pid as number, "SIGKILL"); // …until it restarts and reads the broken file
   } else {
     await runLoad(
       `http://127.0.0.1:${first.port}`,

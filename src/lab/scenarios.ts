@@ -16,6 +16,7 @@ export const Scenario = z.object({
       rate: z.number().positive(),
       duration: z.string(),
     }),
+    z.object({ kind: z.literal("bad_config"), content: z.string() }),
     z.object({ kind: z.literal("none"), duration: z.string() }),
   ]),
   expect: z.object({ rule: z.string().nullable(), kind: z.enum(["invariant", "slo", "anomaly"]).nullable() }),
@@ -38,10 +39,19 @@ export const scenarios: Scenario[] = [
     name: "key-cardinality-explosion",
     description:
       "An operator shrinks the key capacity, then many distinct keys arrive: headroom falls below 20 %.",
-    fault: { kind: "key_explosion", max_keys: 40, keys: 500, rate: 200, duration: "2s" },
+    fault: { kind: "key_explosion", max_keys: 40, keys: 500, rate: 200, duration: "1s" },
     expect: { rule: "RateLimiterKeyHeadroomLow", kind: "invariant" },
     detect_within: "30s",
     resolve_within: "60s",
+  },
+  {
+    name: "crash-loop-after-bad-config",
+    description:
+      "An operator writes an invalid limits file and the instance restarts: it exits at every start.",
+    fault: { kind: "bad_config", content: "default: { name: broken, capacity: -1, refill_per_second: 1 }\n" },
+    expect: { rule: "crash-looping", kind: "invariant" },
+    detect_within: "40s",
+    resolve_within: "90s",
   },
   {
     name: "no-fault-control",

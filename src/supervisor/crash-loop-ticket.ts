@@ -27,7 +27,7 @@ export function openCrashLoopTicket(
     {
       title: `Instance ${instance} is crash-looping`,
       objective: `${instance} keeps exiting (last exit code ${data.code ?? "?"}). Find the cause (a bad config or commit) and get it serving again.`,
-      success_criteria: [{ name: "instance up", query, comparator: "empty", for_seconds: 60 }],
+      success_criteria: [{ name: "instance up", query, comparator: "empty", for_seconds: 30 }],
       context: {
         rule: { kind: "invariant", name: "ServiceCrashLoop", query },
         observation: { id: observation.id, ...data },

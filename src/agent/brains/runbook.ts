@@ -127,7 +127,12 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         call(n, 0, "list_deploys", { limit: 5 }),
       ];
     }
-    if ((isHeadroomTicket(t) || isDriftTicket(t) || isCrashLoopTicket(t)) && !names.includes("get_config")) {
+    // Headroom may need more than one raise while the load still grows; each raise is bounded.
+    const raises = names.filter((x) => x === "update_config").length;
+    const wantsConfig = isHeadroomTicket(t)
+      ? raises < 3
+      : (isDriftTicket(t) || isCrashLoopTicket(t)) && !names.includes("get_config");
+    if (wantsConfig && lastNames.includes("query_metrics")) {
       return [
         { type: "text", text: `Config-related criteria are violated:\n${findings.join("\n")}` },
         call(n, 0, "get_config", {}),
