@@ -6,7 +6,7 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "ratelimiter_" });
   const r = [registry];
-  return {
+  const metrics = {
     registry,
     requests: new Counter({
       name: "ratelimiter_requests_total",
@@ -69,6 +69,11 @@ export function createMetrics() {
       registers: r,
     }),
   };
+  // Export both results from the start: a counter that first appears at 1 looks like no increase to
+  // increase()/rate(), so an alert on reload failures would miss the first one.
+  metrics.reloads.inc({ result: "success" }, 0);
+  metrics.reloads.inc({ result: "failure" }, 0);
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
