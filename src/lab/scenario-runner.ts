@@ -118,11 +118,10 @@ export async function runScenario(h: HarnessHandle, s: Scenario): Promise<Scenar
     score.false_tickets = (await newTickets()).length;
     return score;
   }
-  const rule = s.expect.rule;
-  const ticket = await poll(
-    async () => (await newTickets()).find((t) => t.title.includes(rule)),
-    parseDuration(s.detect_within),
-  );
+  // `a|b`: any of these rules may detect the fault first.
+  const rules = s.expect.rule.split("|");
+  const matches = (t: Ticket) => rules.some((r) => t.title.includes(r));
+  const ticket = await poll(async () => (await newTickets()).find(matches), parseDuration(s.detect_within));
   if (!ticket) return score;
   score.detected = true;
   score.ticket_id = ticket.id;
@@ -149,8 +148,6 @@ export async function runScenario(h: HarnessHandle, s: Scenario): Promise<Scenar
     | { before?: { value: number }[]; after?: { value: number }[] }
     | undefined;
   if (v) score.improvement = { before: v.before?.[0]?.value ?? null, after: v.after?.[0]?.value ?? null };
-  score.false_tickets = (await newTickets()).filter(
-    (t) => t.id !== ticket.id && !t.title.includes(rule),
-  ).length;
+  score.false_tickets = (await newTickets()).filter((t) => !matches(t)).length;
   return score;
 }

@@ -18,7 +18,8 @@ export const defaultInvariants: InvariantInput[] = [
   },
   {
     name: "RateLimiterConfigReloadFailing",
-    query: 'increase(ratelimiter_config_reload_total{job="rate-limiter",result="failure"}[10m]) > 0',
+    // A short window: the ticket verifies two minutes after the last failed reload.
+    query: 'increase(ratelimiter_config_reload_total{job="rate-limiter",result="failure"}[2m]) > 0',
     for: "0s",
     severity: "high",
     description: "The rate limiter rejected a config reload; instances keep running an older config",
