@@ -1,5 +1,4 @@
-import type { Labels, Matcher } from "../types";
-import { compileRegex } from "./units";
+import type { Labels } from "../types";
 
 /**
  * Stream labels for one line of a child's output. A JSON line with a string `level` gets `level`
@@ -20,29 +19,4 @@ export function labelsForLine(base: Labels, line: string): Labels {
   return { ...base, level };
 }
 
-// Label filters run per line; compiling the same pattern for every line would dominate.
-const regexCache = new Map<string, RegExp>();
-function anchored(src: string): RegExp {
-  let re = regexCache.get(src);
-  if (!re) {
-    if (regexCache.size > 500) regexCache.clear();
-    re = compileRegex(src, true);
-    regexCache.set(src, re);
-  }
-  return re;
-}
-
-/** Prometheus/Loki matcher semantics: a missing label is the empty string; regexes are anchored. */
-export function matchesLabel(m: Matcher, value: string | undefined): boolean {
-  const v = value ?? "";
-  switch (m.op) {
-    case "=":
-      return v === m.value;
-    case "!=":
-      return v !== m.value;
-    case "=~":
-      return anchored(m.value).test(v);
-    case "!~":
-      return !anchored(m.value).test(v);
-  }
-}
+export { matchesLabel } from "../matchers";
