@@ -28,8 +28,8 @@ export class ProtoReader {
     return this.pos >= this.end;
   }
 
-  /** Unsigned varint as a number; exact up to 2^53, which covers tags, lengths and ms timestamps. */
-  uvarint(): number {
+  /** The low and high 32 bits of a varint (up to ten bytes), as signed 32-bit integers. */
+  private varint64(): { lo: number; hi: number } {
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < 10; i++) {
@@ -40,26 +40,21 @@ export class ProtoReader {
         lo |= (b & 0x0f) << 28;
         hi |= (b & 0x7f) >>> 4;
       } else hi |= (b & 0x7f) << (7 * i - 32);
-      if (b < 0x80) return (hi >>> 0) * 0x100000000 + (lo >>> 0);
+      if (b < 0x80) return { lo, hi };
     }
     throw new ProtobufError("varint too long");
   }
 
+  /** Unsigned varint as a number; exact up to 2^53, which covers tags, lengths and ms timestamps. */
+  uvarint(): number {
+    const { lo, hi } = this.varint64();
+    return (hi >>> 0) * 0x100000000 + (lo >>> 0);
+  }
+
   /** int64 (two's complement varint, negatives take ten bytes). */
   int64(): number {
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new ProtobufError("truncated varint");
-      const b = this.buf[this.pos++] as number;
-      if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) {
-        lo |= (b & 0x0f) << 28;
-        hi |= (b & 0x7f) >>> 4;
-      } else hi |= (b & 0x7f) << (7 * i - 32);
-      if (b < 0x80) return hi * 0x100000000 + (lo >>> 0); // hi as signed 32-bit gives the sign
-    }
-    throw new ProtobufError("varint too long");
+    const { lo, hi } = this.varint64();
+    return hi * 0x100000000 + (lo >>> 0); // hi as signed 32-bit gives the sign
   }
 
   tag(): { field: number; wire: number } {
