@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import schema from "../../docs/trajectory.schema.json";
-import { RunbookBrain } from "../agent/brains/runbook";
-import { createRuleStateStore } from "../monitor/state-store";
-import { verifyTicket } from "../monitor/verify";
-import type { MetricsBackend } from "../telemetry/types";
-import { testAgent } from "../testing/agent";
-import { testCore } from "../testing/core";
+import { workedTickets } from "../testing/agent";
 import { type AtifTrajectory, toAtif } from "./atif";
 import { trajectoryContext } from "./context";
 import { exportLines, trajectories } from "./export";
@@ -14,48 +9,17 @@ import { datasetCard, type HfRow } from "./hf";
 import { type OtlpSpan, type OtlpTraces, toOtel } from "./otel";
 import type { TrajectoryRecord } from "./record";
 
-// Tickets below have no PromQL criteria, so metrics are never read; this backend only satisfies the type.
-const noMetrics: MetricsBackend = {
-  kind: "embedded",
-  instantQuery: async () => ({ resultType: "vector", result: [] }),
-  rangeQuery: async () => ({ resultType: "matrix", result: [] }),
-};
-
-/** Same approach as trajectories.test.ts: real core, runbook brain, real verification; `n` tickets. */
-async function workedTickets(n = 1) {
-  const { core } = testCore();
-  const agent = testAgent(core, {
-    brain: new RunbookBrain(),
-    metrics: noMetrics,
-  });
-  for (let i = 0; i < n; i++) {
-    const t = core.tickets.create(
-      { title: `Review denials ${i}`, objective: "Look at the top keys" },
-      "test",
-    );
-    await agent.runOnce("w1");
-    await verifyTicket(
-      core,
-      noMetrics,
-      createRuleStateStore(core.db),
-      core.tickets.get(t.id),
-      core.clock.now(),
-      {
-        timeoutMs: 60_000,
-        maxAttempts: 3,
-      },
-    );
-  }
-  return core;
+async function workedCore(n = 1) {
+  return (await workedTickets(n)).core;
 }
 
 async function exported(format: (typeof formatNames)[number], n = 1): Promise<unknown[]> {
-  const core = await workedTickets(n);
+  const core = await workedCore(n);
   return [...exportLines(core, trajectoryContext(), format, {})].map((l) => JSON.parse(l));
 }
 
 async function nativeRecord(): Promise<TrajectoryRecord> {
-  const [rec] = [...trajectories(await workedTickets(), trajectoryContext())];
+  const [rec] = [...trajectories(await workedCore(), trajectoryContext())];
   if (!rec) throw new Error("no episode recorded");
   return rec;
 }

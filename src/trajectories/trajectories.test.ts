@@ -1,42 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import { RunbookBrain } from "../agent/brains/runbook";
-import { createRuleStateStore } from "../monitor/state-store";
-import { verifyTicket } from "../monitor/verify";
-import type { MetricsBackend } from "../telemetry/types";
-import { testAgent } from "../testing/agent";
-import { testCore } from "../testing/core";
+import { workedTickets } from "../testing/agent";
 import { startFakeAnthropic } from "../testing/fake-anthropic";
 import { trajectoryContext } from "./context";
 import { exportLines, trajectories } from "./export";
 
-// Tickets below have no PromQL criteria, so metrics are never read; this backend only satisfies the type.
-const noMetrics: MetricsBackend = {
-  kind: "embedded",
-  instantQuery: async () => ({ resultType: "vector", result: [] }),
-  rangeQuery: async () => ({ resultType: "matrix", result: [] }),
-};
-
 async function workedTicket() {
-  const { core } = testCore();
-  const agent = testAgent(core, {
-    brain: new RunbookBrain(),
-    metrics: noMetrics,
-  });
-  const t = core.tickets.create({ title: "Review denials", objective: "Look at the top keys" }, "test");
-  await agent.runOnce("w1");
-  await verifyTicket(
-    core,
-    noMetrics,
-    createRuleStateStore(core.db),
-    core.tickets.get(t.id),
-    core.clock.now(),
-    {
-      timeoutMs: 60_000,
-      maxAttempts: 3,
-    },
-  );
-  return { core, ticketId: t.id };
+  const { core, ticketIds } = await workedTickets(1);
+  return { core, ticketId: ticketIds[0] as number };
 }
 
 const stops: (() => Promise<void>)[] = [];
