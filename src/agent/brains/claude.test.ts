@@ -8,6 +8,7 @@ import {
   type ScriptedTurn,
   startFakeAnthropic,
 } from "../../testing/fake-anthropic";
+import { ticketFixture } from "../../testing/ticket";
 import type { Ticket } from "../../tickets/model";
 import { toolDefs } from "../tools/registry";
 import type { BrainRequest, Message } from "../types";
@@ -19,27 +20,11 @@ const KEY = "sk-test-fake-key-000";
 // Not the default model: the SDK warns on every call to claude-sonnet-4-5, which is deprecated.
 const MODEL = "claude-sonnet-4-6";
 
-const ticket: Ticket = {
-  id: 1,
+const ticket: Ticket = ticketFixture({
   title: "Denials too high",
   objective: "Bring the denial ratio under 10%",
-  success_criteria: [],
-  context: {},
-  source: "human",
-  source_ref: null,
-  fingerprint: null,
   priority: "P2",
-  status: "in_progress",
-  parent_id: null,
-  observation_id: null,
-  lease_owner: "w",
-  lease_expires_at: 0,
-  attempts: 1,
-  created_at: 0,
-  updated_at: 0,
-  finished_at: null,
-  resolution: null,
-};
+});
 
 const first: Message = { role: "user", content: [{ type: "text", text: "Work this ticket." }] };
 const request = (messages: Message[]): BrainRequest => ({

@@ -1,31 +1,17 @@
 import { describe, expect, test } from "bun:test";
+import { ticketFixture } from "../../testing/ticket";
 import type { Ticket } from "../../tickets/model";
 import type { ContentBlock, Message, ToolUseBlock } from "../types";
 import { RunbookBrain, raisedKeyCapacity } from "./runbook";
 
 function ticket(over: Partial<Ticket> = {}): Ticket {
-  return {
-    id: 1,
+  return ticketFixture({
     title: "Invariant RateLimiterDown violated",
-    objective: "o",
     success_criteria: [{ query: 'up{job="rate-limiter"} == 0', comparator: "empty", for_seconds: 0 }],
-    context: {},
     source: "invariant",
-    source_ref: null,
-    fingerprint: null,
     priority: "P1",
-    status: "in_progress",
-    parent_id: null,
-    observation_id: null,
-    lease_owner: "w",
-    lease_expires_at: 0,
-    attempts: 1,
-    created_at: 0,
-    updated_at: 0,
-    finished_at: null,
-    resolution: null,
     ...over,
-  };
+  });
 }
 
 const brain = new RunbookBrain();
