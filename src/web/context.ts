@@ -31,3 +31,10 @@ export function authorizeForm(deps: DashboardDeps, request: Request, body: FormB
   if (!viewer.session || !viewer.csrf || body._csrf !== viewer.csrf) return null;
   return viewer;
 }
+
+/** The answer to a form without a valid session or CSRF token. */
+export const forbidden = () =>
+  new Response(
+    "Log in (with the API token) and retry from the page: the form's session or CSRF token is missing or stale.",
+    { status: 403 },
+  );

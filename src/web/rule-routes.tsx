@@ -1,12 +1,16 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import type { Invariant, Slo } from "../rules/model";
-import { authorizeForm, type DashboardDeps, type FormBody, type Viewer, viewerOf } from "./context";
+import {
+  authorizeForm,
+  type DashboardDeps,
+  type FormBody,
+  forbidden,
+  type Viewer,
+  viewerOf,
+} from "./context";
 import { fieldErrors, redirect } from "./form-errors";
 import { Csrf, FieldError, Layout, NeedsLogin } from "./layout";
-
-const forbidden = () =>
-  new Response("Log in with the API token first (session or CSRF token missing).", { status: 403 });
 
 function Toggle(props: { kind: string; id: number; enabled: boolean; viewer: Viewer }) {
   return (
@@ -184,36 +188,41 @@ export function rulePages(
   states: () => Map<string, { last_value: number | null; last_error: string | null }>,
 ) {
   const { core } = deps;
-  const sloPage = (request: Request, errors: Record<string, string> = {}, values: FormBody = {}) => {
-    const viewer = viewerOf(deps, request);
-    return (
-      <Layout title="SLOs" banner={deps.banner()} viewer={viewer}>
-        <section>
-          <h2>SLOs</h2>
-          <SloTable slos={core.rules.listSlos()} viewer={viewer} />
-        </section>
-        <section>
-          <h2>New SLO</h2>
-          <SloForm viewer={viewer} errors={errors} values={values} />
-        </section>
-      </Layout>
-    );
-  };
-  const invariantPage = (request: Request, errors: Record<string, string> = {}, values: FormBody = {}) => {
-    const viewer = viewerOf(deps, request);
-    return (
-      <Layout title="Invariants" banner={deps.banner()} viewer={viewer}>
-        <section>
-          <h2>Invariants</h2>
-          <InvariantTable items={core.rules.listInvariants()} viewer={viewer} states={states()} />
-        </section>
-        <section>
-          <h2>New invariant</h2>
-          <InvariantForm viewer={viewer} errors={errors} values={values} />
-        </section>
-      </Layout>
-    );
-  };
+  /** A list of definitions above its create form; the form keeps the person's input and errors on a 400. */
+  const page =
+    (
+      title: string,
+      newTitle: string,
+      table: (v: Viewer) => JSX.Element,
+      form: (v: Viewer, e: Record<string, string>, f: FormBody) => JSX.Element,
+    ) =>
+    (request: Request, errors: Record<string, string> = {}, values: FormBody = {}) => {
+      const viewer = viewerOf(deps, request);
+      return (
+        <Layout title={title} banner={deps.banner()} viewer={viewer}>
+          <section>
+            <h2 safe>{title}</h2>
+            {table(viewer)}
+          </section>
+          <section>
+            <h2 safe>{newTitle}</h2>
+            {form(viewer, errors, values)}
+          </section>
+        </Layout>
+      );
+    };
+  const sloPage = page(
+    "SLOs",
+    "New SLO",
+    (viewer) => <SloTable slos={core.rules.listSlos()} viewer={viewer} />,
+    (viewer, errors, values) => <SloForm viewer={viewer} errors={errors} values={values} />,
+  );
+  const invariantPage = page(
+    "Invariants",
+    "New invariant",
+    (viewer) => <InvariantTable items={core.rules.listInvariants()} viewer={viewer} states={states()} />,
+    (viewer, errors, values) => <InvariantForm viewer={viewer} errors={errors} values={values} />,
+  );
   return new Elysia()
     .get("/slos", ({ request }) => sloPage(request))
     .post("/slos", ({ body, request, set }) => {

@@ -9,16 +9,10 @@ import {
   ticketSources,
   ticketStatuses,
 } from "../tickets/model";
-import { authorizeForm, type DashboardDeps, type FormBody, viewerOf } from "./context";
+import { authorizeForm, type DashboardDeps, type FormBody, forbidden, viewerOf } from "./context";
 import { fieldErrors, redirect } from "./form-errors";
 import { Layout } from "./layout";
 import { NewTicketForm, TicketDetail, TicketTable, Timeline } from "./tickets-view";
-
-const forbidden = () =>
-  new Response(
-    "Log in (with the API token) and retry from the page: the form's session or CSRF token is missing or stale.",
-    { status: 403 },
-  );
 
 function listFilter(q: Record<string, string | undefined>) {
   const status = (q.status ?? "")
