@@ -1,8 +1,12 @@
 // A fetch-based load generator for machines without wrk; run as its own process so it does not share the
-// event loop with the server under test. Usage: bun load.ts URL SECONDS CONNECTIONS [JSON_BODY]
-const [url, secondsArg, connsArg, body] = process.argv.slice(2);
+// event loop with the server under test. Usage: bun load.ts URL SECONDS CONNECTIONS [JSON_BODY] [RATE]
+// With RATE (requests per second) the load is open-loop: request i is due at i/RATE and its latency counts
+// from that moment, so a slow server cannot hide its queueing by slowing the generator down.
+const [url, secondsArg, connsArg, bodyArg, rateArg] = process.argv.slice(2);
+const body = bodyArg === "-" ? undefined : bodyArg;
+const rate = rateArg ? Number(rateArg) : 0;
 if (!url) {
-  console.error("usage: bun load.ts URL SECONDS CONNECTIONS [JSON_BODY]");
+  console.error("usage: bun load.ts URL SECONDS CONNECTIONS [JSON_BODY|-] [RATE]");
   process.exit(2);
 }
 const seconds = Number(secondsArg ?? 5);
@@ -12,11 +16,20 @@ const init: RequestInit = body
   : { method: "GET" };
 const latencies: number[] = [];
 let errors = 0;
-const until = performance.now() + seconds * 1000;
+const started = performance.now();
+const until = started + seconds * 1000;
 
+let next = 0;
 async function worker(): Promise<void> {
   while (performance.now() < until) {
-    const t = performance.now();
+    let t = performance.now();
+    if (rate > 0) {
+      const due = started + (next++ * 1000) / rate;
+      if (due >= until) return;
+      if (due > t) await Bun.sleep(due - t);
+      // Late (the generator fell behind): count from when it was due. Early (the timer fired early): from now.
+      t = Math.max(due, performance.now());
+    }
     try {
       const res = await fetch(url as string, init);
       await res.arrayBuffer();
@@ -27,7 +40,6 @@ async function worker(): Promise<void> {
   }
 }
 
-const started = performance.now();
 await Promise.all(Array.from({ length: conns }, worker));
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);

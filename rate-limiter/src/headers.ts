@@ -1,11 +1,25 @@
 import type { Decision } from "./bucket";
 import type { ResolvedPolicy } from "./config";
 
+// Policies live as long as their config; their header text is computed once, not on every request.
+const policyHeaders = new WeakMap<ResolvedPolicy, { name: string; policy: string }>();
+
+function forPolicy(p: ResolvedPolicy): { name: string; policy: string } {
+  let h = policyHeaders.get(p);
+  if (!h) {
+    const name = p.name.replace(/[^A-Za-z0-9_.*-]/g, "_");
+    h = { name, policy: `"${name}";q=${Math.floor(p.capacity)};w=${p.windowSeconds}` };
+    policyHeaders.set(p, h);
+  }
+  return h;
+}
+
 /** draft-ietf-httpapi-ratelimit-headers-11: structured-field lists keyed by policy name. */
 export function rateLimitHeaders(p: ResolvedPolicy, d: Decision): Record<string, string> {
-  const name = p.name.replace(/[^A-Za-z0-9_.*-]/g, "_");
+  const { name, policy } = forPolicy(p);
   const h: Record<string, string> = {
-    "RateLimit-Policy": `"${name}";q=${Math.floor(p.capacity)};w=${p.windowSeconds}`,
+    "content-type": "application/json",
+    "RateLimit-Policy": policy,
     RateLimit: `"${name}";r=${d.remaining};t=${Math.ceil(d.resetAfterMs / 1000)}`,
   };
   // A shadow-mode denial is answered as allowed, so the client must not be told to back off.

@@ -52,21 +52,14 @@ export class RedisStore implements Store {
   }
 
   /** One deadline for connecting and the command together, so a check never waits longer than timeout_ms. */
-  private async withDeadline<T>(work: () => Promise<T>, ms = this.opts.timeoutMs): Promise<T> {
+  private withDeadline<T>(work: () => Promise<T>, ms = this.opts.timeoutMs): Promise<T> {
+    // Connected is the common case: go straight to the command, without an extra async frame.
+    const running = this.client.connected ? work() : this.client.connect().then(work);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      return await Promise.race([
-        (async () => {
-          if (!this.client.connected) await this.client.connect();
-          return await work();
-        })(),
-        new Promise<T>((_, reject) => {
-          timer = setTimeout(() => reject(new Timeout(`redis timed out after ${ms} ms`)), ms);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const deadline = new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Timeout(`redis timed out after ${ms} ms`)), ms);
+    });
+    return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** EVALSHA saves sending the script each time; EVAL loads it after a Redis restart (NOSCRIPT). */
@@ -82,14 +75,12 @@ export class RedisStore implements Store {
       String(limits.refillPerSecond),
       String(hits),
     ];
-    return (await this.withDeadline(async () => {
-      try {
-        return await this.client.send("EVALSHA", [scriptSha, ...args]);
-      } catch (err) {
-        if (!String((err as Error).message).includes("NOSCRIPT")) throw err;
-        return await this.client.send("EVAL", [checkScript, ...args]);
-      }
-    })) as [number, string, number, number];
+    return (await this.withDeadline(() =>
+      this.client.send("EVALSHA", [scriptSha, ...args]).catch((err: Error) => {
+        if (!String(err.message).includes("NOSCRIPT")) throw err;
+        return this.client.send("EVAL", [checkScript, ...args]);
+      }),
+    )) as [number, string, number, number];
   }
 
   async check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
