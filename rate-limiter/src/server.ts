@@ -226,11 +226,15 @@ export function createServer(deps: ServerDeps) {
     if (p === "/metrics") {
       const size = deps.store.size();
       const max = deps.config().store.max_keys;
-      // The Redis store cannot count its keys cheaply (-1); it leaves the key gauges unset.
       if (size >= 0) {
         metrics.trackedKeys.set(size);
         metrics.keyCapacity.set(max);
         metrics.keyCapacityUsed.set(size / max);
+      } else {
+        // Redis counts by SCAN at scrape time; its capacity is Redis's memory, not max_keys, so only the
+        // count is exported.
+        const counted = await deps.store.countKeys?.();
+        if (counted !== undefined) metrics.trackedKeys.set(counted);
       }
       return new Response(await metrics.registry.metrics(), {
         headers: { "content-type": metrics.registry.contentType },

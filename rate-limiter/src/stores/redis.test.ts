@@ -138,3 +138,20 @@ describe.skipIf(!reachable)("Redis store (real Redis)", () => {
     server.kill("SIGKILL");
   }, 20_000);
 });
+
+describe.skipIf(!reachable)("Redis store key count", () => {
+  test("countKeys counts this store's buckets by SCAN, and nothing under other prefixes", async () => {
+    const own = store({ prefix: `rl-count-${process.pid}-${Date.now()}:` });
+    const other = store({ prefix: `rl-other-${process.pid}-${Date.now()}:` });
+    expect(await own.countKeys()).toBe(0);
+    for (let i = 0; i < 2500; i++) await own.check(`k${i}`, { capacity: 5, refillPerSecond: 0.01 }, 1);
+    await other.check("x", { capacity: 5, refillPerSecond: 0.01 }, 1);
+    expect(await own.countKeys()).toBe(2500);
+    expect(await other.countKeys()).toBe(1);
+  });
+
+  test("countKeys answers undefined, not a partial count, when Redis is unreachable", async () => {
+    const dead = store({ url: `redis://127.0.0.1:${await freePort()}`, timeoutMs: 50 });
+    expect(await dead.countKeys(100)).toBeUndefined();
+  });
+});

@@ -128,6 +128,31 @@ export class RedisStore implements Store {
     return -1;
   }
 
+  /**
+   * Counts this store's keys with SCAN (never KEYS, which blocks Redis). Gives up after `budgetMs` and
+   * answers undefined rather than a partial count: a gauge that undercounts would look like a fix.
+   */
+  async countKeys(budgetMs = 250): Promise<number | undefined> {
+    const until = performance.now() + budgetMs;
+    let cursor = "0";
+    let n = 0;
+    try {
+      do {
+        const [next, keys] = (await this.withDeadline(
+          () => this.client.send("SCAN", [cursor, "MATCH", `${this.prefix}*`, "COUNT", "1000"]),
+          budgetMs,
+        )) as [string, string[]];
+        cursor = String(next);
+        n += keys.length;
+        if (performance.now() > until && cursor !== "0") return undefined;
+      } while (cursor !== "0");
+      return n;
+    } catch (err) {
+      this.opts.onError?.("count", err as Error);
+      return undefined;
+    }
+  }
+
   async ready(): Promise<boolean> {
     try {
       // Readiness is not on the request path; a tight check timeout would flap it on a busy host.

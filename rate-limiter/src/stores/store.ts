@@ -10,6 +10,8 @@ export interface Store {
   inspect(key: string, limits: BucketLimits): Promise<BucketState | undefined>;
   /** Keys holding state; -1 when the store cannot tell cheaply. */
   size(): number;
+  /** For stores where `size` is -1: a slower count for scrapes, undefined when it cannot finish in time. */
+  countKeys?(): Promise<number | undefined>;
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
