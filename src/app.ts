@@ -24,6 +24,7 @@ import { defaultSchedules } from "./rules/schedules";
 import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
+import { createRemoteTelemetry, remoteSecrets } from "./telemetry/remote";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
 import { dashboardRoutes } from "./web/routes";
 import { createSessions } from "./web/session";
@@ -56,6 +57,7 @@ export async function startApp(opts: AppOptions) {
     tokenInfo.token,
     opts.env?.ANTHROPIC_API_KEY,
     config.webhooks.hmac_secret,
+    ...remoteSecrets(config, opts.env ?? {}),
   ]);
   if (
     config.monitor.default_rules &&
@@ -67,7 +69,16 @@ export async function startApp(opts: AppOptions) {
     for (const s of defaultSchedules) core.schedules.create(s);
   }
 
-  const telemetry = createTelemetry({ dataDir: config.dataDir, clock, log });
+  const remote = createRemoteTelemetry(config, opts.env ?? {}, log);
+  const telemetry = createTelemetry({
+    dataDir: config.dataDir,
+    clock,
+    log,
+    onSamples: remote.samples ? (b) => remote.samples?.enqueue(b) : undefined,
+    onLines: remote.lines ? (l) => remote.lines?.enqueue(l) : undefined,
+  });
+  const metricsBackend = remote.metrics ?? telemetry.metrics;
+  const logsBackend = remote.logs ?? telemetry.logsBackend;
   const roleState: Record<string, string> = {};
 
   let supervisor: Supervisor | null = null;
@@ -124,7 +135,7 @@ export async function startApp(opts: AppOptions) {
   const monitor = has("monitor")
     ? createMonitor({
         core,
-        metrics: telemetry.metrics,
+        metrics: metricsBackend,
         intervalMs: config.monitor.interval,
         verificationTimeoutMs: config.monitor.verification_timeout,
         maxAttempts: config.monitor.max_attempts,
@@ -135,7 +146,7 @@ export async function startApp(opts: AppOptions) {
     ? createAgent({
         core,
         brain,
-        metrics: telemetry.metrics,
+        metrics: metricsBackend,
         supervisor,
         workers: config.agent.workers,
         leaseMs: config.agent.lease,
@@ -150,7 +161,7 @@ export async function startApp(opts: AppOptions) {
         policy: loadPolicy(config.agent.policy),
         workspaceDir,
         pipeline,
-        logs: telemetry.queryLogs,
+        logs: logsBackend,
         log,
       })
     : null;
@@ -169,20 +180,20 @@ export async function startApp(opts: AppOptions) {
       plugins: [
         webhookRoutes(core, { token: tokenInfo.token, hmacSecret: config.webhooks.hmac_secret }),
         telemetry.routes,
-        selfMetricsRoutes(core, () => roleState),
+        selfMetricsRoutes(core, () => roleState, remote.stats),
         serviceRoutes(() => supervisor),
-        sloStatusRoutes(core, telemetry.metrics),
+        sloStatusRoutes(core, metricsBackend),
         trajectoryRoutes(core),
         dashboardRoutes({
           core,
           banner: () => ({
             brain: brain.name === "claude" ? `claude (${brain.model})` : "runbook",
-            metrics: telemetry.metrics.kind,
-            logs: "embedded",
+            metrics: remote.metricsLabel,
+            logs: remote.logsLabel,
           }),
           instances: () => supervisor?.status() ?? [],
           sessions: createSessions(tokenInfo.token, () => clock.now()),
-          metrics: telemetry.metrics,
+          metrics: metricsBackend,
         }),
       ],
     });
@@ -206,6 +217,7 @@ export async function startApp(opts: AppOptions) {
       config.scrape.timeout,
     );
   }
+  remote.start();
   if (monitor) {
     monitor.start();
     roleState.monitor = "running";
@@ -235,6 +247,8 @@ export async function startApp(opts: AppOptions) {
       await supervisor?.stop();
       await server?.stop(true);
       telemetry.close();
+      // After close: the last log lines were flushed into the queue.
+      await remote.stop();
       db.close();
     },
   };

@@ -15,6 +15,18 @@ const duration = z.string().transform((s, ctx) => {
 
 const port = z.number().int().min(0).max(65_535);
 
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http:// or https:// URL");
+
+/** A remote Prometheus- or Loki-compatible endpoint; secrets come from the environment, never the file. */
+const remoteFields = {
+  url: httpUrl.optional(),
+  username: z.string().optional(),
+  password_env: z.string().optional(),
+  bearer_token_env: z.string().optional(),
+  timeout: duration.default(10_000),
+  retries: z.number().int().min(0).max(10).default(2),
+};
+
 export const ConfigSchema = z
   .object({
     server: z
@@ -81,6 +93,31 @@ export const ConfigSchema = z
       .object({ interval: duration.default(15_000), timeout: duration.default(10_000) })
       .strict()
       .default({ interval: 15_000, timeout: 10_000 }),
+    /** Absent sections mean the embedded stores; a `url` queries a remote; push URLs ship copies there. */
+    telemetry: z
+      .object({
+        metrics: z
+          .object({ ...remoteFields, remote_write_url: httpUrl.optional() })
+          .strict()
+          .default({ timeout: 10_000, retries: 2 }),
+        logs: z
+          .object({ ...remoteFields, push_url: httpUrl.optional() })
+          .strict()
+          .default({ timeout: 10_000, retries: 2 }),
+        queue: z
+          .object({
+            max_samples: z.number().int().min(100).default(200_000),
+            max_lines: z.number().int().min(100).default(50_000),
+          })
+          .strict()
+          .default({ max_samples: 200_000, max_lines: 50_000 }),
+      })
+      .strict()
+      .default({
+        metrics: { timeout: 10_000, retries: 2 },
+        logs: { timeout: 10_000, retries: 2 },
+        queue: { max_samples: 200_000, max_lines: 50_000 },
+      }),
   })
   .strict();
 
@@ -135,3 +172,33 @@ export function loadConfig(src: ConfigSources): Config & { configFile: string | 
 }
 
 export type LoadedConfig = ReturnType<typeof loadConfig>;
+
+export type RemoteSection = Config["telemetry"]["metrics"] | Config["telemetry"]["logs"];
+
+/** Auth and limits for a remote endpoint, with secrets read from the environment variables the file names. */
+export function remoteOptions(
+  section: RemoteSection,
+  url: string,
+  env: Record<string, string | undefined>,
+  where: string,
+) {
+  const fromEnv = (key: "password_env" | "bearer_token_env") => {
+    const name = section[key];
+    if (name === undefined) return undefined;
+    const value = env[name];
+    if (!value) throw invalid(`${where}.${key} names ${name}, which is not set in the environment`);
+    return value;
+  };
+  const bearerToken = fromEnv("bearer_token_env");
+  const password = fromEnv("password_env");
+  return {
+    url,
+    timeoutMs: section.timeout,
+    retries: section.retries,
+    auth: bearerToken
+      ? { bearerToken }
+      : section.username !== undefined
+        ? { username: section.username, password }
+        : undefined,
+  };
+}

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Core } from "../core";
 import type { Pipeline } from "../deploy/pipeline";
 import type { Supervisor } from "../supervisor/supervisor";
-import type { MetricsBackend } from "../telemetry/types";
+import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
 
 // Messages use the Anthropic Messages API shapes, so trajectories export to it without translation.
@@ -63,15 +63,8 @@ export interface ToolContext {
   /** The service's git workspace; file tools work in the ticket's own worktree of it. */
   workspaceDir: string | null;
   pipeline?: Pipeline | null;
-  /** LogQL over the service's logs: (query, startMs, endMs, limit) → newest lines first. */
-  logs?:
-    | ((
-        q: string,
-        startMs: number,
-        endMs: number,
-        limit: number,
-      ) => { t: number; labels: Record<string, string>; line: string }[])
-    | null;
+  /** LogQL over the service's logs, embedded or remote. */
+  logs?: LogsBackend | null;
   workerId: string;
 }
 

@@ -3,22 +3,25 @@ import { Elysia } from "elysia";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { labelsForLine } from "./logs/labels";
-import { queryLogs } from "./logs/logql-eval";
+import { instantLogQuery, queryLogs } from "./logs/logql-eval";
 import { handleLokiRequest } from "./logs/loki-api";
 import { LogStore } from "./logs/store";
 import { handleImportPrometheus, handleRemoteWrite } from "./metrics/ingest";
 import { createRetentionLoop } from "./metrics/retention";
 import { createScraper, type Scraper, type Target } from "./metrics/scraper";
-import { MetricStore } from "./metrics/store";
+import { type AppendSample, MetricStore } from "./metrics/store";
 import { promApiRoutes } from "./prom-api";
 import { instantQuery, rangeQuery } from "./promql/promql";
-import type { Labels, MetricsBackend } from "./types";
+import type { Labels, LogLine, LogsBackend, MetricsBackend } from "./types";
 
 export interface TelemetryDeps {
   dataDir: string;
   clock: Clock;
   log: Logger;
   retentionMs?: number;
+  /** Copies of what the scraper stores and of the service's log lines, for shipping to a remote. */
+  onSamples?: ((batch: AppendSample[]) => void) | undefined;
+  onLines?: ((lines: LogLine[]) => void) | undefined;
 }
 
 /** The embedded default: metrics and logs in SQLite files beside the harness database. */
@@ -37,12 +40,30 @@ export function createTelemetry(deps: TelemetryDeps) {
     const batch = buffer;
     buffer = [];
     logs.append(batch);
+    deps.onLines?.(batch);
   };
   const flusher = setInterval(flush, 250);
   const metrics: MetricsBackend = {
     kind: "embedded",
     instantQuery: async (expr, t) => instantQuery(store, expr, t),
     rangeQuery: async (expr, start, end, step) => rangeQuery(store, expr, start, end, step),
+  };
+  /** LogQL log query, newest lines first, flattened across streams (what the agent's query_logs returns). */
+  const queryLines = (q: string, startMs: number, endMs: number, limit: number): LogLine[] => {
+    flush();
+    const r = queryLogs(logs, q, { startMs, endMs, limit, direction: "backward" });
+    return r.result
+      .flatMap((s) => s.entries.map((e) => ({ t: e.t, labels: s.labels, line: e.line })))
+      .sort((a, b) => b.t - a.t)
+      .slice(0, limit);
+  };
+  const logsBackend: LogsBackend = {
+    kind: "embedded",
+    lines: async (q, startMs, endMs, limit) => queryLines(q, startMs, endMs, limit),
+    instantQuery: async (q, t) => {
+      flush();
+      return instantLogQuery(logs, q, t);
+    },
   };
   const lokiRoutes = new Elysia().all("/loki/api/v1/*", async ({ request }) => {
     flush();
@@ -54,6 +75,7 @@ export function createTelemetry(deps: TelemetryDeps) {
   });
   return {
     metrics,
+    logsBackend,
     store,
     logs,
     routes: promApiRoutes(store, () => deps.clock.now())
@@ -66,18 +88,18 @@ export function createTelemetry(deps: TelemetryDeps) {
       buffer.push({ labels: labelsForLine(labels, line), t: deps.clock.now(), line });
       if (buffer.length >= 500) flush();
     },
-    /** LogQL log query, newest lines first, flattened across streams (what the agent's query_logs returns). */
-    queryLogs(q: string, startMs: number, endMs: number, limit: number) {
-      flush();
-      const r = queryLogs(logs, q, { startMs, endMs, limit, direction: "backward" });
-      return r.result
-        .flatMap((s) => s.entries.map((e) => ({ t: e.t, labels: s.labels, line: e.line })))
-        .sort((a, b) => b.t - a.t)
-        .slice(0, limit);
-    },
+    queryLogs: queryLines,
     startScraping(targets: () => Target[], intervalMs: number, timeoutMs: number): void {
+      const onSamples = deps.onSamples;
       scraper = createScraper({
-        store,
+        store: onSamples
+          ? {
+              append(batch: AppendSample[]) {
+                store.append(batch);
+                onSamples(batch);
+              },
+            }
+          : store,
         fetch,
         clock: deps.clock,
         targets,

@@ -1,10 +1,15 @@
 import { Elysia } from "elysia";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { Core } from "../core";
 import { ticketStatuses } from "../tickets/model";
+import type { ShipperStats } from "./ship/shipper";
 
 /** The harness's own /metrics, scraped like any target, so rules can watch the harness too. */
-export function selfMetricsRoutes(core: Core, roles: () => Record<string, string>) {
+export function selfMetricsRoutes(
+  core: Core,
+  roles: () => Record<string, string>,
+  shipping: () => ShipperStats[] = () => [],
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "harness_" });
   new Gauge({
@@ -24,6 +29,32 @@ export function selfMetricsRoutes(core: Core, roles: () => Record<string, string
     registers: [registry],
     collect() {
       for (const [role, state] of Object.entries(roles())) this.set({ role }, state === "running" ? 1 : 0);
+    },
+  });
+  // Shippers keep running totals; the counter advances by what changed since the last scrape.
+  const seen = new Map<string, number>();
+  new Counter({
+    name: "harness_ship_items_total",
+    help: "Samples (remote_write) and log lines (loki_push) sent to the remote or dropped",
+    labelNames: ["shipper", "result"],
+    registers: [registry],
+    collect() {
+      for (const s of shipping())
+        for (const result of ["sent", "dropped"] as const) {
+          const key = `${s.name} ${result}`;
+          const delta = s[result] - (seen.get(key) ?? 0);
+          seen.set(key, s[result]);
+          this.inc({ shipper: s.name, result }, delta);
+        }
+    },
+  });
+  new Gauge({
+    name: "harness_ship_queue_items",
+    help: "Items waiting to be shipped",
+    labelNames: ["shipper"],
+    registers: [registry],
+    collect() {
+      for (const s of shipping()) this.set({ shipper: s.name }, s.queued);
     },
   });
   return new Elysia().get(

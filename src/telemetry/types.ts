@@ -40,3 +40,19 @@ export interface MetricsBackend {
   instantQuery(expr: string, timeMs: number): Promise<QueryResult>;
   rangeQuery(expr: string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult>;
 }
+
+/** One log line as the agent and the dashboard read it. */
+export interface LogLine {
+  t: number;
+  labels: Labels;
+  line: string;
+}
+
+/** How the monitor and the agent see logs, embedded or remote (Loki, Grafana Cloud Logs). */
+export interface LogsBackend {
+  readonly kind: "embedded" | "loki";
+  /** A LogQL log query over [startMs, endMs]: newest lines first, at most `limit`, across streams. */
+  lines(query: string, startMs: number, endMs: number, limit: number): Promise<LogLine[]>;
+  /** A LogQL metric query (e.g. `sum(count_over_time({…} |= "error" [5m]))`) at one instant. */
+  instantQuery(query: string, timeMs: number): Promise<QueryResult>;
+}

@@ -57,7 +57,7 @@ const queryLogs = tool({
     if (!ctx.logs) return { output: "no log store in this process", isError: true };
     const now = ctx.core.clock.now();
     const since = input.since ? parseDuration(input.since) : 3_600_000;
-    const lines = ctx.logs(input.query, now - since, now, input.limit ?? 100);
+    const lines = await ctx.logs.lines(input.query, now - since, now, input.limit ?? 100);
     return {
       output: lines.map((l) => ({ at: new Date(l.t).toISOString(), labels: l.labels, line: l.line })),
     };
