@@ -1,6 +1,7 @@
 import type { InstantSample, Labels } from "../types";
 import { PromQLError } from "./promql-error";
 import { kahanSum, mean, quantile, variance } from "./promql-functions";
+import { sig } from "./promql-util";
 
 // Aggregation operators (sum, avg, topk, count_values, ...) over one instant vector, as Prometheus 3 does them.
 
@@ -9,12 +10,28 @@ export interface Grouping {
   without: boolean;
 }
 
-const byKey = (l: Labels) =>
-  JSON.stringify(
-    Object.keys(l)
-      .sort()
-      .map((k) => [k, l[k]]),
-  );
+const byKey = (l: Labels) => sig(l, null, false);
+
+// Per input label set and grouping: the group's labels and key, reused across the steps of a range query.
+const groupCache = new WeakMap<Labels, Map<string, { keep: Labels; key: string }>>();
+
+const groupingKey = (g: Grouping) =>
+  `${g.without}|${g.names === null ? "" : g.names.join("\u0000")}|${g.names === null}`;
+
+function groupOf(l: Labels, g: Grouping, gk: string): { keep: Labels; key: string } {
+  let byGrouping = groupCache.get(l);
+  if (!byGrouping) {
+    byGrouping = new Map();
+    groupCache.set(l, byGrouping);
+  }
+  let hit = byGrouping.get(gk);
+  if (!hit) {
+    const keep = groupLabels(l, g);
+    hit = { keep, key: byKey(keep) };
+    byGrouping.set(gk, hit);
+  }
+  return hit;
+}
 
 /** The labels an output series of the group keeps: `by` keeps only the listed ones, `without` drops them and the name. */
 export function groupLabels(l: Labels, g: Grouping): Labels {
@@ -76,9 +93,9 @@ export function aggregate(
       throw new PromQLError(`invalid label name "${param}"`);
   }
   const groups = new Map<string, { labels: Labels; values: InstantSample[] }>();
+  const gk = groupingKey(g);
   for (const s of input) {
-    const keep = groupLabels(s.labels, g);
-    const key = byKey(keep);
+    const { keep, key } = groupOf(s.labels, g, gk);
     const grp = groups.get(key) ?? { labels: keep, values: [] };
     grp.values.push(s);
     groups.set(key, grp);

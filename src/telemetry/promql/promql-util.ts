@@ -29,11 +29,22 @@ export function duration(text: string): number {
   return total;
 }
 
+// A range query evaluates every step over the same series objects (see range-cache.ts). Label sets are never
+// mutated after they are built, so derived labels and signatures are computed once per object, not per step.
+const withoutName = new WeakMap<Labels, Labels>();
+const fullSig = new WeakMap<Labels, string>();
+
 export const dropName = (l: Labels): Labels => {
-  const { __name__: _, ...rest } = l;
-  return rest;
+  let out = withoutName.get(l);
+  if (out === undefined) {
+    const { __name__: _, ...rest } = l;
+    out = rest;
+    withoutName.set(l, out);
+  }
+  return out;
 };
-export const sig = (l: Labels, names: string[] | null, without: boolean) =>
+
+const sigOf = (l: Labels, names: string[] | null, without: boolean) =>
   JSON.stringify(
     Object.keys(l)
       .filter((k) =>
@@ -42,6 +53,16 @@ export const sig = (l: Labels, names: string[] | null, without: boolean) =>
       .sort()
       .map((k) => [k, l[k]]),
   );
+
+export const sig = (l: Labels, names: string[] | null, without: boolean): string => {
+  if (names !== null) return sigOf(l, names, without);
+  let out = fullSig.get(l);
+  if (out === undefined) {
+    out = sigOf(l, null, false);
+    fullSig.set(l, out);
+  }
+  return out;
+};
 
 /** Go's %g-like rendering used in annotation messages. */
 export const goFloat = (v: number) =>

@@ -3,6 +3,7 @@ import { PromQLError } from "./promql-error";
 import { Evaluator } from "./promql-eval";
 import { parse } from "./promql-parse";
 import { sig, type Value } from "./promql-util";
+import { RangeCache } from "./range-cache";
 
 // Public entry points of the embedded PromQL engine; the evaluator lives in the promql-*.ts modules.
 
@@ -58,7 +59,11 @@ export function rangeQueryAnnotated(
   if ((endMs - startMs) / stepMs > 11_000)
     throw new PromQLError("exceeded maximum resolution of 11,000 points per timeseries");
   const root = parse(expr);
-  const ev = new Evaluator(q, expr, { start: startMs, end: endMs, step: stepMs });
+  const ev = new Evaluator(new RangeCache(q, endMs - startMs), expr, {
+    start: startMs,
+    end: endMs,
+    step: stepMs,
+  });
   const series = new Map<string, { labels: Labels; samples: Sample[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {
     const v = ev.eval(root, t);
