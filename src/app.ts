@@ -136,6 +136,7 @@ export async function startApp(opts: AppOptions) {
     ? createMonitor({
         core,
         metrics: metricsBackend,
+        logs: logsBackend,
         intervalMs: config.monitor.interval,
         verificationTimeoutMs: config.monitor.verification_timeout,
         maxAttempts: config.monitor.max_attempts,

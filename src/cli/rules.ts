@@ -8,7 +8,7 @@ import { openCoreFromFlags } from "./store";
 const usage = (kind: string) => `usage: harness ${kind} <list|show|create|delete> [options]
   list [--json]
   show ID [--json]
-  create ${kind === "slo" ? "--name N --objective 99.9 --window 30d --total Q (--bad Q | --good Q)" : "--name N --query Q [--for 5m] [--severity critical|high|warning|info]"} [--description D]
+  create ${kind === "slo" ? "--name N --objective 99.9 --window 30d --total Q (--bad Q | --good Q)" : "--name N --query Q [--language promql|logql] [--for 5m] [--severity critical|high|warning|info]"} [--description D]
   delete ID
   export-rules [FILE]   Prometheus recording and alerting rules for all SLOs and invariants${kind === "slo" ? "\n  import FILE           SLOs from a Sloth (prometheus/v1) or OpenSLO (openslo/v1) file" : ""}`;
 
@@ -17,6 +17,7 @@ export async function rulesCommand(kind: "slo" | "invariant", argv: string[], io
   const { values, positionals } = parse(rest, {
     name: { type: "string" },
     query: { type: "string" },
+    language: { type: "string" },
     for: { type: "string" },
     severity: { type: "string" },
     description: { type: "string" },
@@ -70,6 +71,7 @@ export async function rulesCommand(kind: "slo" | "invariant", argv: string[], io
           : {
               name: values.name,
               query: values.query,
+              ...(values.language ? { language: values.language } : {}),
               ...(values.for ? { for: values.for } : {}),
               ...(values.severity ? { severity: values.severity } : {}),
               ...(values.description ? { description: values.description } : {}),

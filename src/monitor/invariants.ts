@@ -1,7 +1,8 @@
 import type { Core } from "../core";
 import type { Invariant } from "../rules/model";
 import { severityPriority } from "../rules/model";
-import type { InstantSample, MetricsBackend, QueryResult } from "../telemetry/types";
+import type { InstantSample, LogsBackend, MetricsBackend, QueryResult } from "../telemetry/types";
+import { instantIn } from "./observe";
 import { stepPending } from "./rule-state";
 import type { RuleStateStore } from "./state-store";
 
@@ -22,12 +23,13 @@ export async function evaluateInvariant(
   inv: Invariant,
   now: number,
   onError: RuleErrorSink,
+  logs?: LogsBackend | null,
 ): Promise<{ firing: boolean; ticketId: number | null }> {
   const key = `invariant:${inv.name}`;
   const prev = states.get(key);
   let series: InstantSample[];
   try {
-    series = asVector(await metrics.instantQuery(inv.query, now));
+    series = asVector(await instantIn({ metrics, logs }, inv.language, inv.query, now));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const consecutive = prev.consecutive_errors + 1;
@@ -78,10 +80,23 @@ export async function evaluateInvariant(
         `${inv.description ? `${inv.description}. ` : ""}The invariant query returns ${series.length} violating ` +
         `series; make it return none and keep it that way.`,
       success_criteria: [
-        { name: inv.name, query: inv.query, comparator: "empty", for_seconds: Math.round(inv.for_ms / 1000) },
+        {
+          name: inv.name,
+          query: inv.query,
+          ...(inv.language === "logql" ? { language: "logql" as const } : {}),
+          comparator: "empty",
+          for_seconds: Math.round(inv.for_ms / 1000),
+        },
       ],
       context: {
-        rule: { kind: "invariant", name: inv.name, query: inv.query, for: inv.for, severity: inv.severity },
+        rule: {
+          kind: "invariant",
+          name: inv.name,
+          query: inv.query,
+          language: inv.language,
+          for: inv.for,
+          severity: inv.severity,
+        },
         observation: { id: observation.id, value, labels: first?.labels ?? {}, series_count: series.length },
         criteria_before: [{ query: inv.query, comparator: "empty", value: series.length }],
         ...(previous ? { recurrence_of: previous.id } : {}),

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { Core } from "../core";
-import type { MetricsBackend } from "../telemetry/types";
+import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import { evaluateAnomaly } from "./anomalies";
 import { evaluateInvariant } from "./invariants";
 import { runDueSchedules } from "./schedules";
@@ -11,6 +11,8 @@ import { verifyTicket } from "./verify";
 export interface MonitorDeps {
   core: Core;
   metrics: MetricsBackend;
+  /** For LogQL invariants and criteria; without it they report an error. */
+  logs?: LogsBackend | null;
   intervalMs: number;
   verificationTimeoutMs: number;
   maxAttempts: number;
@@ -64,7 +66,7 @@ export function createMonitor(deps: MonitorDeps) {
     if (expired.length) deps.log("leases expired", { tickets: expired });
     for (const inv of core.rules.listInvariants()) {
       if (!inv.enabled) continue;
-      await evaluateInvariant(core, metrics, states, inv, now, onRuleError);
+      await evaluateInvariant(core, metrics, states, inv, now, onRuleError, deps.logs);
     }
     for (const slo of core.rules.listSlos()) {
       if (!slo.enabled) continue;
@@ -76,10 +78,18 @@ export function createMonitor(deps: MonitorDeps) {
     const scheduled = runDueSchedules(core, now);
     if (scheduled.length) deps.log("scheduled tickets opened", { tickets: scheduled });
     for (const t of core.tickets.list({ status: ["verifying"], limit: 100 }).items) {
-      const outcome = await verifyTicket(core, metrics, states, t, now, {
-        timeoutMs: deps.verificationTimeoutMs,
-        maxAttempts: deps.maxAttempts,
-      });
+      const outcome = await verifyTicket(
+        core,
+        metrics,
+        states,
+        t,
+        now,
+        {
+          timeoutMs: deps.verificationTimeoutMs,
+          maxAttempts: deps.maxAttempts,
+        },
+        deps.logs,
+      );
       if (outcome !== "waiting") deps.log("verification", { ticket: t.id, outcome });
     }
     ticks++;

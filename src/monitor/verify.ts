@@ -1,7 +1,8 @@
 import type { Core } from "../core";
-import type { MetricsBackend } from "../telemetry/types";
+import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
 import { type CriterionCheck, checkCriterion } from "./criteria";
+import { instantIn } from "./observe";
 import type { RuleStateStore } from "./state-store";
 
 export interface VerifyOptions {
@@ -9,11 +10,16 @@ export interface VerifyOptions {
   maxAttempts: number;
 }
 
-async function runChecks(metrics: MetricsBackend, t: Ticket, now: number): Promise<CriterionCheck[]> {
+async function runChecks(
+  metrics: MetricsBackend,
+  logs: LogsBackend | null | undefined,
+  t: Ticket,
+  now: number,
+): Promise<CriterionCheck[]> {
   return Promise.all(
     t.success_criteria.map(async (c) => {
       try {
-        return checkCriterion(c, await metrics.instantQuery(c.query, now));
+        return checkCriterion(c, await instantIn({ metrics, logs }, c.language, c.query, now));
       } catch {
         return {
           query: c.query,
@@ -38,12 +44,13 @@ export async function verifyTicket(
   t: Ticket,
   now: number,
   opts: VerifyOptions,
+  logs?: LogsBackend | null,
 ): Promise<"completed" | "pending" | "failed" | "waiting"> {
   const key = `verify:${t.id}`;
   const prev = states.get(key);
   // The window starts when the ticket entered verifying, even if the monitor first looks later.
   const startedAt = prev.started_at ?? Math.min(now, t.updated_at);
-  const checks = await runChecks(metrics, t, now);
+  const checks = await runChecks(metrics, logs, t, now);
   const allPass = checks.every((c) => c.pass);
   const needMs = Math.max(0, ...t.success_criteria.map((c) => c.for_seconds * 1000));
   const passingSince = allPass ? (prev.pending_since ?? now) : null;

@@ -13,9 +13,14 @@ export const severityPriority: Record<Severity, Priority> = {
   info: "P4",
 };
 
+/** PromQL through the metrics backend, or a LogQL metric query through the logs backend. */
+export const QueryLanguage = z.enum(["promql", "logql"]);
+export type QueryLanguage = z.infer<typeof QueryLanguage>;
+
 export const InvariantInput = z.object({
   name: ruleName,
   query: z.string().trim().min(1, "query must not be empty").max(4000),
+  language: QueryLanguage.default("promql"),
   for: duration.default("0s"),
   severity: Severity.default("warning"),
   description: z.string().max(2000).default(""),
@@ -27,6 +32,7 @@ export interface Invariant {
   id: number;
   name: string;
   query: string;
+  language: QueryLanguage;
   for: string;
   for_ms: number;
   severity: Severity;

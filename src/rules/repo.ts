@@ -11,6 +11,7 @@ function toInvariant(r: Row): Invariant {
     id: r.id as number,
     name: r.name as string,
     query: r.query as string,
+    language: (r.language as Invariant["language"] | undefined) ?? "promql",
     for: formatDuration(r.for_ms as number),
     for_ms: r.for_ms as number,
     severity: r.severity as Severity,
@@ -68,12 +69,13 @@ export function createRuleRepo(db: Database, clock: Clock) {
           toInvariant(
             db
               .query<Row, (string | number)[]>(
-                `INSERT INTO invariants (name, query, for_ms, severity, description, enabled, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+                `INSERT INTO invariants (name, query, language, for_ms, severity, description, enabled, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
               )
               .get(
                 v.name,
                 v.query,
+                v.language,
                 parseDuration(v.for),
                 v.severity,
                 v.description,
@@ -95,12 +97,13 @@ export function createRuleRepo(db: Database, clock: Clock) {
           toInvariant(
             db
               .query<Row, (string | number)[]>(
-                `UPDATE invariants SET name = ?, query = ?, for_ms = ?, severity = ?, description = ?, enabled = ?,
-                 updated_at = ? WHERE id = ? RETURNING *`,
+                `UPDATE invariants SET name = ?, query = ?, language = ?, for_ms = ?, severity = ?, description = ?,
+                 enabled = ?, updated_at = ? WHERE id = ? RETURNING *`,
               )
               .get(
                 v.name,
                 v.query,
+                v.language,
                 parseDuration(v.for),
                 v.severity,
                 v.description,

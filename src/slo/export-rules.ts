@@ -40,7 +40,8 @@ export function exportPrometheusRules(slos: Slo[], invariants: Invariant[]): str
       })),
     });
   }
-  const inv = invariants.filter((i) => i.enabled);
+  // LogQL invariants belong to a Loki ruler, not to Prometheus: they are left out of this file.
+  const inv = invariants.filter((i) => i.enabled && i.language !== "logql");
   if (inv.length) {
     groups.push({
       name: "harness-invariants",

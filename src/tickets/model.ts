@@ -35,6 +35,8 @@ export const SuccessCriterion = z
   .object({
     name: z.string().min(1).max(200).optional(),
     query: z.string().min(1).max(4000),
+    /** Absent means PromQL; LogQL criteria are metric queries over the logs. */
+    language: z.enum(["promql", "logql"]).optional(),
     comparator: Comparator,
     threshold: z.number().optional(),
     for_seconds: z.number().int().min(0).max(86_400).default(0),

@@ -96,6 +96,7 @@ function InvariantTable(props: {
             <tr id={`invariant-${i.id}`}>
               <td safe>{i.name}</td>
               <td>
+                {i.language === "logql" ? <span class="muted">LogQL </span> : ""}
                 <code safe>{i.query}</code>
               </td>
               <td safe>{i.for}</td>
@@ -160,6 +161,17 @@ function InvariantForm(props: { viewer: Viewer; errors: Record<string, string>; 
         <label>
           Query (returns the violating series) <input name="query" value={v.query ?? ""} />
           <FieldError errors={props.errors} field="query" />
+        </label>
+        <label>
+          Language
+          <select name="language">
+            <option value="promql" selected={(v.language ?? "promql") === "promql"}>
+              PromQL (metrics)
+            </option>
+            <option value="logql" selected={v.language === "logql"}>
+              LogQL metric query (logs)
+            </option>
+          </select>
         </label>
         <label>
           For <input name="for" value={v.for ?? "1m"} />
@@ -259,6 +271,7 @@ export function rulePages(
         core.rules.createInvariant({
           name: f.name,
           query: f.query,
+          language: f.language || "promql",
           for: f.for || "0s",
           severity: f.severity || "warning",
         });
