@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { ClaudeBrain } from "./agent/brains/claude";
 import { RunbookBrain } from "./agent/brains/runbook";
 import { loadPolicy } from "./agent/policy";
@@ -15,11 +15,13 @@ import { createCore } from "./core";
 import { openDatabase } from "./db/open";
 import { createPipeline, recoverInterruptedDeploys } from "./deploy/pipeline";
 import { type Clock, systemClock } from "./lib/clock";
+import { invalid } from "./lib/errors";
 import type { Logger } from "./lib/log";
 import { resolveToken } from "./lib/token";
 import { createMonitor } from "./monitor/monitor";
 import { defaultAnomalies } from "./rules/anomalies";
 import { defaultInvariants } from "./rules/defaults";
+import { applyRules, parseRuleFile } from "./rules/rule-files";
 import { defaultSchedules } from "./rules/schedules";
 import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
@@ -67,6 +69,21 @@ export async function startApp(opts: AppOptions) {
     for (const inv of defaultInvariants) core.rules.createInvariant(inv);
     for (const a of defaultAnomalies) core.anomalies.create(a);
     for (const s of defaultSchedules) core.schedules.create(s);
+  }
+
+  if (config.monitor.rule_files.length > 0) {
+    const base = config.configFile ? dirname(config.configFile) : process.cwd();
+    const files = config.monitor.rule_files.map((f) => (isAbsolute(f) ? f : join(base, f)));
+    const changes = applyRules(
+      core,
+      files.map((f) => {
+        if (!existsSync(f)) throw invalid(`monitor.rule_files: ${f} does not exist`);
+        return parseRuleFile(readFileSync(f, "utf8"), f);
+      }),
+      { prune: config.monitor.prune_rules },
+    );
+    const changed = changes.filter((c) => c.action !== "unchanged");
+    log("rule files applied", { files, changed: changed.map((c) => `${c.action} ${c.kind} ${c.name}`) });
   }
 
   const remote = createRemoteTelemetry(config, opts.env ?? {}, log);

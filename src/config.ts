@@ -41,9 +41,20 @@ export const ConfigSchema = z
         verification_timeout: duration.default(600_000),
         max_attempts: z.number().int().min(1).max(20).default(3),
         default_rules: z.boolean().default(true),
+        /** YAML rule files applied at start-up (`harness rules apply`); relative to the config file. */
+        rule_files: z.array(z.string().min(1)).default([]),
+        /** Delete stored rules the files do not name: the files are then the only source of rules. */
+        prune_rules: z.boolean().default(false),
       })
       .strict()
-      .default({ interval: 15_000, verification_timeout: 600_000, max_attempts: 3, default_rules: true }),
+      .default({
+        interval: 15_000,
+        verification_timeout: 600_000,
+        max_attempts: 3,
+        default_rules: true,
+        rule_files: [],
+        prune_rules: false,
+      }),
     agent: z
       .object({
         workers: z.number().int().min(1).max(16).default(1),

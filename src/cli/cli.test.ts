@@ -132,6 +132,28 @@ describe("harness CLI", () => {
     expect((await run("rules", "test")).code).toBe(2);
   });
 
+  test("rules plan, apply and export: rule files under version control", async () => {
+    const { run, dataDir } = cli();
+    const path = join(dataDir, "rules.yaml");
+    writeFileSync(
+      path,
+      "invariants:\n  - { name: TargetDown, query: up == 0, for: 1m, severity: critical }\n",
+    );
+    const plan = await run("rules", "plan", path);
+    expect(plan.out).toBe("+ invariant TargetDown\nplan: 1 to create, 0 to update, 0 to delete, 0 unchanged");
+    expect(JSON.parse((await run("invariant", "list", "--json")).out)).toEqual([]);
+    expect((await run("rules", "apply", path)).out).toContain("applied: 1 to create");
+    expect((await run("rules", "apply", path, "--json")).out).toContain('"action": "unchanged"');
+    await run("invariant", "create", "--name", "ByHand", "--query", "x > 1");
+    const pruned = await run("rules", "apply", path, "--prune");
+    expect(pruned.out).toContain("- invariant ByHand");
+    const exported = await run("rules", "export");
+    expect(Bun.YAML.parse(exported.out)).toMatchObject({ invariants: [{ name: "TargetDown", for: "1m" }] });
+    const bad = await run("rules", "apply", join(dataDir, "missing.yaml"));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("no such file");
+  });
+
   test("scenario list names the faults; run needs a running harness", async () => {
     const { run } = cli();
     expect((await run("scenario", "list", "--json")).out).toContain("hung-instance");

@@ -6,8 +6,8 @@ import { definitionsCommand } from "./definitions";
 import type { CliIO } from "./io";
 import { loadCommand } from "./load";
 import { promqlCommand } from "./promql";
+import { rulesFilesCommand } from "./rule-files";
 import { rulesCommand } from "./rules";
-import { rulesTestCommand } from "./rules-test";
 import { scenarioCommand } from "./scenario";
 import { ticketCommand } from "./ticket";
 import { trajectoriesCommand } from "./trajectories";
@@ -28,6 +28,8 @@ usage: harness <command> [options]
   load [--rate N --duration D]   realistic traffic against the rate limiter
   scenario list | run NAME|--all   apply a fault to a running harness and score the outcome
   rules test FILE…   unit tests for SLOs, invariants and anomaly detectors (like promtool test rules)
+  rules plan|apply FILE… [--prune]   make stored rules match YAML rule files under version control
+  rules export [--out FILE]          every stored rule as one YAML rule file
   promql test FILE… | query EXPR   run PromQL test scripts or one query on the embedded store
   audit verify       check that every change has a ticket and every ticket a cause
   version            print the version
@@ -77,7 +79,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "load":
         return await loadCommand(rest, io);
       case "rules":
-        return await rulesTestCommand(rest, io);
+        return await rulesFilesCommand(rest, io);
       case "promql":
         return await promqlCommand(rest, io);
       case "audit":

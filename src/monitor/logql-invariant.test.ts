@@ -56,7 +56,10 @@ test("a LogQL invariant fires on error lines, and its ticket verifies through th
   const [t] = core.tickets.list().items;
   expect(t).toMatchObject({ source: "invariant", priority: "P2" });
   expect(t?.success_criteria[0]).toMatchObject({ language: "logql", comparator: "empty" });
-  expect(core.observations.get(t?.observation_id as number)).toMatchObject({ rule: "StoreErrors", value: 12 });
+  expect(core.observations.get(t?.observation_id as number)).toMatchObject({
+    rule: "StoreErrors",
+    value: 12,
+  });
   const claimed = core.tickets.claimNext("agent", 60_000);
   core.tickets.transition(claimed?.id as number, "verifying", "agent", {
     leaseOwner: "agent",

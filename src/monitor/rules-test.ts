@@ -4,8 +4,7 @@ import { openDatabase } from "../db/open";
 import { FakeClock } from "../lib/clock";
 import { describeZodIssues, invalid } from "../lib/errors";
 import { parseDuration } from "../lib/parse";
-import { AnomalyInput } from "../rules/anomalies";
-import { InvariantInput, SloInput } from "../rules/model";
+import { RuleFile } from "../rules/rule-files";
 import { MetricStore } from "../telemetry/metrics/store";
 import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import { expandValues, parseSeriesDesc } from "../telemetry/promql/testscript";
@@ -13,12 +12,6 @@ import type { MetricsBackend } from "../telemetry/types";
 import { createMonitor } from "./monitor";
 
 // `harness rules test`: unit tests for our rules in the spirit of `promtool test rules`.
-const RuleFile = z.object({
-  slos: z.array(SloInput).default([]),
-  invariants: z.array(InvariantInput).default([]),
-  anomalies: z.array(AnomalyInput).default([]),
-});
-
 const TestFile = z.object({
   rule_files: z.array(z.string()).default([]),
   rules: RuleFile.optional(),
