@@ -34,7 +34,10 @@ test("monitor.rule_files are applied at start-up, relative to the config file, p
   } finally {
     await app.stop();
   }
-  writeFileSync(join(cwd, "harness.yaml"), "monitor: { rule_files: [missing.yaml] }\nservice: { enabled: false }\n");
+  writeFileSync(
+    join(cwd, "harness.yaml"),
+    "monitor: { rule_files: [missing.yaml] }\nservice: { enabled: false }\n",
+  );
   await expect(
     startApp({ config: loadConfig({ env: {}, cwd }), roles: ["monitor"], log: () => {}, env: {} }),
   ).rejects.toThrow(/missing\.yaml does not exist/);

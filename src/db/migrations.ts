@@ -3,6 +3,7 @@ import m002 from "../../sql/002_webhooks.sql" with { type: "text" };
 import m003 from "../../sql/003_anomalies_schedules.sql" with { type: "text" };
 import m004 from "../../sql/004_deploys.sql" with { type: "text" };
 import m005 from "../../sql/005_invariant_language.sql" with { type: "text" };
+import m006 from "../../sql/006_rule_state_series.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const migrations: Migration[] = [
   { version: 3, name: "003_anomalies_schedules.sql", sql: m003 },
   { version: 4, name: "004_deploys.sql", sql: m004 },
   { version: 5, name: "005_invariant_language.sql", sql: m005 },
+  { version: 6, name: "006_rule_state_series.sql", sql: m006 },
 ];

@@ -95,6 +95,55 @@ describe("invariants", () => {
     }
   });
 
+  test("`for` runs per series: a series that started violating later waits its own time", async () => {
+    const { core, clock, monitor, push } = setup();
+    core.rules.createInvariant({ name: "Hot", query: "temp > 50", for: "2m", severity: "high" });
+    const tickAt = async (a: number, b: number) => {
+      push({ __name__: "temp", zone: "a" }, a);
+      push({ __name__: "temp", zone: "b" }, b);
+      await monitor.tick();
+      clock.advance(60_000);
+    };
+    await tickAt(10, 90); // b violates from here
+    await tickAt(90, 10); // b recovers, a starts: neither has lasted 2 m
+    await tickAt(90, 90); // a 1 m, b starts again
+    expect(core.tickets.list().total).toBe(0);
+    await tickAt(90, 90); // a reaches 2 m; b only 1 m
+    const [t] = core.tickets.list().items;
+    const obs = core.observations.get(t?.observation_id as number);
+    expect(obs.labels).toEqual({ __name__: "temp", zone: "a" });
+    expect(obs.data).toMatchObject({ series_count: 2, firing_count: 1 });
+  });
+
+  test("flapping is damped: after six state changes recurrences stop opening tickets, one flapping ticket does", async () => {
+    const { core, clock, monitor, push } = setup();
+    core.rules.createInvariant({ name: "Edge", query: "load > 0.8", for: "0s", severity: "warning" });
+    for (let i = 0; i < 8; i++) {
+      push({ __name__: "load", host: "h" }, 0.9);
+      await monitor.tick();
+      // The agent "fixes" each one at once and the monitor verifies it on the next, clear, evaluation.
+      // (The flapping ticket, once claimed, just stays with the agent.)
+      const open = core.tickets.claimNext("agent", 600_000);
+      if (open && !open.fingerprint?.endsWith(":flapping"))
+        core.tickets.transition(open.id, "verifying", "agent", { leaseOwner: "agent", resolution: "x" });
+      clock.advance(60_000);
+      push({ __name__: "load", host: "h" }, 0.5);
+      await monitor.tick();
+      clock.advance(60_000);
+    }
+    const all = core.tickets.list({ limit: 100 }).items;
+    const regular = all.filter((t) => t.fingerprint === "invariant:Edge");
+    const flapping = all.filter((t) => t.fingerprint === "invariant:Edge:flapping");
+    // Changes 1..5 open three tickets (one per firing); the 6th change starts the flap.
+    expect(regular.length).toBe(3);
+    expect(flapping.length).toBe(1);
+    expect(flapping[0]?.title).toBe("Invariant Edge is flapping");
+    expect(core.observations.get(flapping[0]?.observation_id as number).data).toMatchObject({
+      flapping: true,
+    });
+    expect(monitor.states.get("invariant:Edge").flapping).toBe(1);
+  });
+
   test("a rule that keeps failing opens one ticket about itself", async () => {
     const { core, clock, monitor } = setup();
     core.rules.createInvariant({ name: "Broken", query: "sum(", for: "0s" });

@@ -8,6 +8,11 @@ export interface RuleStateRow {
   last_eval_at: number | null;
   last_error: string | null;
   consecutive_errors: number;
+  /** JSON: label fingerprint → pending since, for per-series `for`. */
+  series_state: string | null;
+  /** Firing (1) or not (0) at each recent evaluation, newest last. */
+  history: string;
+  flapping: number;
 }
 
 /** Per-rule evaluation memory in SQLite, so `for` timers and verification windows survive restarts. */
@@ -24,16 +29,21 @@ export function createRuleStateStore(db: Database) {
           last_eval_at: null,
           last_error: null,
           consecutive_errors: 0,
+          series_state: null,
+          history: "",
+          flapping: 0,
         }
       );
     },
     put(row: RuleStateRow): void {
       db.query(
-        `INSERT INTO rule_state (rule_key, pending_since, started_at, last_value, last_eval_at, last_error, consecutive_errors)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO rule_state (rule_key, pending_since, started_at, last_value, last_eval_at, last_error,
+           consecutive_errors, series_state, history, flapping)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (rule_key) DO UPDATE SET pending_since = excluded.pending_since, started_at = excluded.started_at,
            last_value = excluded.last_value, last_eval_at = excluded.last_eval_at, last_error = excluded.last_error,
-           consecutive_errors = excluded.consecutive_errors`,
+           consecutive_errors = excluded.consecutive_errors, series_state = excluded.series_state,
+           history = excluded.history, flapping = excluded.flapping`,
       ).run(
         row.rule_key,
         row.pending_since,
@@ -42,6 +52,9 @@ export function createRuleStateStore(db: Database) {
         row.last_eval_at,
         row.last_error,
         row.consecutive_errors,
+        row.series_state ?? null,
+        row.history ?? "",
+        row.flapping ?? 0,
       );
     },
     delete(key: string): void {
