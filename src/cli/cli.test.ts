@@ -128,7 +128,7 @@ describe("harness CLI", () => {
     const { run } = cli();
     const res = await run("rules", "test", join(import.meta.dir, "../../docs/examples/rules.test.yaml"));
     expect(res.code).toBe(0);
-    expect(res.out.split("\n").at(-1)).toBe("2 passed, 0 failed");
+    expect(res.out.split("\n").at(-1)).toBe("3 passed, 0 failed");
     expect((await run("rules", "test")).code).toBe(2);
   });
 
