@@ -6,7 +6,7 @@
 // 25 SLOs (each 8 burn-rate windows), 25 anomaly detectors (z-score, MAD and seasonal).
 import { cpus } from "node:os";
 import type { Core } from "../core";
-import { FakeClock } from "../lib/clock";
+import type { FakeClock } from "../lib/clock";
 import { type AppendSample, MetricStore } from "../telemetry/metrics/store";
 import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import type { MetricsBackend } from "../telemetry/types";
@@ -24,7 +24,20 @@ const start = end - days * 86_400_000;
 function load(store: MetricStore): number {
   const policies = ["default", "api", "login", "search", "upload"];
   const decisions = ["allowed", "denied", "shadow_denied"];
-  const les = ["0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "+Inf"];
+  const les = [
+    "0.0001",
+    "0.00025",
+    "0.0005",
+    "0.001",
+    "0.0025",
+    "0.005",
+    "0.01",
+    "0.025",
+    "0.05",
+    "0.1",
+    "0.25",
+    "+Inf",
+  ];
   let n = 0;
   const counters = new Map<string, number>();
   const bump = (k: string, by: number) => {
@@ -38,25 +51,26 @@ function load(store: MetricStore): number {
     for (const instance of ["i0", "i1"]) {
       const base = { job: "rate-limiter", instance };
       batch.push({ labels: { __name__: "up", ...base }, t, v: 1 });
-      batch.push({ labels: { __name__: "ratelimiter_process_resident_memory_bytes", ...base }, t, v: 8e7 + 1e6 * day });
-      policies.forEach((policy, p) =>
-        decisions.forEach((decision, d) => {
+      batch.push({
+        labels: { __name__: "ratelimiter_process_resident_memory_bytes", ...base },
+        t,
+        v: 8e7 + 1e6 * day,
+      });
+      for (const [p, policy] of policies.entries())
+        for (const [d, decision] of decisions.entries()) {
           const rate = (100 + 50 * day) * (d === 0 ? 1 : 0.02) * (p + 1);
-          const k = `${instance}/${policy}/${decision}`;
           batch.push({
             labels: { __name__: "ratelimiter_requests_total", ...base, policy, decision },
             t,
-            v: bump(k, rate * 15),
+            v: bump(`${instance}/${policy}/${decision}`, rate * 15),
           });
-        }),
-      );
-      les.forEach((le, i) =>
+        }
+      for (const [i, le] of les.entries())
         batch.push({
           labels: { __name__: "ratelimiter_http_request_duration_seconds_bucket", ...base, le },
           t,
           v: bump(`${instance}/le${le}`, 1500 * Math.min(1, (i + 1) / 9)),
-        }),
-      );
+        });
     }
     store.append(batch);
     n += batch.length;
@@ -165,4 +179,5 @@ console.log(
   `| one cycle, all 100 | ${pct(cycleMs, 0.5).toFixed(0)} ms (median of ${cycles}) | | ${(pct(cycleMs, 0.5) / baseline).toFixed(0)} |`,
 );
 console.log(`\nbaseline: instant query of one series, p50 ${baseline.toFixed(3)} ms`);
-if (errors.length) console.log(`rules with errors: ${errors.map((e) => `${e.rule_key}: ${e.last_error}`).join("; ")}`);
+if (errors.length)
+  console.log(`rules with errors: ${errors.map((e) => `${e.rule_key}: ${e.last_error}`).join("; ")}`);
