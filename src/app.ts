@@ -212,6 +212,7 @@ export async function startApp(opts: AppOptions) {
           instances: () => supervisor?.status() ?? [],
           sessions: createSessions(tokenInfo.token, () => clock.now()),
           metrics: metricsBackend,
+          logs: logsBackend,
         }),
       ],
     });

@@ -137,3 +137,31 @@ test.skipIf(!available)("a bad SLO form shows the error next to the field", asyn
   await page.goto(`${harness.base}/`);
   await page.screenshot({ path: join(artifacts, "overview-phone.png"), fullPage: true });
 });
+
+test.skipIf(!available)("an invariant is created, evaluated in place with htmx, and edited", async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${harness.base}/invariants`);
+  await page.fill('#new-invariant input[name="name"]', "InstanceUp");
+  await page.fill('#new-invariant input[name="query"]', 'up{job="rate-limiter"} == 1');
+  await page.click('#new-invariant button[type="submit"]');
+  await page.waitForURL(`${harness.base}/invariants`);
+  const row = page.locator("tr", { hasText: "InstanceUp" }).first();
+  const id = (await row.getAttribute("id"))?.replace("invariant-", "");
+  // The instance is up, so this "invariant" is violated: the fragment appears below the row, no reload.
+  await waitFor(
+    "a scrape of the rate limiter",
+    async () =>
+      ((await harness.api<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent("up == 1")}`)).data
+        .result.length ?? 0) > 0,
+    30_000,
+  );
+  await row.locator("text=Evaluate now").click();
+  await hasText(page.locator(`#eval-invariants-${id}`), "Violating: 1 series");
+  expect(page.url()).toBe(`${harness.base}/invariants`);
+  await page.screenshot({ path: join(artifacts, "invariants-evaluate.png"), fullPage: true });
+  await row.locator("text=Edit").click();
+  await page.fill('#edit-invariant input[name="for"]', "5m");
+  await page.click('#edit-invariant button[type="submit"]');
+  await page.waitForURL(`${harness.base}/invariants`);
+  await hasText(page.locator(`#invariant-${id}`), "5m");
+});

@@ -18,6 +18,38 @@ function points(r: QueryResult): Map<number, number> {
   return out;
 }
 
+/** The detector's verdict on the latest point, or null while it has less history than `min_history`. Reads only. */
+export async function scoreAnomaly(
+  metrics: MetricsBackend,
+  a: Anomaly,
+  now: number,
+  stepMs: number,
+): Promise<{ verdict: AnomalyVerdict; current: number } | null> {
+  const step = Math.max(stepMs, Math.round(a.window_ms / 60));
+  const range = (shift: number) =>
+    metrics.rangeQuery(a.query, now - a.window_ms - shift, now - shift, step).then(points);
+  const recent = await range(0);
+  const times = [...recent.keys()].sort((x, y) => x - y);
+  const lastT = times.at(-1);
+  if (lastT === undefined || lastT - (times[0] as number) < a.min_history_ms) return null;
+  const current = recent.get(lastT) as number;
+  const history = times.slice(0, -1).map((t) => recent.get(t) as number);
+  if (a.method !== "seasonal")
+    return { verdict: (a.method === "zscore" ? zscore : robust)(history, current, a.sensitivity), current };
+  const [d, w] = await Promise.all([range(day), range(7 * day)]);
+  const at = (m: Map<number, number>, t: number, shift: number) => m.get(t - shift) ?? null;
+  const verdict = seasonal(
+    history,
+    times.slice(0, -1).map((t) => at(d, t, day)),
+    times.slice(0, -1).map((t) => at(w, t, 7 * day)),
+    current,
+    at(d, lastT, day),
+    at(w, lastT, 7 * day),
+    a.sensitivity,
+  );
+  return { verdict, current };
+}
+
 /** Evaluates one detector; opens a ticket when the latest point is an outlier, then waits out the cooldown. */
 export async function evaluateAnomaly(
   core: Core,
@@ -32,34 +64,9 @@ export async function evaluateAnomaly(
   const prev = states.get(key);
   // A detector reads a whole window of history: run it at most once a minute, on about 60 points.
   if (prev.last_eval_at !== null && now - prev.last_eval_at < Math.max(60_000, stepMs)) return null;
-  const step = Math.max(stepMs, Math.round(a.window_ms / 60));
-  let verdict: AnomalyVerdict;
-  let current: number | undefined;
+  let scored: Awaited<ReturnType<typeof scoreAnomaly>>;
   try {
-    const range = (shift: number) =>
-      metrics.rangeQuery(a.query, now - a.window_ms - shift, now - shift, step).then(points);
-    const recent = await range(0);
-    const times = [...recent.keys()].sort((x, y) => x - y);
-    const lastT = times.at(-1);
-    if (lastT === undefined || lastT - (times[0] as number) < a.min_history_ms) {
-      states.put({ ...prev, last_eval_at: now, last_error: null, consecutive_errors: 0 });
-      return null;
-    }
-    current = recent.get(lastT) as number;
-    const history = times.slice(0, -1).map((t) => recent.get(t) as number);
-    if (a.method === "seasonal") {
-      const [d, w] = await Promise.all([range(day), range(7 * day)]);
-      const at = (m: Map<number, number>, t: number, shift: number) => m.get(t - shift) ?? null;
-      verdict = seasonal(
-        history,
-        times.slice(0, -1).map((t) => at(d, t, day)),
-        times.slice(0, -1).map((t) => at(w, t, 7 * day)),
-        current,
-        at(d, lastT, day),
-        at(w, lastT, 7 * day),
-        a.sensitivity,
-      );
-    } else verdict = (a.method === "zscore" ? zscore : robust)(history, current, a.sensitivity);
+    scored = await scoreAnomaly(metrics, a, now, stepMs);
   } catch (err) {
     const consecutive = prev.consecutive_errors + 1;
     states.put({
@@ -71,6 +78,11 @@ export async function evaluateAnomaly(
     onError(key, (err as Error).message, consecutive);
     return null;
   }
+  if (!scored) {
+    states.put({ ...prev, last_eval_at: now, last_error: null, consecutive_errors: 0 });
+    return null;
+  }
+  const { verdict, current } = scored;
   // started_at remembers the last firing, for the cooldown.
   const cooling = prev.started_at !== null && now - prev.started_at < a.cooldown_ms;
   states.put({

@@ -11,6 +11,11 @@ test("the documented example passes", async () => {
   expect(results.map((r) => [r.name, r.passed, r.failures])).toEqual([
     ["a long queue opens one P2 ticket after its 2m `for`", true, []],
     ["5% errors burn the 99.9% budget fast (P1); the queue stays quiet", true, []],
+    [
+      "a worker going up and down opens its ticket, then one flapping ticket (6 changes in 20 evaluations)",
+      true,
+      [],
+    ],
   ]);
 });
 

@@ -8,7 +8,7 @@ const fmtNum = (v: number) =>
     : String(Math.round(v * 1000) / 1000);
 
 /** A server-side SVG line chart: no client library needed, works offline and in any browser. */
-export function LineChart(props: { series: Series[]; title: string; unit?: string }) {
+export function LineChart(props: { series: Series[]; title: string; unit?: string; marker?: number }) {
   const w = 800;
   const h = 220;
   const pad = { l: 60, r: 10, t: 10, b: 30 };
@@ -38,6 +38,19 @@ export function LineChart(props: { series: Series[]; title: string; unit?: strin
       <text x="4" y={String(h - pad.b)} safe>{`${fmtNum(v0)}${props.unit ?? ""}`}</text>
       <text x={String(pad.l)} y={String(h - 8)} safe>{`${fmtTime(t0)} UTC`}</text>
       <text x={String(w - pad.r - 70)} y={String(h - 8)} safe>{`${fmtTime(t1)} UTC`}</text>
+      {props.marker !== undefined && props.marker >= t0 && props.marker <= t1 ? (
+        <line
+          class="marker"
+          x1={x(props.marker).toFixed(1)}
+          y1={String(pad.t)}
+          x2={x(props.marker).toFixed(1)}
+          y2={String(h - pad.b)}
+        >
+          <title safe>{`observed ${new Date(props.marker).toISOString()}`}</title>
+        </line>
+      ) : (
+        ""
+      )}
       {props.series.map((s) => (
         <polyline
           class="line"

@@ -1,6 +1,6 @@
 import type { Core } from "../core";
 import type { InstanceStatus } from "../supervisor/supervisor";
-import type { MetricsBackend } from "../telemetry/types";
+import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import type { Banner } from "./layout";
 import type { Sessions } from "./session";
 
@@ -10,6 +10,7 @@ export interface DashboardDeps {
   instances: () => InstanceStatus[];
   sessions: Sessions;
   metrics: MetricsBackend | null;
+  logs?: LogsBackend | null;
 }
 
 /** Who is looking: read pages are open on loopback; forms need a session and its CSRF token. */

@@ -39,11 +39,65 @@ function ResultTable(props: { result: QueryResult }) {
   );
 }
 
-/** What the agent saw, checked by a person: the same backend the monitor and agent query. */
+/** Matching lines of a LogQL log query (newest first), or the value of a LogQL metric query. */
+async function logResults(deps: DashboardDeps, q: string, rangeText: string): Promise<JSX.Element> {
+  if (!deps.logs) return <p class="muted">No logs backend in this process.</p>;
+  try {
+    const range = parseDuration(rangeText);
+    const end = deps.core.clock.now();
+    const lines = await deps.logs.lines(q, end - range, end, 200).catch(async (err: Error) => {
+      // A metric query has no lines: show its value instead.
+      if (!/metric query/.test(err.message)) throw err;
+      return (await deps.logs?.instantQuery(q, end)) ?? null;
+    });
+    if (lines === null) return <p class="muted">No result.</p>;
+    if (!Array.isArray(lines)) return <ResultTable result={lines} />;
+    if (lines.length === 0) return <p class="muted">No matching lines.</p>;
+    return (
+      <table class="log-lines">
+        <thead>
+          <tr>
+            <th>Time (UTC)</th>
+            <th>Stream</th>
+            <th>Line</th>
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((l) => (
+            <tr>
+              <td safe>{new Date(l.t).toISOString().slice(0, 23).replace("T", " ")}</td>
+              <td>
+                <code safe>
+                  {Object.entries(l.labels)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(" ")}
+                </code>
+              </td>
+              <td>
+                <code safe>{l.line}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  } catch (err) {
+    return (
+      <p class="error" safe>
+        {(err as Error).message}
+      </p>
+    );
+  }
+}
+
+/** What the agent saw, checked by a person: the same backends the monitor and agent query. */
 export function explorePages(deps: DashboardDeps) {
   return new Elysia().get("/explore", async ({ query, request }) => {
     const q = (query as Record<string, string | undefined>).query ?? "";
     const rangeText = (query as Record<string, string | undefined>).range ?? "1h";
+    const logq = (query as Record<string, string | undefined>).logql ?? "";
+    const logRange = (query as Record<string, string | undefined>).log_range ?? "1h";
+    const logBody = logq ? await logResults(deps, logq, logRange) : "";
     let body: JSX.Element | string = "";
     if (q && deps.metrics) {
       try {
@@ -84,6 +138,20 @@ export function explorePages(deps: DashboardDeps) {
             <button type="submit">Run</button>
           </form>
           {body}
+        </section>
+        <section>
+          <h2>LogQL</h2>
+          <form method="get" action="/explore" class="filters" id="explore-logs-form">
+            <label>
+              Query{" "}
+              <input name="logql" value={logq} size="60" placeholder='{service="rate-limiter"} |= "error"' />
+            </label>
+            <label>
+              Range <input name="log_range" value={logRange} size="5" />
+            </label>
+            <button type="submit">Run</button>
+          </form>
+          {logBody}
         </section>
       </Layout>
     );

@@ -66,7 +66,7 @@ function DeployTable(props: { rows: DeployRow[] }) {
   );
 }
 
-/** Deploys, trajectories, and the rule kinds that later issues fill in. */
+/** Deploys and trajectories. */
 export function miscPages(deps: DashboardDeps) {
   const { core } = deps;
   const page = (request: Request, title: string, children: JSX.Element) => (
@@ -124,88 +124,6 @@ export function miscPages(deps: DashboardDeps) {
             )}
           </section>
         </>,
-      );
-    })
-    .get("/anomalies", ({ request }) => {
-      const items = core.anomalies.list();
-      return page(
-        request,
-        "Anomalies",
-        <section>
-          <h2>Anomaly detectors</h2>
-          {items.length === 0 ? (
-            <p class="muted">No anomaly detectors are defined.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Query</th>
-                  <th>Method</th>
-                  <th>Sensitivity</th>
-                  <th>Window</th>
-                  <th>State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((a) => (
-                  <tr>
-                    <td safe>{a.name}</td>
-                    <td>
-                      <code safe>{a.query}</code>
-                    </td>
-                    <td safe>{a.method}</td>
-                    <td>{String(a.sensitivity)}</td>
-                    <td safe>{a.window}</td>
-                    <td>{a.enabled ? "enabled" : "disabled"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>,
-      );
-    })
-    .get("/schedules", ({ request }) => {
-      const items = core.schedules.list();
-      return page(
-        request,
-        "Schedules",
-        <section>
-          <h2>Schedules</h2>
-          {items.length === 0 ? (
-            <p class="muted">No schedules are defined.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Cron (UTC)</th>
-                  <th>Ticket</th>
-                  <th>Next run</th>
-                  <th>Last run</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((s) => (
-                  <tr>
-                    <td safe>{s.name}</td>
-                    <td>
-                      <code safe>{s.cron}</code>
-                    </td>
-                    <td safe>{s.title}</td>
-                    <td>
-                      <Time ms={s.next_run_at} />
-                    </td>
-                    <td>
-                      <Time ms={s.last_run_at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>,
       );
     })
     .get("/trajectories", ({ request }) => {

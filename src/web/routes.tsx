@@ -7,11 +7,12 @@ import { createRuleStateStore } from "../monitor/state-store";
 import type { InstanceStatus } from "../supervisor/supervisor";
 import { ticketStatuses } from "../tickets/model";
 import { authorizeForm, type DashboardDeps, type FormBody, viewerOf } from "./context";
+import { definitionPages } from "./definition-pages";
+import { ruleDefinitions } from "./definitions";
 import { explorePages } from "./explore-routes";
 import { redirect } from "./form-errors";
 import { Layout, StatusPill, Time } from "./layout";
 import { miscPages } from "./misc-routes";
-import { rulePages } from "./rule-routes";
 import { SloPanels } from "./slo-panel";
 import { ticketPages } from "./ticket-routes";
 import { TicketTable, Timeline } from "./tickets-view";
@@ -62,6 +63,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
   const ruleStates = createRuleStateStore(core.db);
   const states = () => new Map(ruleStates.all().map((r) => [r.rule_key, r]));
   const feed = () => <Timeline events={core.tickets.recentEvents(30)} />;
+  const [slo, invariant, anomaly, schedule] = ruleDefinitions(deps, states);
   return new Elysia()
     .use(html())
     .get("/public/htmx.min.js", asset(htmxPath, "text/javascript; charset=utf-8"))
@@ -210,7 +212,10 @@ export function dashboardRoutes(deps: DashboardDeps) {
     ))
     .get("/partials/instances", () => <Instances list={deps.instances()} />)
     .use(ticketPages(deps))
-    .use(rulePages(deps, states))
+    .use(definitionPages(deps, slo))
+    .use(definitionPages(deps, invariant))
+    .use(definitionPages(deps, anomaly))
+    .use(definitionPages(deps, schedule))
     .use(explorePages(deps))
     .use(miscPages(deps));
 }

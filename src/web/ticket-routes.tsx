@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { invalid, toAppError } from "../lib/errors";
+import type { Observation } from "../rules/observations";
 import {
   Priority,
   TicketStatus as StatusSchema,
@@ -9,6 +10,7 @@ import {
   ticketSources,
   ticketStatuses,
 } from "../tickets/model";
+import { LineChart } from "./chart";
 import { authorizeForm, type DashboardDeps, type FormBody, forbidden, viewerOf } from "./context";
 import { fieldErrors, redirect } from "./form-errors";
 import { Layout } from "./layout";
@@ -134,7 +136,7 @@ export function ticketPages(deps: DashboardDeps) {
         return listPage(request, {}, fieldErrors(err), form);
       }
     })
-    .get("/tickets/:id", ({ params, request, set }) => {
+    .get("/tickets/:id", async ({ params, request, set }) => {
       const t = get(Number(params.id));
       if (!t) {
         set.status = 404;
@@ -148,12 +150,14 @@ export function ticketPages(deps: DashboardDeps) {
       }
       const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
       const viewer = viewerOf(deps, request);
+      const chart = observation ? await observationChart(deps, observation, t.context) : "";
       return (
         <Layout title={`Ticket ${t.id}`} banner={deps.banner()} viewer={viewer}>
           <TicketDetail
             ticket={t}
             events={core.tickets.events(t.id)}
             observation={observation}
+            chart={chart}
             viewer={viewer}
             pending={core.approvals.pendingFor(t.id) ?? null}
           />
@@ -193,4 +197,21 @@ export function ticketPages(deps: DashboardDeps) {
       "/tickets/:id/deny",
       act("deny", (id, actor) => core.approvals.decide(id, false, actor)),
     );
+}
+
+/** The observation's PromQL charted from 30 minutes before it fired to 30 minutes after (or now). */
+async function observationChart(
+  deps: DashboardDeps,
+  o: Observation,
+  context: Record<string, unknown>,
+): Promise<JSX.Element | string> {
+  const language = (context.rule as { language?: string } | undefined)?.language;
+  if (!deps.metrics || o.rule_kind === "meta" || language === "logql" || !o.query) return "";
+  const end = Math.min(deps.core.clock.now(), o.observed_at + 1_800_000);
+  const start = o.observed_at - 1_800_000;
+  const r = await deps.metrics
+    .rangeQuery(o.query, start, end, Math.max(15_000, Math.round((end - start) / 200)))
+    .catch(() => null);
+  if (r?.resultType !== "matrix") return "";
+  return <LineChart series={r.result} title={o.query} marker={o.observed_at} />;
 }

@@ -122,6 +122,8 @@ export function TicketDetail(props: {
   ticket: Ticket;
   events: TicketEvent[];
   observation: unknown;
+  /** The observation's query charted around the firing time, when it can be charted. */
+  chart?: JSX.Element | string;
   viewer: Viewer;
   pending: Approval | null;
 }) {
@@ -141,6 +143,7 @@ export function TicketDetail(props: {
         {props.observation ? (
           <>
             <h3>Observation</h3>
+            {props.chart ?? ""}
             <pre safe>{JSON.stringify(props.observation, null, 2)}</pre>
           </>
         ) : (
