@@ -13,7 +13,7 @@ import { webhookRoutes } from "./api/webhooks";
 import type { LoadedConfig } from "./config";
 import { createCore } from "./core";
 import { openDatabase } from "./db/open";
-import { createPipeline, recoverInterruptedDeploys } from "./deploy/pipeline";
+import { createPipeline, reapInterruptedCanary, recoverInterruptedDeploys } from "./deploy/pipeline";
 import { type Clock, systemClock } from "./lib/clock";
 import { invalid } from "./lib/errors";
 import type { Logger } from "./lib/log";
@@ -101,7 +101,9 @@ export async function startApp(opts: AppOptions) {
   let supervisor: Supervisor | null = null;
   let workspaceDir: string | null = null;
   if (has("supervisor") && config.service.enabled) {
-    const ws = ensureWorkspace(join(config.dataDir, "workspace", "rate-limiter"));
+    const ws = ensureWorkspace(join(config.dataDir, "workspace", "rate-limiter"), {
+      repo: config.service.repo,
+    });
     log("service workspace", { dir: ws.dir, created: ws.created, commit: ws.commit });
     workspaceDir = ws.dir;
     supervisor = createSupervisor({
@@ -127,6 +129,10 @@ export async function startApp(opts: AppOptions) {
   }
 
   const interrupted = recoverInterruptedDeploys(core);
+  if (workspaceDir) {
+    const canary = await reapInterruptedCanary(config.dataDir, workspaceDir);
+    if (canary !== null) log("stopped a canary left by an interrupted deploy", { pid: canary });
+  }
   if (interrupted.length) log("deploys interrupted by a restart marked failed", { deploys: interrupted });
   const pipeline =
     supervisor && workspaceDir
@@ -136,6 +142,9 @@ export async function startApp(opts: AppOptions) {
           workspaceDir,
           canaryMs: config.deploy.canary,
           watchMs: config.deploy.watch,
+          metrics: metricsBackend,
+          budgetFloor: config.deploy.budget_floor,
+          stateDir: config.dataDir,
           log,
         })
       : null;

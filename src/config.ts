@@ -89,13 +89,20 @@ export const ConfigSchema = z
         instances: z.number().int().min(1).max(8).default(1),
         port: port.default(7071),
         config: z.string().optional(),
+        /** A git repository (path or URL) to clone as the service workspace instead of the bundled sources. */
+        repo: z.string().min(1).optional(),
       })
       .strict()
       .default({ name: "rate-limiter", enabled: true, instances: 1, port: 7071 }),
     deploy: z
-      .object({ canary: duration.default(120_000), watch: duration.default(300_000) })
+      .object({
+        canary: duration.default(120_000),
+        watch: duration.default(300_000),
+        /** Error budget share below which only fixes for that SLO deploy; 0 turns the gate off. */
+        budget_floor: z.number().min(0).max(1).default(0.05),
+      })
       .strict()
-      .default({ canary: 120_000, watch: 300_000 }),
+      .default({ canary: 120_000, watch: 300_000, budget_floor: 0.05 }),
     webhooks: z
       .object({ hmac_secret: z.string().min(16, "hmac_secret must be at least 16 characters").optional() })
       .strict()

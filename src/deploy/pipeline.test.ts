@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../lib/clock";
 import { createSupervisor } from "../supervisor/supervisor";
+import { MetricStore } from "../telemetry/metrics/store";
+import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
+import type { MetricsBackend } from "../telemetry/types";
 import { testCore } from "../testing/core";
 import { freePort, waitFor } from "../testing/ports";
 import { commitForTicket, git } from "../workspace/git";
@@ -20,7 +23,7 @@ afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-async function setup() {
+async function setup(extra: Partial<Parameters<typeof createPipeline>[0]> = {}) {
   const { core } = testCore();
   const base = mkdtempSync(join(tmpdir(), "harness-deploy-"));
   const ws = ensureWorkspace(join(base, "workspace", "rate-limiter"));
@@ -45,6 +48,7 @@ async function setup() {
     canaryMs: 800,
     watchMs: 800,
     log: () => {},
+    ...extra,
   });
   const change = (ticketId: number, path: string, edit: (s: string) => string) => {
     const dir = ticketWorktree(ws.dir, ticketId);
@@ -126,6 +130,75 @@ describe("deploy pipeline (real processes)", () => {
     expect(core.tickets.events(good.id).some((e) => e.kind === "rollback")).toBe(true);
     expect(ws.dir).toBeTruthy();
   }, 120_000);
+});
+
+describe("the error budget and the SLOs gate deploys (real processes)", () => {
+  // SLI counters written straight into a real store: the gate reads them through the same engine as the monitor.
+  const sloSetup = async (watchMs: number) => {
+    const store = new MetricStore(":memory:");
+    const metrics: MetricsBackend = {
+      kind: "embedded",
+      instantQuery: async (e, t) => instantQuery(store, e, t),
+      rangeQuery: async (e, a, b, st) => rangeQuery(store, e, a, b, st),
+    };
+    const s = await setup({ metrics, budgetFloor: 0.05, watchMs });
+    s.core.rules.createSlo({
+      name: "availability",
+      objective: 99.9,
+      sli: { bad: "sli_bad_total", total: "sli_all_total" },
+    });
+    const now = s.core.clock.now();
+    const put = (ago: number, all: number, bad: number) =>
+      store.append([
+        { labels: { __name__: "sli_all_total" }, t: now - ago, v: all },
+        { labels: { __name__: "sli_bad_total" }, t: now - ago, v: bad },
+      ]);
+    return { ...s, put };
+  };
+
+  test("a spent budget refuses a feature before its tests run; a fix for that SLO passes the gate", async () => {
+    const { core, pipeline, change, headOf, put } = await sloSetup(800);
+    put(86_400_000, 0, 0);
+    put(60_000, 100_000, 1_000); // 1 % errors against a 0.1 % budget: spent
+    const feature = core.tickets.create({ title: "feature", objective: "o" }, "t");
+    change(feature.id, "README.md", (x) => `${x}\nfeature\n`);
+    const before = headOf();
+    const r = await pipeline.deploy(feature.id);
+    expect(r).toMatchObject({ status: "failed", stage: "budget" });
+    expect(r.reason).toMatch(/availability .* only rollbacks and fixes/);
+    expect(headOf()).toBe(before);
+    const fix = core.tickets.create(
+      { title: "burn", objective: "o", source: "slo", fingerprint: "slo:availability", priority: "P1" },
+      "monitor",
+    );
+    change(fix.id, "README.md", (x) => `${x}\nfix\n`);
+    const r2 = await pipeline.deploy(fix.id);
+    expect(r2.stage).not.toBe("budget");
+    expect(r2.status).toBe("completed");
+  }, 60_000);
+
+  test("an SLO that starts burning during the watch rolls the deploy back", async () => {
+    const { core, pipeline, change, headOf, put } = await sloSetup(4_000);
+    put(600_000, 0, 0);
+    put(240_000, 100_000, 0); // healthy before the deploy
+    const t = core.tickets.create({ title: "bad at runtime", objective: "o" }, "t");
+    change(t.id, "README.md", (x) => `${x}\nruntime regression\n`);
+    const before = headOf();
+    const running = pipeline.deploy(t.id);
+    await waitFor(
+      "promoted",
+      async () =>
+        core.tickets.events(t.id).some((e) => e.kind === "deploy_stage" && e.data.stage === "promote"),
+      30_000,
+      50,
+    );
+    put(0, 200_000, 50_000); // half the requests since then failed
+    const r = await running;
+    expect(r).toMatchObject({ status: "rolled_back", stage: "watch" });
+    expect(r.reason).toMatch(/availability burns .* over 5 m after the deploy/);
+    expect(headOf()).toBe(before);
+    expect(core.tickets.list().items.some((x) => x.parent_id === t.id)).toBe(true);
+  }, 60_000);
 });
 
 test("a deploy interrupted by a crash is marked failed on restart, never lost", async () => {

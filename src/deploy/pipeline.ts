@@ -1,12 +1,15 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Core } from "../core";
+import { reapPidFile, writePidFile } from "../supervisor/pid-files";
 import type { Supervisor } from "../supervisor/supervisor";
+import type { MetricsBackend } from "../telemetry/types";
 import { git, gitOrThrow, ticketBranch } from "../workspace/git";
 import { runDeclaredTests } from "../workspace/tests";
 import { ticketWorktree } from "../workspace/worktree";
 import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
+import { budgetGate, burnAfterDeploy, type SloHealth, sloHealth } from "./slo-gate";
 
 export interface PipelineDeps {
   core: Core;
@@ -16,7 +19,20 @@ export interface PipelineDeps {
   canaryMs: number;
   /** How long the promoted version is watched before the deploy counts as done. */
   watchMs: number;
+  /** For the error-budget gate and the SLO check during the watch; without it neither runs. */
+  metrics?: MetricsBackend | null;
+  /** Budget share below which only fixes for that SLO may deploy (0 turns the gate off). */
+  budgetFloor?: number;
+  /** Where the canary's pid file lives, so a harness restarted after a crash can stop a left-over canary. */
+  stateDir?: string;
   log: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+const canaryPidFile = (stateDir: string) => join(stateDir, "canary.pid");
+
+/** After a crash: stop a canary the dead harness left running (only if it runs from a ticket worktree). */
+export function reapInterruptedCanary(stateDir: string, workspaceDir: string): Promise<number | null> {
+  return reapPidFile(canaryPidFile(stateDir), join(dirname(workspaceDir), "worktrees"));
 }
 
 export interface DeployResult {
@@ -96,6 +112,7 @@ export function createPipeline(deps: PipelineDeps) {
       ],
       { cwd: dir, env: { ...process.env, BUN_BE_BUN: "1" }, stdout: "ignore", stderr: "ignore" },
     );
+    if (deps.stateDir) writePidFile(canaryPidFile(deps.stateDir), proc.pid);
     try {
       let ready = false;
       for (let i = 0; i < 100 && !ready; i++) {
@@ -112,19 +129,33 @@ export function createPipeline(deps: PipelineDeps) {
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;
+      if (deps.stateDir) rmSync(canaryPidFile(deps.stateDir), { force: true });
     }
   }
 
-  async function watch(): Promise<string | null> {
+  async function health(): Promise<SloHealth[]> {
+    const slos = core.rules.listSlos().filter((s) => s.enabled);
+    if (!deps.metrics || slos.length === 0) return [];
+    return sloHealth(deps.metrics, slos, core.clock.now());
+  }
+
+  async function watch(before: SloHealth[]): Promise<string | null> {
     const end = Date.now() + deps.watchMs;
-    while (Date.now() < end) {
+    let nextSloCheck = Date.now() + 1_000;
+    for (;;) {
       const bad = deps.supervisor
         .status()
         .find((i) => i.state === "backoff" || i.state === "crash_loop" || i.state === "stopped");
       if (bad) return `${bad.name} is ${bad.state} after the deploy`;
+      const last = Date.now() >= end;
+      if (before.length > 0 && (last || Date.now() >= nextSloCheck)) {
+        nextSloCheck = Date.now() + 1_000;
+        const burning = burnAfterDeploy(before, await health().catch(() => []));
+        if (burning) return burning;
+      }
+      if (last) return null;
       await Bun.sleep(200);
     }
-    return null;
   }
 
   async function deploy(ticketId: number): Promise<DeployResult> {
@@ -166,6 +197,8 @@ export function createPipeline(deps: PipelineDeps) {
       ok: (v: T) => boolean,
       detail: (v: T) => string,
     ) => {
+      // The row names the stage in progress, so a crash mid-stage is reported where it happened.
+      core.db.query("UPDATE deploys SET stage = ? WHERE id = ?").run(name, row.id);
       const t0 = Date.now();
       const v = await fn();
       stages.push({ stage: name, ok: ok(v), ms: Date.now() - t0, detail: detail(v).slice(-2000) });
@@ -174,6 +207,26 @@ export function createPipeline(deps: PipelineDeps) {
     };
     try {
       record(ticketId, "deploy_started", { deploy_id: row.id, commit, previous });
+      const before = await health().catch(() => [] as SloHealth[]);
+      const floor = deps.budgetFloor ?? 0;
+      if (before.length > 0 && floor > 0) {
+        const ticket = core.tickets.get(ticketId);
+        const parent = ticket.parent_id ? core.tickets.get(ticket.parent_id) : null;
+        const refused = await stage(
+          "budget",
+          async () => budgetGate(before, floor, ticket, parent),
+          (r) => r === null,
+          (r) =>
+            r ??
+            before
+              .map(
+                (h) =>
+                  `${h.name}: ${h.remaining === null ? "no data" : `${(100 * h.remaining).toFixed(1)} % left`}`,
+              )
+              .join("; "),
+        );
+        if (refused) return finish("failed", "budget", refused);
+      }
       const dir = ticketWorktree(workspaceDir, ticketId);
       const tests = await stage(
         "check",
@@ -203,7 +256,7 @@ export function createPipeline(deps: PipelineDeps) {
       const problem = promoted.ok
         ? await stage(
             "watch",
-            watch,
+            () => watch(before),
             (p) => p === null,
             (p) => p ?? "healthy",
           )

@@ -111,4 +111,6 @@ test("children left by a killed harness are stopped before new ones start", asyn
   await waitFor("replacement ready", async () => withEvents.status()[0]?.state === "ready");
   expect(() => process.kill(orphan, 0)).toThrow();
   expect(events).toContain("orphan_stopped");
+  // The "dead" harness is still an object in this process and would restart its child: stop it for real.
+  await crashed.stop();
 });

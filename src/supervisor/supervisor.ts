@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Clock } from "../lib/clock";
+import { reapPidFile, writePidFile } from "./pid-files";
 
 export type InstanceState = "starting" | "ready" | "backoff" | "crash_loop" | "stopped";
 
@@ -112,24 +112,10 @@ export function createSupervisor(deps: SupervisorDeps) {
   async function reapOrphans(): Promise<number[]> {
     const reaped: number[] = [];
     for (const inst of instances) {
-      const file = pidFile(inst);
-      if (!existsSync(file)) continue;
-      const pid = Number(readFileSync(file, "utf8").trim());
-      let cmdline = "";
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      } catch {
-        // gone already
-      }
-      if (pid > 0 && cmdline.includes(join(deps.workspaceDir, "src", "main.ts"))) {
-        process.kill(pid, "SIGTERM");
-        process.kill(pid, "SIGCONT");
-        for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await Bun.sleep(50);
-        if (existsSync(`/proc/${pid}`)) process.kill(pid, "SIGKILL");
-        reaped.push(pid);
-        emit(inst, "orphan_stopped", { pid });
-      }
-      rmSync(file, { force: true });
+      const pid = await reapPidFile(pidFile(inst), join(deps.workspaceDir, "src", "main.ts"));
+      if (pid === null) continue;
+      reaped.push(pid);
+      emit(inst, "orphan_stopped", { pid });
     }
     return reaped;
   }
@@ -158,7 +144,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       stderr: "pipe",
     });
     inst.proc = proc;
-    writeFileSync(pidFile(inst), String(proc.pid));
+    writePidFile(pidFile(inst), proc.pid);
     Object.assign(inst.status, {
       pid: proc.pid,
       state: "starting",

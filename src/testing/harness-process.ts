@@ -6,11 +6,15 @@ import { freePort, waitFor } from "./ports";
 const root = join(import.meta.dir, "../..");
 
 /** A real `harness up` on free ports in a temp directory, with fast test timings. */
-export async function startHarness(extraYaml: string[] = []) {
-  const dir = mkdtempSync(join(tmpdir(), "harness-proc-"));
+export async function startHarness(
+  extraYaml: string[] = [],
+  opts: { dir?: string; env?: Record<string, string>; token?: string } = {},
+) {
+  // Reusing a directory restarts a harness on the data a previous one left (tickets, workspace, pid files).
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "harness-proc-"));
   const port = await freePort();
   const servicePort = await freePort();
-  const token = `test-token-${Math.random().toString(36).slice(2)}-0123456789`;
+  const token = opts.token ?? `test-token-${Math.random().toString(36).slice(2)}-0123456789`;
   writeFileSync(
     join(dir, "harness.yaml"),
     [
@@ -34,7 +38,7 @@ export async function startHarness(extraYaml: string[] = []) {
     ],
     {
       cwd: dir,
-      env: { ...process.env, HARNESS_TOKEN: token, ANTHROPIC_API_KEY: "" },
+      env: { ...process.env, HARNESS_TOKEN: token, ANTHROPIC_API_KEY: "", ...opts.env },
       stdout: Bun.file(join(dir, "harness.out")),
       stderr: Bun.file(join(dir, "harness.err")),
     },
