@@ -3,6 +3,7 @@ import type { Core } from "../core";
 import { trajectoryContext } from "../trajectories/context";
 import { checkFormat, exportLines } from "../trajectories/export";
 import { parseTrajectoryFilter } from "../trajectories/filter";
+import { createPseudonymizer } from "../trajectories/pseudonymize";
 
 /** Streams JSONL so exports of any size never sit in memory. */
 export function trajectoryRoutes(core: Core) {
@@ -10,7 +11,11 @@ export function trajectoryRoutes(core: Core) {
     const q = query as Record<string, string | undefined>;
     const format = checkFormat(q.format ?? "native");
     const filter = parseTrajectoryFilter(q);
-    const lines = exportLines(core, trajectoryContext(), format, filter);
+    // hash_keys=1 pseudonymises keys and IPs; a salt makes the pseudonyms comparable across exports.
+    const hash = q.hash_keys === "1" || q.hash_keys === "true";
+    const lines = exportLines(core, trajectoryContext(), format, filter, {
+      pseudonymizer: hash ? createPseudonymizer(q.salt || crypto.randomUUID()) : undefined,
+    });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {

@@ -5,6 +5,7 @@ import { trajectoryContext } from "../trajectories/context";
 import { checkFormat, exportLines, trajectories } from "../trajectories/export";
 import { parseTrajectoryFilter } from "../trajectories/filter";
 import { datasetCard } from "../trajectories/hf";
+import { createPseudonymizer } from "../trajectories/pseudonymize";
 import { replayEpisode } from "../trajectories/replay";
 import { parse, UsageError } from "./args";
 import type { CliIO } from "./io";
@@ -12,6 +13,7 @@ import { openCoreFromFlags } from "./store";
 
 const usage = `usage: harness trajectories export --format native|anthropic|openai|atif|otel|hf [--out FILE] [--card README.md]
        [--since T] [--until T] [--outcome O] [--source S] [--brain B]
+       [--hash-keys]   rate-limit keys and IP addresses as pseudonyms (salt: HARNESS_EXPORT_SALT, else random)
        harness trajectories replay EPISODE_ID [--brain runbook] [--json]`;
 
 export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<number> {
@@ -25,6 +27,7 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     source: { type: "string" },
     brain: { type: "string" },
     card: { type: "string" },
+    "hash-keys": { type: "boolean" },
   });
   if (sub !== "replay" && (!sub || values.help)) {
     io.out(usage);
@@ -58,9 +61,14 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     throw new UsageError("--card needs --format hf and --out FILE");
   let count = 0;
   const seen: { outcome: string; brain: string }[] = [];
+  const exportOpts = {
+    pseudonymizer: values["hash-keys"]
+      ? createPseudonymizer(io.env.HARNESS_EXPORT_SALT || crypto.randomUUID())
+      : undefined,
+  };
   if (values.out) {
     const stream = createWriteStream(values.out);
-    for (const line of exportLines(core, trajectoryContext(), format, filter)) {
+    for (const line of exportLines(core, trajectoryContext(), format, filter, exportOpts)) {
       // Respect back-pressure so a large export stays in constant memory.
       if (!stream.write(line)) await new Promise((r) => stream.once("drain", r));
       count++;
@@ -78,7 +86,7 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
       io.err(`wrote the dataset card to ${values.card}`);
     }
   } else {
-    for (const line of exportLines(core, trajectoryContext(), format, filter)) {
+    for (const line of exportLines(core, trajectoryContext(), format, filter, exportOpts)) {
       io.out(line.trimEnd());
       count++;
     }

@@ -167,6 +167,17 @@ export function buildTrajectory(
       .map((e) => ({ ts: e.ts, actor: e.actor, text: String(e.data.text ?? "") })),
     outcome,
     resolution: isLast ? t.resolution : null,
+    replay: {
+      method: steps.length === 0 ? "none" : brain === "runbook" ? "runbook" : "recorded_turns",
+      recording_id:
+        steps.length === 0
+          ? null
+          : new Bun.CryptoHasher("sha256")
+              .update(JSON.stringify(steps.map((s) => s.content)))
+              .digest("hex")
+              .slice(0, 16),
+      seed: null,
+    },
     verification: verification
       ? {
           result: String(verification.data.result),

@@ -3,6 +3,7 @@ import { AppError } from "../lib/errors";
 import type { TicketSource } from "../tickets/model";
 import { type BuildContext, buildTrajectory, splitAttempts } from "./build";
 import { type FormatName, formatNames, formats } from "./formats";
+import type { Pseudonymizer } from "./pseudonymize";
 import type { Outcome, TrajectoryRecord } from "./record";
 
 export interface TrajectoryFilter {
@@ -49,13 +50,26 @@ export function checkFormat(name: string): FormatName {
   throw new AppError("invalid", `unknown format "${name}"; use one of ${formatNames.join(", ")}`);
 }
 
-/** JSONL lines of the chosen format, one episode per line. */
+export interface ExportOptions {
+  /** Replace rate-limit keys and IP addresses with stable pseudonyms (see pseudonymize.ts). */
+  pseudonymizer?: Pseudonymizer | undefined;
+}
+
+/**
+ * JSONL lines of the chosen format, one episode per line. Every record passes the redactor again on the way
+ * out (events are redacted when stored; this also covers secrets added to the redactor since).
+ */
 export function* exportLines(
   core: Core,
   ctx: BuildContext,
   format: FormatName,
   filter: TrajectoryFilter,
+  opts: ExportOptions = {},
 ): Generator<string> {
   const convert = formats[format] as (r: TrajectoryRecord) => unknown;
-  for (const r of trajectories(core, ctx, filter)) yield `${JSON.stringify(convert(r))}\n`;
+  for (const r of trajectories(core, ctx, filter)) {
+    let rec = core.redactor.value(r);
+    if (opts.pseudonymizer) rec = opts.pseudonymizer.value(rec);
+    yield `${JSON.stringify(convert(rec))}\n`;
+  }
 }

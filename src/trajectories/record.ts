@@ -78,6 +78,11 @@ export interface TrajectoryRecord {
   notes: { ts: number; actor: string; text: string }[];
   outcome: Outcome;
   resolution: string | null;
+  /**
+   * How to re-run the brain side deterministically: the runbook is a pure function of what the tools return
+   * (no seed); a model's turns are replayed from the recording this id names (a hash of the recorded turns).
+   */
+  replay: { method: "runbook" | "recorded_turns" | "none"; recording_id: string | null; seed: null };
   verification: { result: string; before: unknown; after: unknown } | null;
   reward: RewardRecord;
   totals: {

@@ -40,6 +40,8 @@ export class RecordedBrain implements Brain {
 export interface ReplayReport {
   episode_id: string;
   mode: "recorded" | "runbook";
+  /** The recording replayed (the record's replay.recording_id), so results name what they reproduced. */
+  recording_id: string | null;
   recorded_tools: string[];
   replayed_tools: string[];
   matches: boolean;
@@ -97,6 +99,7 @@ export async function replayEpisode(
   const recorded = record.steps.flatMap((s) => s.tool_calls.map((c) => c.name));
   return {
     episode_id: record.episode_id,
+    recording_id: record.replay.recording_id,
     mode,
     recorded_tools: recorded,
     replayed_tools: replayed,
