@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { trajectoryRoutes } from "../api/trajectories";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { exportPeak } from "../testing/export-load";
@@ -71,4 +72,19 @@ test("an export streams: 3,000 episodes (about 70 MiB of JSONL) keep the live he
   expect(r.bytes).toBeGreaterThan(60 * 1_048_576);
   // Holding the output, or the episodes, would keep tens of MiB alive; streaming keeps a page of tickets.
   expect(r.peakMb).toBeLessThan(16);
+});
+
+test("the export API pseudonymises on request, with a salt that makes pseudonyms comparable", async () => {
+  const { core } = testCore();
+  core.tickets.create({ title: "Denials for key=carol", objective: "look" }, "test");
+  await testAgent(core).runOnce("w1");
+  const api = trajectoryRoutes(core);
+  const get = async (q: string) =>
+    (await api.handle(new Request(`http://localhost/api/v1/trajectories/export?${q}`))).text();
+  expect(await get("format=native")).toContain("key=carol");
+  const a = await get("format=native&hash_keys=1&salt=s1");
+  expect(a).not.toContain("carol");
+  expect(await get("format=openai&hash_keys=1&salt=s1")).toContain(
+    /key=(key_[0-9a-f]{12})/.exec(a)?.[1] as string,
+  );
 });
