@@ -197,6 +197,8 @@ export async function startApp(opts: AppOptions) {
   const health = () => ({
     ok: Object.values(roleState).every((s) => s === "running"),
     roles: { ...roleState },
+    // Which brain works the tickets here: the lab scores runs per brain.
+    brain: { name: brain.name, model: brain.model },
   });
   if (has("web")) {
     const api = createApi({

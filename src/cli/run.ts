@@ -8,7 +8,7 @@ import { loadCommand } from "./load";
 import { promqlCommand } from "./promql";
 import { rulesFilesCommand } from "./rule-files";
 import { rulesCommand } from "./rules";
-import { scenarioCommand } from "./scenario";
+import { labCommand, scenarioCommand } from "./scenario";
 import { ticketCommand } from "./ticket";
 import { trajectoriesCommand } from "./trajectories";
 import { upCommand } from "./up";
@@ -26,7 +26,8 @@ usage: harness <command> [options]
   schedule ...       list, show, create and delete scheduled tickets
   trajectories export --format F [--out FILE]   export ticket executions as training data
   load [--rate N --duration D]   realistic traffic against the rate limiter
-  scenario list | run NAME|--all   apply a fault to a running harness and score the outcome
+  scenario list | run NAME|--all|--file F [--report DIR]   apply a fault to a running harness, score it
+  lab report RUN.json... --out DIR   Markdown and HTML report over scenario runs (a table per brain)
   rules test FILE…   unit tests for SLOs, invariants and anomaly detectors (like promtool test rules)
   rules plan|apply FILE… [--prune]   make stored rules match YAML rule files under version control
   rules export [--out FILE]          every stored rule as one YAML rule file
@@ -76,6 +77,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "scenario":
       case "scenarios":
         return await scenarioCommand(rest, io);
+      case "lab":
+        return await labCommand(rest, io);
       case "load":
         return await loadCommand(rest, io);
       case "rules":

@@ -1,18 +1,27 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { loadConfig } from "../config";
-import { runScenario, type ScenarioScore } from "../lab/scenario-runner";
-import { scenarios } from "../lab/scenarios";
+import { type LabRun, parseLabRun, renderHtml, renderMarkdown } from "../lab/report";
+import { runScenarioForReport } from "../lab/scenario-runner";
+import { parseScenario, type Scenario, scenarios } from "../lab/scenarios";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson, table } from "./io";
 
 const usage = `usage: harness scenario list
-       harness scenario run NAME|--all [--url URL] [--json]
-  Applies a fault to a running "harness up" (same data directory) and scores what the system did alone.`;
+       harness scenario run NAME...|--all|--file FILE.yaml [--url URL] [--report DIR] [--json]
+  Applies a fault to a running "harness up" (same data directory) and scores what the system did alone.
+  --report DIR writes DIR/run.json, DIR/report.md and DIR/report.html (tables and charts).
+       harness lab report RUN.json... --out DIR
+  One report over several runs (e.g. one per brain): a table per brain, charts per scenario.`;
 
 export async function scenarioCommand(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(rest, { url: { type: "string" }, all: { type: "boolean" } });
+  const { values, positionals } = parse(rest, {
+    url: { type: "string" },
+    all: { type: "boolean" },
+    file: { type: "string", multiple: true },
+    report: { type: "string" },
+  });
   if (!sub || values.help) {
     io.out(usage);
     return sub ? 0 : 2;
@@ -33,9 +42,22 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     return 0;
   }
   if (sub !== "run") throw new UsageError(`unknown scenario command "${sub}"\n${usage}`);
-  const chosen = values.all ? scenarios : scenarios.filter((s) => positionals.includes(s.name));
+  const fromFiles = (values.file ?? []).map((f) => {
+    const path = resolve(io.cwd, f);
+    if (!existsSync(path)) throw new UsageError(`no such scenario file: ${f}`);
+    return parseScenario(readFileSync(path, "utf8"), f);
+  });
+  const unknown = positionals.filter((n) => !scenarios.some((s) => s.name === n));
+  if (unknown.length)
+    throw new UsageError(`unknown scenario ${unknown.join(", ")}; see "harness scenario list"`);
+  const chosen: Scenario[] = [
+    ...(values.all ? scenarios : scenarios.filter((s) => positionals.includes(s.name))),
+    ...fromFiles,
+  ];
   if (chosen.length === 0)
-    throw new UsageError(`name a scenario (${scenarios.map((s) => s.name).join(", ")}) or pass --all`);
+    throw new UsageError(
+      `name a scenario (${scenarios.map((s) => s.name).join(", ")}), pass --all or --file`,
+    );
   const config = loadConfig({
     file: values.config,
     env: io.env,
@@ -56,26 +78,64 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     });
     return (await res.json()) as { status: string; data: T };
   };
-  const scores: ScenarioScore[] = [];
+  const status = (await api<{ brain?: { name: string; model: string } }>("/api/v1/status")).data;
+  const run: LabRun = {
+    schema: "harness.lab-run/v1",
+    harness: base,
+    brain: status.brain ?? { name: "unknown", model: "unknown" },
+    started_at: Date.now(),
+    finished_at: 0,
+    results: [],
+  };
   for (const s of chosen) {
     io.err(`running ${s.name}: ${s.description}`);
-    scores.push(await runScenario({ base, dataDir: config.dataDir, api }, s));
+    const result = await runScenarioForReport({ base, dataDir: config.dataDir, api }, s);
+    run.results.push(result);
+    io.err(`  ${result.passed ? "passed" : "FAILED"}`);
   }
-  if (values.json) printJson(io, scores);
+  run.finished_at = Date.now();
+  if (values.report) writeReport(resolve(io.cwd, values.report), [run], run, io);
+  if (values.json) printJson(io, run.results);
   else
     io.out(
-      table(scores as unknown as Record<string, unknown>[], [
-        "scenario",
-        "detected",
-        "time_to_detect_ms",
-        "resolved",
-        "time_to_resolve_ms",
-        "human_interventions",
-        "false_tickets",
-      ]),
+      table(
+        run.results.map((r) => ({ scenario: r.scenario.name, passed: r.passed, ...r.score })),
+        [
+          "scenario",
+          "passed",
+          "detected",
+          "time_to_detect_ms",
+          "resolved",
+          "time_to_resolve_ms",
+          "human_interventions",
+          "false_tickets",
+        ],
+      ),
     );
-  const failed = scores.filter((s, i) =>
-    chosen[i]?.expect.rule === null ? s.false_tickets > 0 : !s.resolved || s.human_interventions > 0,
-  );
-  return failed.length === 0 ? 0 : 1;
+  return run.results.every((r) => r.passed) ? 0 : 1;
+}
+
+function writeReport(dir: string, runs: LabRun[], run: LabRun | null, io: CliIO): void {
+  mkdirSync(dir, { recursive: true });
+  if (run) writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(join(dir, "report.md"), renderMarkdown(runs));
+  writeFileSync(join(dir, "report.html"), renderHtml(runs));
+  io.err(`wrote ${run ? "run.json, " : ""}report.md and report.html to ${dir}`);
+}
+
+/** `harness lab report RUN.json... --out DIR`: one report over recorded runs (compare brains). */
+export async function labCommand(argv: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, { out: { type: "string" } });
+  if (sub !== "report" || values.help || positionals.length === 0 || !values.out) {
+    io.out("usage: harness lab report RUN.json... --out DIR");
+    return sub === "report" && !values.help ? 2 : values.help ? 0 : 2;
+  }
+  const runs = positionals.map((f) => {
+    const path = resolve(io.cwd, f);
+    if (!existsSync(path)) throw new UsageError(`no such run file: ${f}`);
+    return parseLabRun(readFileSync(path, "utf8"), f);
+  });
+  writeReport(resolve(io.cwd, values.out), runs, null, io);
+  return 0;
 }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDuration } from "../lib/parse";
+import { budgetSpent, collectSeries } from "./lab-metrics";
 import { runLoad } from "./load";
 import type { Scenario } from "./scenarios";
 import { defaultShape } from "./traffic";
@@ -22,7 +23,32 @@ export interface ScenarioScore {
   human_interventions: number;
   steps: number;
   tokens: number;
+  cost_usd: number;
+  actions_rolled_back: number;
+  /** Worst share of an SLO's whole error budget spent during the scenario; null without SLOs. */
+  error_budget_spent: number | null;
   false_tickets: number;
+}
+
+/** The scenario's pass rule: the control opens nothing; a fault is fixed and verified with no human action. */
+export function scenarioPassed(s: Scenario, score: ScenarioScore): boolean {
+  return s.expect.rule === null
+    ? score.false_tickets === 0
+    : score.detected && score.resolved && score.human_interventions === 0;
+}
+
+/** Runs a scenario and records what the lab report needs: the score and the curves around the fault. */
+export async function runScenarioForReport(h: HarnessHandle, s: Scenario) {
+  const start = Date.now();
+  const score = await runScenario(h, s);
+  const end = Date.now();
+  return {
+    scenario: { name: s.name, description: s.description, expect: s.expect.rule },
+    window: { start, end },
+    score,
+    passed: scenarioPassed(s, score),
+    series: await collectSeries(h, start - 60_000, end + 5_000),
+  };
 }
 
 type Ticket = { id: number; title: string; status: string; created_at: number };
@@ -73,6 +99,30 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
     writeFileSync(join(h.dataDir, "workspace", "rate-limiter", "limits.yaml"), f.content);
     await Bun.sleep(1500); // the running instance rejects the reload and keeps its config…
     process.kill(first.pid as number, "SIGKILL"); // …until it restarts and reads the broken file
+  } else if (f.kind === "surge") {
+    // Usual traffic first, so the detector has a before; then the surge, ordinary clients only.
+    const base = { ...defaultShape, keys: f.keys, abusiveShare: 0, burstFactor: 1, diurnal: 0 };
+    const target = `http://127.0.0.1:${first.port}`;
+    await runLoad(target, { ...base, rate: f.base_rate, durationMs: 30_000 }, 3);
+    await runLoad(
+      target,
+      { ...base, rate: f.base_rate * f.factor, durationMs: parseDuration(f.duration) },
+      4,
+    );
+  } else if (f.kind === "noisy_neighbour") {
+    await runLoad(
+      `http://127.0.0.1:${first.port}`,
+      {
+        ...defaultShape,
+        rate: f.rate,
+        durationMs: parseDuration(f.duration),
+        abusiveShare: f.share,
+        abusers: 1,
+        burstFactor: 1,
+        diurnal: 0,
+      },
+      5,
+    );
   } else {
     await runLoad(
       `http://127.0.0.1:${first.port}`,
@@ -111,18 +161,25 @@ export async function runScenario(h: HarnessHandle, s: Scenario): Promise<Scenar
     human_interventions: 0,
     steps: 0,
     tokens: 0,
+    cost_usd: 0,
+    actions_rolled_back: 0,
+    error_budget_spent: null,
     false_tickets: 0,
   };
   if (s.expect.rule === null) {
     await Bun.sleep(parseDuration(s.detect_within));
     score.false_tickets = (await newTickets()).length;
+    score.error_budget_spent = await budgetSpent(h, started, Date.now());
     return score;
   }
   // `a|b`: any of these rules may detect the fault first.
   const rules = s.expect.rule.split("|");
   const matches = (t: Ticket) => rules.some((r) => t.title.includes(r));
   const ticket = await poll(async () => (await newTickets()).find(matches), parseDuration(s.detect_within));
-  if (!ticket) return score;
+  if (!ticket) {
+    score.error_budget_spent = await budgetSpent(h, started, Date.now());
+    return score;
+  }
   score.detected = true;
   score.ticket_id = ticket.id;
   score.time_to_detect_ms = Date.now() - started;
@@ -144,6 +201,9 @@ export async function runScenario(h: HarnessHandle, s: Scenario): Promise<Scenar
     const u = e.data.usage as { input_tokens?: number; output_tokens?: number } | undefined;
     return n + (u?.input_tokens ?? 0) + (u?.output_tokens ?? 0);
   }, 0);
+  score.cost_usd = turns.reduce((n, e) => n + (typeof e.data.cost_usd === "number" ? e.data.cost_usd : 0), 0);
+  score.actions_rolled_back = events.filter((e) => e.kind === "rollback").length;
+  score.error_budget_spent = await budgetSpent(h, started, Date.now());
   const v = events.find((e) => e.kind === "verification")?.data as
     | { before?: { value: number }[]; after?: { value: number }[] }
     | undefined;

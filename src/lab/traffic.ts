@@ -9,6 +9,8 @@ export interface TrafficShape {
   zipf: number;
   /** Share of requests from abusive clients (a handful of keys, several tokens each). */
   abusiveShare: number;
+  /** How many keys the abusive clients use (default 3; 1 makes one noisy neighbour). */
+  abusers?: number;
   /** Every `burstEveryMs`, the rate is multiplied by `burstFactor` for `burstMs`. */
   burstEveryMs: number;
   burstMs: number;
@@ -82,7 +84,7 @@ export function requestPlanner(shape: TrafficShape, seed: number): () => Planned
   const pick = zipfSampler(shape.keys, shape.zipf, random);
   return () => {
     if (random() < shape.abusiveShare)
-      return { key: `abuser:${Math.floor(random() * 3)}`, hits: 5, abusive: true };
+      return { key: `abuser:${Math.floor(random() * (shape.abusers ?? 3))}`, hits: 5, abusive: true };
     return { key: `user:${pick()}`, hits: 1, abusive: false };
   };
 }
