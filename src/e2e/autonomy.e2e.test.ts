@@ -1,6 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runScenario, type ScenarioScore } from "../lab/scenario-runner";
+import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
+import { runScenarioForReport, type ScenarioScore } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
 import { startHarness } from "../testing/harness-process";
 import { waitFor } from "../testing/ports";
@@ -42,13 +44,23 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   );
 
   const scores: ScenarioScore[] = [];
+  const run: LabRun = {
+    schema: "harness.lab-run/v1",
+    harness: h.base,
+    brain: { name: "runbook", model: "runbook-v1" },
+    started_at: Date.now(),
+    finished_at: 0,
+    results: [],
+  };
   for (const name of [
     "no-fault-control",
     "hung-instance",
     "key-cardinality-explosion",
     "crash-loop-after-bad-config",
   ]) {
-    scores.push(await runScenario(handle, scenario(name)));
+    const result = await runScenarioForReport(handle, scenario(name));
+    run.results.push(result);
+    scores.push(result.score as ScenarioScore);
     await waitFor(
       "an instance ready again",
       async () => (await h.api<{ state: string }[]>("/api/v1/service")).data.some((i) => i.state === "ready"),
@@ -56,6 +68,18 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
     );
   }
   const [control, hang, keys] = scores as [ScenarioScore, ScenarioScore, ScenarioScore];
+  // The lab report of this run, with the curves read back from the harness's own metrics.
+  run.finished_at = Date.now();
+  const artifacts = join(import.meta.dir, "../../test-artifacts/lab-runbook");
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, "run.json"), JSON.stringify(run, null, 2));
+  writeFileSync(join(artifacts, "report.md"), renderMarkdown([run]));
+  writeFileSync(join(artifacts, "report.html"), renderHtml([run]));
+  expect(run.results.slice(0, 3).map((r) => r.passed)).toEqual([true, true, true]);
+  const hangUp = run.results[1]?.series.find((s) => s.title === "instances up")?.points ?? [];
+  // The chart shows the fault: the instance counted up, then down while hung, then up again.
+  expect(hangUp.some(([, v]) => v === 0)).toBe(true);
+  expect(hangUp.at(-1)?.[1]).toBe(1);
   expect(control.false_tickets).toBe(0);
   for (const s of [hang, keys]) {
     expect([s.scenario, s.detected, s.resolved, s.human_interventions]).toEqual([s.scenario, true, true, 0]);

@@ -21,7 +21,8 @@ async function range(
   start: number,
   end: number,
 ): Promise<[number, number][]> {
-  const step = Math.max(5, Math.round((end - start) / 1000 / 120));
+  // Fine enough (about 300 points) that a fault lasting seconds still shows.
+  const step = Math.max(1, Math.round((end - start) / 1000 / 300));
   const q = new URLSearchParams({
     query,
     start: String(start / 1000),

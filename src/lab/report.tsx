@@ -107,9 +107,9 @@ export function renderHtml(runs: LabRun[]): string {
         <meta charset="utf-8" />
         <title>Harness lab report</title>
         <style>{`body{font:14px system-ui,sans-serif;margin:2rem;max-width:75rem}table{border-collapse:collapse;margin:1rem 0}
-td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}svg.chart{width:100%;height:160px}
+td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}svg.chart{width:100%;height:200px}
 svg.chart .axis{stroke:#888}svg.chart .line{fill:none;stroke:#2f5bd3;stroke-width:1.5}svg.chart text{font-size:11px;fill:#555}
-svg.chart .marker{stroke:#b3261e;stroke-dasharray:4 3}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));gap:1rem}`}</style>
+svg.chart .marker{stroke:#b3261e;stroke-dasharray:4 3}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(32rem,1fr));gap:1rem}`}</style>
       </head>
       <body>
         <h1>Harness lab report</h1>

@@ -1,0 +1,73 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
+import { runScenarioForReport } from "../lab/scenario-runner";
+import { scenarios } from "../lab/scenarios";
+import { startFakeAnthropic } from "../testing/fake-anthropic";
+import { startHarness } from "../testing/harness-process";
+import { waitFor } from "../testing/ports";
+
+const cleanups: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const use = (id: string, name: string, input: Record<string, unknown>) => ({
+  content: [{ type: "tool_use" as const, id, name, input }],
+  stop_reason: "tool_use" as const,
+  usage: { input_tokens: 1_200, output_tokens: 80 },
+});
+
+/**
+ * The lab with the claude brain: the same scenario, the model's side played by a local server speaking the
+ * Messages API (the real SDK, the real loop and tools), scored like the runbook and reported per brain.
+ */
+test("lab: the hung-instance scenario with the claude brain is scored and reported per brain", async () => {
+  const fake = await startFakeAnthropic([
+    use("toolu_1", "service_status", {}),
+    use("toolu_2", "restart_service", { reason: "the instance stopped answering scrapes" }),
+    use("toolu_3", "finish", { summary: "Restarted the hung instance." }),
+  ]);
+  cleanups.push(fake.stop);
+  const h = await startHarness(
+    ["monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: true }"],
+    { env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: fake.url } },
+  );
+  cleanups.push(() => h.stop());
+  for (const inv of (await h.api<{ id: number }[]>("/api/v1/invariants")).data)
+    await h.api(`/api/v1/invariants/${inv.id}`, { method: "PUT", body: { for: "0s" } });
+  await waitFor(
+    "first scrape",
+    async () =>
+      (
+        await h.api<{ result: unknown[] }>(
+          `/api/v1/query?query=${encodeURIComponent('up{job="rate-limiter"} == 1')}`,
+        )
+      ).data.result.length > 0,
+  );
+  const status = (await h.api<{ brain: { name: string; model: string } }>("/api/v1/status")).data;
+  expect(status.brain).toEqual({ name: "claude", model: "claude-sonnet-4-6" });
+  const hung = scenarios.find((s) => s.name === "hung-instance");
+  if (!hung) throw new Error("no hung-instance scenario");
+  const result = await runScenarioForReport({ base: h.base, dataDir: h.dir, api: h.api }, hung);
+  expect(result.passed).toBe(true);
+  expect(result.score).toMatchObject({ detected: true, resolved: true, human_interventions: 0, steps: 3 });
+  expect(result.score.tokens).toBe(3 * 1_280);
+  expect(result.score.cost_usd).toBeGreaterThan(0);
+  const run: LabRun = {
+    schema: "harness.lab-run/v1",
+    harness: h.base,
+    brain: status.brain,
+    started_at: result.window.start,
+    finished_at: result.window.end,
+    results: [result],
+  };
+  const md = renderMarkdown([run]);
+  expect(md).toContain("## Brain: claude (claude-sonnet-4-6)");
+  const artifacts = join(import.meta.dir, "../../test-artifacts/lab-claude");
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, "run.json"), JSON.stringify(run, null, 2));
+  writeFileSync(join(artifacts, "report.md"), md);
+  writeFileSync(join(artifacts, "report.html"), renderHtml([run]));
+}, 120_000);
