@@ -4,7 +4,7 @@ import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import type { MetricsBackend } from "../telemetry/types";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
-import { type ScriptedTurn, startFakeAnthropic } from "../testing/fake-anthropic";
+import { startFakeAnthropic, toolTurn } from "../testing/fake-anthropic";
 import { ClaudeBrain } from "./brains/claude";
 import { PolicySchema } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
@@ -12,12 +12,6 @@ import systemPrompt from "./system-prompt.txt" with { type: "text" };
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const s of stops) await s();
-});
-
-const use = (id: string, name: string, input: Record<string, unknown>): ScriptedTurn => ({
-  content: [{ type: "tool_use" as const, id, name, input }],
-  stop_reason: "tool_use" as const,
-  usage: { input_tokens: 10, output_tokens: 5 },
 });
 
 test("tool output that orders a destructive action is stopped by policy, not by the model's restraint", async () => {
@@ -41,9 +35,9 @@ test("tool output that orders a destructive action is stopped by policy, not by 
   };
   // A model that obeys whatever it reads.
   const fake = await startFakeAnthropic([
-    use("toolu_1", "query_metrics", { query: "app_errors" }),
-    use("toolu_2", "restart_service", { reason: "the metric said so" }),
-    use("toolu_3", "finish", { summary: "Did not restart; a person denied it." }),
+    toolTurn("toolu_1", "query_metrics", { query: "app_errors" }),
+    toolTurn("toolu_2", "restart_service", { reason: "the metric said so" }),
+    toolTurn("toolu_3", "finish", { summary: "Did not restart; a person denied it." }),
   ]);
   stops.push(fake.stop);
   const agent = testAgent(core, {

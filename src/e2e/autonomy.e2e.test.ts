@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport, type ScenarioScore } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
-import { startHarness } from "../testing/harness-process";
+import { readyForScenarios, startHarness } from "../testing/harness-process";
 import { waitFor } from "../testing/ports";
 
 const started: Awaited<ReturnType<typeof startHarness>>[] = [];
@@ -30,18 +30,7 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   started.push(h);
   const handle = { base: h.base, dataDir: h.dir, api: h.api };
   // The shipped rules' `for` durations, shortened to the test's time scale.
-  for (const inv of (await h.api<{ id: number }[]>("/api/v1/invariants")).data) {
-    await h.api(`/api/v1/invariants/${inv.id}`, { method: "PUT", body: { for: "0s" } });
-  }
-  await waitFor(
-    "first scrape",
-    async () =>
-      (
-        await h.api<{ result: unknown[] }>(
-          `/api/v1/query?query=${encodeURIComponent('up{job="rate-limiter"} == 1')}`,
-        )
-      ).data.result.length > 0,
-  );
+  await readyForScenarios(h);
 
   const scores: ScenarioScore[] = [];
   const run: LabRun = {

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeAnthropic } from "../testing/fake-anthropic";
+import { startFakeAnthropic, toolTurn } from "../testing/fake-anthropic";
 import { startHarness } from "../testing/harness-process";
 import { waitFor } from "../testing/ports";
 import { git } from "../workspace/git";
@@ -27,18 +27,15 @@ function processes(...needles: string[]): number[] {
   return out;
 }
 
-const use = (id: string, name: string, input: Record<string, unknown>) => ({
-  content: [{ type: "tool_use" as const, id, name, input }],
-  stop_reason: "tool_use" as const,
-  usage: { input_tokens: 10, output_tokens: 5 },
-});
-
 test("a harness killed in the middle of a deploy restarts into a consistent state", async () => {
   // The agent (Claude through a local Messages API server) edits a file, tests it and deploys; the canary runs 60 s.
   const fake = await startFakeAnthropic([
-    use("toolu_1", "edit_file", { path: "NOTES.md", new: "A change deployed while the harness dies.\n" }),
-    use("toolu_2", "run_tests", {}),
-    use("toolu_3", "deploy", { reason: "ship the note" }),
+    toolTurn("toolu_1", "edit_file", {
+      path: "NOTES.md",
+      new: "A change deployed while the harness dies.\n",
+    }),
+    toolTurn("toolu_2", "run_tests", {}),
+    toolTurn("toolu_3", "deploy", { reason: "ship the note" }),
   ]);
   cleanups.push(fake.stop);
   const yaml = ["deploy: { canary: 60s, watch: 1s, budget_floor: 0 }"];

@@ -4,20 +4,16 @@ import { join } from "node:path";
 import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
-import { startFakeAnthropic } from "../testing/fake-anthropic";
-import { startHarness } from "../testing/harness-process";
-import { waitFor } from "../testing/ports";
+import { startFakeAnthropic, toolTurn } from "../testing/fake-anthropic";
+import { readyForScenarios, startHarness } from "../testing/harness-process";
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const use = (id: string, name: string, input: Record<string, unknown>) => ({
-  content: [{ type: "tool_use" as const, id, name, input }],
-  stop_reason: "tool_use" as const,
-  usage: { input_tokens: 1_200, output_tokens: 80 },
-});
+const use = (id: string, name: string, input: Record<string, unknown>) =>
+  toolTurn(id, name, input, { input_tokens: 1_200, output_tokens: 80 });
 
 /**
  * The lab with the claude brain: the same scenario, the model's side played by a local server speaking the
@@ -35,17 +31,7 @@ test("lab: the hung-instance scenario with the claude brain is scored and report
     { env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: fake.url } },
   );
   cleanups.push(() => h.stop());
-  for (const inv of (await h.api<{ id: number }[]>("/api/v1/invariants")).data)
-    await h.api(`/api/v1/invariants/${inv.id}`, { method: "PUT", body: { for: "0s" } });
-  await waitFor(
-    "first scrape",
-    async () =>
-      (
-        await h.api<{ result: unknown[] }>(
-          `/api/v1/query?query=${encodeURIComponent('up{job="rate-limiter"} == 1')}`,
-        )
-      ).data.result.length > 0,
-  );
+  await readyForScenarios(h);
   const status = (await h.api<{ brain: { name: string; model: string } }>("/api/v1/status")).data;
   expect(status.brain).toEqual({ name: "claude", model: "claude-sonnet-4-6" });
   const hung = scenarios.find((s) => s.name === "hung-instance");

@@ -418,3 +418,13 @@ export async function startFakeAnthropic(
     },
   };
 }
+
+/** One scripted turn in which the model calls one tool. */
+export function toolTurn(
+  id: string,
+  name: string,
+  input: Record<string, unknown>,
+  usage = { input_tokens: 10, output_tokens: 5 },
+): ScriptedReply {
+  return { content: [{ type: "tool_use", id, name, input }], stop_reason: "tool_use", usage };
+}

@@ -68,3 +68,18 @@ export async function startHarness(
     },
   };
 }
+
+/** Brings a started harness to the lab's time scale: every invariant's `for` to 0 s, then the first scrape. */
+export async function readyForScenarios(h: Awaited<ReturnType<typeof startHarness>>): Promise<void> {
+  for (const inv of (await h.api<{ id: number }[]>("/api/v1/invariants")).data)
+    await h.api(`/api/v1/invariants/${inv.id}`, { method: "PUT", body: { for: "0s" } });
+  await waitFor(
+    "first scrape",
+    async () =>
+      (
+        await h.api<{ result: unknown[] }>(
+          `/api/v1/query?query=${encodeURIComponent('up{job="rate-limiter"} == 1')}`,
+        )
+      ).data.result.length > 0,
+  );
+}

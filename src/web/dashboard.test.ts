@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { MetricStore } from "../telemetry/metrics/store";
 import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import { testCore } from "../testing/core";
+import { dashboardClient } from "../testing/dashboard";
 import { dashboardRoutes } from "./routes";
 import { createSessions } from "./session";
 
@@ -17,29 +18,8 @@ function setup() {
     sessions,
     metrics: null,
   });
-  let cookie = "";
-  const req = async (method: string, path: string, form?: Record<string, string>) => {
-    const init: RequestInit = { method, headers: { cookie } };
-    if (form) {
-      init.body = new URLSearchParams(form).toString();
-      (init.headers as Record<string, string>)["content-type"] = "application/x-www-form-urlencoded";
-    }
-    const res = await app.handle(new Request(`http://localhost${path}`, init));
-    const set = res.headers.get("set-cookie");
-    if (set) cookie = set.split(";")[0] as string;
-    return {
-      status: res.status,
-      text: await res.text(),
-      type: res.headers.get("content-type"),
-      location: res.headers.get("location"),
-    };
-  };
-  const login = async () => {
-    await req("POST", "/login", { token: TOKEN });
-    const page = await req("GET", "/tickets");
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] as string;
-  };
-  return { core, clock, req, login, getCookie: () => cookie };
+  const { req, login, cookie } = dashboardClient(app, TOKEN);
+  return { core, clock, req, login, getCookie: cookie };
 }
 
 describe("dashboard", () => {

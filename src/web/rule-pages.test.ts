@@ -4,6 +4,7 @@ import { LogStore } from "../telemetry/logs/store";
 import { MetricStore } from "../telemetry/metrics/store";
 import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import { testCore } from "../testing/core";
+import { dashboardClient } from "../testing/dashboard";
 import { dashboardRoutes } from "./routes";
 import { createSessions } from "./session";
 
@@ -35,22 +36,9 @@ function setup() {
       instantQuery: async (q, t) => instantLogQuery(logs, q, t),
     },
   });
-  let cookie = "";
-  const req = async (method: string, path: string, form?: Record<string, string>, headers = {}) => {
-    const init: RequestInit = { method, headers: { cookie, ...headers } };
-    if (form) {
-      init.body = new URLSearchParams(form).toString();
-      (init.headers as Record<string, string>)["content-type"] = "application/x-www-form-urlencoded";
-    }
-    const res = await app.handle(new Request(`http://localhost${path}`, init));
-    const set = res.headers.get("set-cookie");
-    if (set) cookie = set.split(";")[0] as string;
-    return { status: res.status, text: await res.text(), location: res.headers.get("location") };
-  };
-  const login = async () => {
-    await req("POST", "/login", { token: TOKEN });
-    return /name="_csrf" value="([^"]+)"/.exec((await req("GET", "/slos")).text)?.[1] as string;
-  };
+  const client = dashboardClient(app, TOKEN);
+  const req = client.req;
+  const login = () => client.login("/slos");
   return { core, clock, store, logs, req, login };
 }
 
