@@ -4,13 +4,15 @@ import { loadConfig } from "../config";
 import { type LabRun, parseLabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { parseScenario, type Scenario, scenarios } from "../lab/scenarios";
+import { parseDuration } from "../lib/parse";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson, table } from "./io";
 
 const usage = `usage: harness scenario list
-       harness scenario run NAME...|--all|--file FILE.yaml [--url URL] [--report DIR] [--json]
+       harness scenario run NAME...|--all|--file FILE.yaml [--url URL] [--report DIR] [--soak DURATION] [--json]
   Applies a fault to a running "harness up" (same data directory) and scores what the system did alone.
   --report DIR writes DIR/run.json, DIR/report.md and DIR/report.html (tables and charts).
+  --soak 24h repeats the scenarios until the time is up, one DIR/run-N.json per round, the report over all.
        harness lab report RUN.json... --out DIR
   One report over several runs (e.g. one per brain): a table per brain, charts per scenario.`;
 
@@ -21,6 +23,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     all: { type: "boolean" },
     file: { type: "string", multiple: true },
     report: { type: "string" },
+    soak: { type: "string" },
   });
   if (!sub || values.help) {
     io.out(usage);
@@ -79,27 +82,41 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     return (await res.json()) as { status: string; data: T };
   };
   const status = (await api<{ brain?: { name: string; model: string } }>("/api/v1/status")).data;
-  const run: LabRun = {
-    schema: "harness.lab-run/v1",
-    harness: base,
-    brain: status.brain ?? { name: "unknown", model: "unknown" },
-    started_at: Date.now(),
-    finished_at: 0,
-    results: [],
-  };
-  for (const s of chosen) {
-    io.err(`running ${s.name}: ${s.description}`);
-    const result = await runScenarioForReport({ base, dataDir: config.dataDir, api }, s);
-    run.results.push(result);
-    io.err(`  ${result.passed ? "passed" : "FAILED"}`);
-  }
-  run.finished_at = Date.now();
-  if (values.report) writeReport(resolve(io.cwd, values.report), [run], run, io);
-  if (values.json) printJson(io, run.results);
+  const soakUntil = values.soak ? Date.now() + parseDuration(values.soak) : 0;
+  if (values.soak && !values.report) throw new UsageError("--soak needs --report DIR to keep each round");
+  const rounds: LabRun[] = [];
+  let run: LabRun;
+  do {
+    run = {
+      schema: "harness.lab-run/v1",
+      harness: base,
+      brain: status.brain ?? { name: "unknown", model: "unknown" },
+      started_at: Date.now(),
+      finished_at: 0,
+      results: [],
+    };
+    for (const s of chosen) {
+      io.err(`${values.soak ? `round ${rounds.length + 1}: ` : ""}running ${s.name}: ${s.description}`);
+      const result = await runScenarioForReport({ base, dataDir: config.dataDir, api }, s);
+      run.results.push(result);
+      io.err(`  ${result.passed ? "passed" : "FAILED"}`);
+    }
+    run.finished_at = Date.now();
+    rounds.push(run);
+    if (values.soak && values.report) {
+      const dir = resolve(io.cwd, values.report);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `run-${rounds.length}.json`), `${JSON.stringify(run, null, 2)}\n`);
+      writeReport(dir, rounds, null, io);
+    }
+  } while (Date.now() < soakUntil);
+  if (values.report && !values.soak) writeReport(resolve(io.cwd, values.report), [run], run, io);
+  const all = rounds.flatMap((r) => r.results);
+  if (values.json) printJson(io, all);
   else
     io.out(
       table(
-        run.results.map((r) => ({ scenario: r.scenario.name, passed: r.passed, ...r.score })),
+        all.map((r) => ({ scenario: r.scenario.name, passed: r.passed, ...r.score })),
         [
           "scenario",
           "passed",
@@ -112,7 +129,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
         ],
       ),
     );
-  return run.results.every((r) => r.passed) ? 0 : 1;
+  return all.every((r) => r.passed) ? 0 : 1;
 }
 
 function writeReport(dir: string, runs: LabRun[], run: LabRun | null, io: CliIO): void {

@@ -56,4 +56,34 @@ test("lab: the hung-instance scenario with the claude brain is scored and report
   writeFileSync(join(artifacts, "run.json"), JSON.stringify(run, null, 2));
   writeFileSync(join(artifacts, "report.md"), md);
   writeFileSync(join(artifacts, "report.html"), renderHtml([run]));
+
+  // The same through the CLI: a scenario file of one's own, a report directory, and lab report over runs.
+  const custom = join(h.dir, "quiet.yaml");
+  writeFileSync(
+    custom,
+    'name: quiet-minute\ndescription: "Light traffic, nothing else"\nfault: { kind: none, duration: 2s }\nexpect: { rule: null, kind: null }\ndetect_within: 2s\nresolve_within: 0s\n',
+  );
+  const cli = (...args: string[]) =>
+    Bun.spawnSync([process.execPath, join(import.meta.dir, "../main.ts"), ...args], {
+      env: { ...process.env, HARNESS_TOKEN: h.token },
+      cwd: h.dir,
+    });
+  const out = join(h.dir, "lab");
+  const ran = cli("scenario", "run", "--file", custom, "--url", h.base, "--data-dir", h.dir, "--report", out);
+  expect(ran.stderr.toString()).toContain("wrote run.json, report.md and report.html");
+  expect(ran.exitCode).toBe(0);
+  writeFileSync(join(out, "claude.json"), JSON.stringify(run));
+  const combined = cli(
+    "lab",
+    "report",
+    join(out, "run.json"),
+    join(out, "claude.json"),
+    "--out",
+    join(out, "all"),
+  );
+  expect(combined.exitCode).toBe(0);
+  const both = await Bun.file(join(out, "all", "report.md")).text();
+  expect(both).toContain("| quiet-minute | yes |");
+  expect(both).toContain("| hung-instance | yes |");
+  expect(cli("lab", "report", join(out, "nope.json"), "--out", out).exitCode).toBe(2);
 }, 120_000);
