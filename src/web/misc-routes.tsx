@@ -53,10 +53,22 @@ function DeployTable(props: { rows: DeployRow[] }) {
             <td>
               <StatusPill status={d.status} />
             </td>
-            <td safe>
-              {(JSON.parse(d.stages) as { stage: string; ok: boolean; ms: number }[])
-                .map((s) => `${s.stage} ${s.ok ? "ok" : "failed"} ${s.ms}`)
-                .join(" · ")}
+            <td>
+              {(JSON.parse(d.stages) as { stage: string; ok: boolean; ms: number; detail?: string }[]).map(
+                (s) => (
+                  <div>
+                    <span safe>{`${s.stage} ${s.ok ? "ok" : "failed"} ${s.ms}`}</span>
+                    {/* The canary stage's detail is its comparison with the running version. */}
+                    {s.stage === "canary" && s.detail ? (
+                      <div class="muted" safe>
+                        {s.detail}
+                      </div>
+                    ) : (
+                      ""
+                    )}
+                  </div>
+                ),
+              )}
             </td>
             <td safe>{d.reason ?? ""}</td>
           </tr>

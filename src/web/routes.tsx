@@ -13,6 +13,7 @@ import { explorePages } from "./explore-routes";
 import { redirect } from "./form-errors";
 import { Layout, StatusPill, Time } from "./layout";
 import { miscPages } from "./misc-routes";
+import { ServiceSignals } from "./service-signals";
 import { SloPanels } from "./slo-panel";
 import { ticketPages } from "./ticket-routes";
 import { TicketTable, Timeline } from "./tickets-view";
@@ -113,6 +114,9 @@ export function dashboardRoutes(deps: DashboardDeps) {
           <div class="grid">
             <section>
               <h2>Service</h2>
+              <div hx-get="/partials/signals" hx-trigger="load, every 5s" hx-swap="innerHTML">
+                <p class="muted">Loading…</p>
+              </div>
               <div hx-get="/partials/instances" hx-trigger="every 3s" hx-swap="innerHTML">
                 <Instances list={deps.instances()} />
               </div>
@@ -211,6 +215,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
       />
     ))
     .get("/partials/instances", () => <Instances list={deps.instances()} />)
+    .get("/partials/signals", () => <ServiceSignals metrics={deps.metrics} now={core.clock.now()} />)
     .use(ticketPages(deps))
     .use(definitionPages(deps, slo))
     .use(definitionPages(deps, invariant))

@@ -197,3 +197,37 @@ describe("rule pages", () => {
     expect(page.text).toContain('class="marker"');
   });
 });
+
+test("the overview's service signals: request rate, denied share and p99 from the metrics", async () => {
+  const { clock, store, req } = setup();
+  const now = clock.now();
+  // Scrapes every 15 s for 2 minutes: 10 allowed and 1 denied per second; 60 % within 0.5 ms, all within 1 ms.
+  const labels = { job: "rate-limiter" };
+  for (let k = 0; k <= 8; k++) {
+    const t = now - (8 - k) * 15_000;
+    store.append([
+      { labels: { __name__: "ratelimiter_requests_total", ...labels, decision: "allowed" }, t, v: 150 * k },
+      { labels: { __name__: "ratelimiter_requests_total", ...labels, decision: "denied" }, t, v: 15 * k },
+      {
+        labels: { __name__: "ratelimiter_http_request_duration_seconds_bucket", ...labels, le: "0.0005" },
+        t,
+        v: 100 * k,
+      },
+      {
+        labels: { __name__: "ratelimiter_http_request_duration_seconds_bucket", ...labels, le: "0.001" },
+        t,
+        v: 165 * k,
+      },
+      {
+        labels: { __name__: "ratelimiter_http_request_duration_seconds_bucket", ...labels, le: "+Inf" },
+        t,
+        v: 165 * k,
+      },
+    ]);
+  }
+  const html = (await req("GET", "/partials/signals")).text;
+  expect(html).toContain("requests 11.0/s");
+  expect(html).toContain("denied 9.1 %");
+  expect(html).toContain("p99 0.99 ms"); // interpolated in the (0.5 ms, 1 ms] bucket, as Prometheus does
+  expect((await req("GET", "/")).text).toContain('hx-get="/partials/signals"');
+});
