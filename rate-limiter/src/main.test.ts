@@ -91,6 +91,9 @@ test("hot reload within a second, bad config rejected, graceful stop writes a sn
     3000,
   );
   expect((await check("probe2")).limit).toBe(7);
+  expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+    "ratelimiter_config_last_reload_successful 0",
+  );
 
   for (let i = 0; i < 7; i++) await check("drained");
   expect((await check("drained")).allowed).toBe(false);

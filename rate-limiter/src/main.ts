@@ -67,6 +67,8 @@ try {
 const reloader = configPath
   ? createReloader(configPath, initial, (ok, d) => {
       metrics.reloads.inc({ result: ok ? "success" : "failure" });
+      metrics.lastReloadOk.set(ok ? 1 : 0);
+      if (ok) metrics.lastReloadSuccessTime.set(Date.now() / 1000);
       if (ok) {
         const next = reloader?.current();
         if (next && store === memory) memory.setMaxKeys(next.store.max_keys);
@@ -84,6 +86,8 @@ const reloader = configPath
   : null;
 const config = () => reloader?.current() ?? initial;
 metrics.configInfo.set({ hash: initial.hash }, 1);
+metrics.lastReloadOk.set(1);
+metrics.lastReloadSuccessTime.set(Date.now() / 1000);
 log("info", "config loaded", { hash: initial.hash, path: configPath ?? "(built-in default)" });
 
 // Every store error is counted; the log gets the first one each second plus how many were suppressed, so

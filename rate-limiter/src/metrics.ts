@@ -56,6 +56,18 @@ export function createMetrics() {
       labelNames: ["result"],
       registers: r,
     }),
+    // As Prometheus's own prometheus_config_last_reload_successful: an alert can clear as soon as a good
+    // config is in force again, instead of waiting for a failure counter's window to pass.
+    lastReloadOk: new Gauge({
+      name: "ratelimiter_config_last_reload_successful",
+      help: "1 if the last config load or reload succeeded, 0 if it was rejected",
+      registers: r,
+    }),
+    lastReloadSuccessTime: new Gauge({
+      name: "ratelimiter_config_last_reload_success_timestamp_seconds",
+      help: "When the config in force was loaded (Unix seconds)",
+      registers: r,
+    }),
     configInfo: new Gauge({
       name: "ratelimiter_config_info",
       help: "Hash of the loaded config",

@@ -18,8 +18,8 @@ export const defaultInvariants: InvariantInput[] = [
   },
   {
     name: "RateLimiterConfigReloadFailing",
-    // A short window: the ticket verifies two minutes after the last failed reload.
-    query: 'increase(ratelimiter_config_reload_total{job="rate-limiter",result="failure"}[2m]) > 0',
+    // The last reload's outcome, so the ticket verifies as soon as a good config is in force again.
+    query: 'ratelimiter_config_last_reload_successful{job="rate-limiter"} == 0',
     for: "0s",
     severity: "high",
     description: "The rate limiter rejected a config reload; instances keep running an older config",

@@ -82,7 +82,7 @@ const isHeadroomTicket = (t: Ticket) =>
   t.success_criteria.some((c) => c.query.includes("key_capacity_used_ratio"));
 const isCrashLoopTicket = (t: Ticket) => /crash.?loop/i.test(t.title);
 const isDriftTicket = (t: Ticket) =>
-  t.success_criteria.some((c) => /config_info|config_reload_total/.test(c.query));
+  t.success_criteria.some((c) => /config_info|config_reload_total|config_last_reload/.test(c.query));
 /** Bound on how far the runbook raises the key capacity on its own. */
 const maxKeysCeiling = 1_000_000;
 
