@@ -5,6 +5,7 @@ import { RunbookBrain } from "./agent/brains/runbook";
 import { loadPolicy } from "./agent/policy";
 import type { Brain } from "./agent/types";
 import { createAgent } from "./agent/worker";
+import { deployRoutes } from "./api/deploys";
 import { createApi } from "./api/server";
 import { serviceRoutes } from "./api/service";
 import { sloStatusRoutes } from "./api/slo-status";
@@ -211,6 +212,7 @@ export async function startApp(opts: AppOptions) {
         telemetry.routes,
         selfMetricsRoutes(core, () => roleState, remote.stats),
         serviceRoutes(() => supervisor),
+        deployRoutes(core, () => pipeline),
         sloStatusRoutes(core, metricsBackend),
         trajectoryRoutes(core),
         dashboardRoutes({

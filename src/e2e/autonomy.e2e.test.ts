@@ -26,6 +26,7 @@ const scenario = (name: string) => {
 test("autonomy: scenarios are detected, ticketed, fixed and verified with no human action", async () => {
   const h = await startHarness([
     "monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: true }",
+    "deploy: { canary: 3s, watch: 2s }",
   ]);
   started.push(h);
   const handle = { base: h.base, dataDir: h.dir, api: h.api };
@@ -46,6 +47,7 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
     "hung-instance",
     "key-cardinality-explosion",
     "crash-loop-after-bad-config",
+    "bad-deploy",
   ]) {
     const result = await runScenarioForReport(handle, scenario(name));
     run.results.push(result);
@@ -69,6 +71,7 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
     ["hung-instance", true],
     ["key-cardinality-explosion", true],
     ["crash-loop-after-bad-config", true],
+    ["bad-deploy", true],
   ]);
   const hangUp = run.results[1]?.series.find((s) => s.title === "instances up")?.points ?? [];
   // The chart shows the fault: the instance counted up, then down while hung, then up again.

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDuration } from "../lib/parse";
+import { badDeployLimits, runBadDeploy } from "./bad-deploy";
 import { budgetSpent, collectSeries } from "./lab-metrics";
 import { runLoad } from "./load";
 import type { Scenario } from "./scenarios";
@@ -123,7 +124,7 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
       },
       5,
     );
-  } else {
+  } else if (f.kind === "none") {
     await runLoad(
       `http://127.0.0.1:${first.port}`,
       {
@@ -145,6 +146,25 @@ export async function runScenario(h: HarnessHandle, s: Scenario): Promise<Scenar
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.map((t) => t.id),
   );
   const started = Date.now();
+  if (s.fault.kind === "bad_deploy") {
+    // Detected and fixed by the pipeline itself, not by a rule and the agent: scored on the deploy.
+    return runBadDeploy(h, s.fault.delay_ms, badDeployLimits(s.detect_within, s.resolve_within), {
+      scenario: s.name,
+      detected: false,
+      time_to_detect_ms: null,
+      ticket_id: null,
+      resolved: false,
+      time_to_resolve_ms: null,
+      improvement: null,
+      human_interventions: 0,
+      steps: 0,
+      tokens: 0,
+      cost_usd: 0,
+      actions_rolled_back: 0,
+      error_budget_spent: null,
+      false_tickets: 0,
+    });
+  }
   await applyFault(h, s);
   const newTickets = async () =>
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.filter(

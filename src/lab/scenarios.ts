@@ -29,6 +29,8 @@ export const Scenario = z
         duration: z.string(),
         keys: z.number().int().positive().default(1000),
       }),
+      /** A person deploys a change that makes every request `delay_ms` slower, through the deploy API. */
+      z.object({ kind: z.literal("bad_deploy"), delay_ms: z.number().int().positive().default(80) }),
       /** One key sending `share` of the traffic, far beyond its limit. */
       z.object({
         kind: z.literal("noisy_neighbour"),
@@ -39,7 +41,7 @@ export const Scenario = z
     ]),
     expect: z.object({
       rule: z.string().nullable(),
-      kind: z.enum(["invariant", "slo", "anomaly"]).nullable(),
+      kind: z.enum(["invariant", "slo", "anomaly", "pipeline"]).nullable(),
     }),
     detect_within: z.string(),
     resolve_within: z.string(),
@@ -47,6 +49,7 @@ export const Scenario = z
   .strict();
 export type Scenario = z.infer<typeof Scenario>;
 
+import badDeploy from "./scenarios/bad-deploy.yaml" with { type: "text" };
 import crashLoop from "./scenarios/crash-loop-after-bad-config.yaml" with { type: "text" };
 import hung from "./scenarios/hung-instance.yaml" with { type: "text" };
 import keyExplosion from "./scenarios/key-cardinality-explosion.yaml" with { type: "text" };
@@ -75,4 +78,5 @@ export const scenarios: Scenario[] = [
   ["crash-loop-after-bad-config.yaml", crashLoop],
   ["traffic-surge.yaml", surge],
   ["noisy-neighbour.yaml", noisy],
+  ["bad-deploy.yaml", badDeploy],
 ].map(([file, text]) => parseScenario(text as string, file as string));

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDuration } from "../lib/parse";
+import { commitForTicket, git } from "../workspace/git";
+import { ticketWorktree } from "../workspace/worktree";
+import type { HarnessHandle, ScenarioScore } from "./scenario-runner";
+
+/**
+ * Prepended to the service's entry point: every request answers `delayMs` later. It wraps Bun.serve from the
+ * outside, so the fault needs no code path of the service's own — the kind of regression a real change brings.
+ */
+export const slowServe = (delayMs: number) => `// lab: bad deploy — every request is ${delayMs} ms slower
+const realServe = Bun.serve;
+(Bun as unknown as { serve: typeof Bun.serve }).serve = ((o: Parameters<typeof Bun.serve>[0]) =>
+  realServe({ ...o, fetch: async (req: Request, srv: unknown) => { await Bun.sleep(${delayMs}); return (o as { fetch: (r: Request, s: unknown) => Response | Promise<Response> }).fetch(req, srv); } } as Parameters<typeof Bun.serve>[0])) as typeof Bun.serve;
+`;
+
+type Deploy = { id: number; ticket_id: number; status: string; stage: string; reason: string | null };
+type Ticket = { id: number; status: string };
+type Event = { kind: string; actor: string };
+
+/**
+ * A person ships a change that makes every request slower, through the deploy API: the pipeline must stop
+ * it on its own (canary or watch) and leave the running version serving. Detected = rolled back by the
+ * pipeline; resolved = the service ready on the version main names.
+ */
+export async function runBadDeploy(
+  h: HarnessHandle,
+  delayMs: number,
+  limits: { detectMs: number; resolveMs: number },
+  score: ScenarioScore,
+): Promise<ScenarioScore> {
+  const workspace = join(h.dataDir, "workspace", "rate-limiter");
+  const mainBefore = git(workspace, ["rev-parse", "--short=12", "main"]).stdout.trim();
+  const ticket = (
+    await h.api<Ticket>("/api/v1/tickets", {
+      method: "POST",
+      body: {
+        title: "Ship a latency regression (lab: bad deploy)",
+        objective: "Deploy the change on this branch",
+        priority: "P4",
+      },
+    })
+  ).data;
+  const dir = ticketWorktree(workspace, ticket.id);
+  const entry = join(dir, "src", "main.ts");
+  if (!existsSync(entry)) throw new Error(`no service entry point at ${entry}`);
+  writeFileSync(entry, `${slowServe(delayMs)}\n${readFileSync(entry, "utf8")}`);
+  commitForTicket(dir, ticket.id, ["src/main.ts"], "Every request waits a little (lab: bad deploy)");
+  const started = Date.now();
+  const res = await h.api<{ status: string }>(`/api/v1/tickets/${ticket.id}/deploy`, { method: "POST" });
+  if (res.status !== "success") throw new Error(`the deploy API refused: ${JSON.stringify(res)}`);
+  score.ticket_id = ticket.id;
+  let deploy: Deploy | undefined;
+  while (Date.now() - started < limits.detectMs + limits.resolveMs) {
+    deploy = (await h.api<Deploy[]>("/api/v1/deploys?limit=20")).data.find((d) => d.ticket_id === ticket.id);
+    if (deploy && deploy.status !== "running") break;
+    await Bun.sleep(250);
+  }
+  if (!deploy || deploy.status === "running") return score;
+  score.detected = deploy.status === "rolled_back";
+  if (!score.detected) return score;
+  score.time_to_detect_ms = Date.now() - started;
+  const ready = (await h.api<{ state: string; version: string | null }[]>("/api/v1/service")).data;
+  const mainAfter = git(workspace, ["rev-parse", "--short=12", "main"]).stdout.trim();
+  score.resolved =
+    mainAfter === mainBefore &&
+    ready.length > 0 &&
+    ready.every((i) => i.state === "ready" && i.version === mainBefore);
+  if (score.resolved) score.time_to_resolve_ms = Date.now() - started;
+  // Nobody acted after the request: everything after it came from the pipeline.
+  const events = (await h.api<Event[]>(`/api/v1/tickets/${ticket.id}/events`)).data;
+  const after = events.slice(events.findIndex((e) => e.kind === "deploy_requested") + 1);
+  score.human_interventions = after.filter((e) => /^(cli|api|dashboard)/.test(e.actor)).length;
+  score.actions_rolled_back = after.filter((e) => e.kind === "rollback").length;
+  return score;
+}
+
+export const badDeployLimits = (detect: string, resolve: string) => ({
+  detectMs: parseDuration(detect),
+  resolveMs: parseDuration(resolve),
+});
