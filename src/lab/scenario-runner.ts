@@ -100,6 +100,26 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
     writeFileSync(join(h.dataDir, "workspace", "rate-limiter", "limits.yaml"), f.content);
     await Bun.sleep(1500); // the running instance rejects the reload and keeps its config…
     process.kill(first.pid as number, "SIGKILL"); // …until it restarts and reads the broken file
+  } else if (f.kind === "config_drift") {
+    const ready = instances.filter((i) => i.state === "ready");
+    const paused = ready[1];
+    if (!paused) throw new Error("config-drift needs two ready instances (service.instances: 2)");
+    const limits = join(h.dataDir, "workspace", "rate-limiter", "limits.yaml");
+    const original = readFileSync(limits, "utf8");
+    const doc = (Bun.YAML.parse(original) ?? {}) as { default?: { capacity?: number } };
+    const capacity = (doc.default?.capacity ?? 100) + 1;
+    process.kill(paused.pid as number, "SIGSTOP");
+    try {
+      // The running instances take a valid change…
+      writeFileSync(limits, Bun.YAML.stringify({ ...doc, default: { ...doc.default, capacity } }, null, 2));
+      await Bun.sleep(1500);
+      // …then an invalid one, which everybody rejects, keeping what they had.
+      writeFileSync(limits, "default: { name: half-edited, capacity: oops }\n");
+      await Bun.sleep(1500);
+    } finally {
+      process.kill(paused.pid as number, "SIGCONT");
+    }
+    await Bun.sleep(1500);
   } else if (f.kind === "surge") {
     // Usual traffic first, so the detector has a before; then the surge, ordinary clients only.
     const base = { ...defaultShape, keys: f.keys, abusiveShare: 0, burstFactor: 1, diurnal: 0 };

@@ -29,6 +29,11 @@ export const Scenario = z
         duration: z.string(),
         keys: z.number().int().positive().default(1000),
       }),
+      /**
+       * A half-applied edit: with one instance paused, a valid change reaches the others, then an invalid one
+       * reaches all; the paused instance keeps the old config, the others the new. Needs two instances.
+       */
+      z.object({ kind: z.literal("config_drift") }),
       /** A person deploys a change that makes every request `delay_ms` slower, through the deploy API. */
       z.object({ kind: z.literal("bad_deploy"), delay_ms: z.number().int().positive().default(80) }),
       /** One key sending `share` of the traffic, far beyond its limit. */
@@ -50,6 +55,7 @@ export const Scenario = z
 export type Scenario = z.infer<typeof Scenario>;
 
 import badDeploy from "./scenarios/bad-deploy.yaml" with { type: "text" };
+import drift from "./scenarios/config-drift.yaml" with { type: "text" };
 import crashLoop from "./scenarios/crash-loop-after-bad-config.yaml" with { type: "text" };
 import hung from "./scenarios/hung-instance.yaml" with { type: "text" };
 import keyExplosion from "./scenarios/key-cardinality-explosion.yaml" with { type: "text" };
@@ -79,4 +85,5 @@ export const scenarios: Scenario[] = [
   ["traffic-surge.yaml", surge],
   ["noisy-neighbour.yaml", noisy],
   ["bad-deploy.yaml", badDeploy],
+  ["config-drift.yaml", drift],
 ].map(([file, text]) => parseScenario(text as string, file as string));

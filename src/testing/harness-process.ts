@@ -8,7 +8,7 @@ const root = join(import.meta.dir, "../..");
 /** A real `harness up` on free ports in a temp directory, with fast test timings. */
 export async function startHarness(
   extraYaml: string[] = [],
-  opts: { dir?: string; env?: Record<string, string>; token?: string } = {},
+  opts: { dir?: string; env?: Record<string, string>; token?: string; instances?: number } = {},
 ) {
   // Reusing a directory restarts a harness on the data a previous one left (tickets, workspace, pid files).
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "harness-proc-"));
@@ -21,7 +21,7 @@ export async function startHarness(
       `server: { host: 127.0.0.1, port: ${port} }`,
       "monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: false }",
       "agent: { poll: 200ms, lease: 30s }",
-      `service: { instances: 1, port: ${servicePort} }`,
+      `service: { instances: ${opts.instances ?? 1}, port: ${servicePort} }`,
       "scrape: { interval: 1s, timeout: 500ms }",
       ...extraYaml,
     ].join("\n"),
