@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { TEST_TOKEN, testCore } from "../testing/core";
+import { deployRoutes } from "./deploys";
 import { createApi } from "./server";
 
 function setup() {
@@ -177,5 +178,35 @@ describe("anomaly and schedule API", () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatch(/cron/);
     expect((await call("DELETE", `/api/v1/schedules/${s.json.data.id}`)).status).toBe(200);
+  });
+});
+
+describe("deploys API", () => {
+  test("a deploy needs a pipeline and a ticket; the history is listed; no token, no deploy", async () => {
+    const { core } = testCore();
+    const api = createApi({
+      core,
+      token: TEST_TOKEN,
+      health: () => ({ ok: true, roles: {} }),
+      plugins: [deployRoutes(core, () => null)],
+    });
+    const call = async (method: string, path: string, token: string | null = TEST_TOKEN) => {
+      const res = await api.handle(
+        new Request(`http://localhost${path}`, {
+          method,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        }),
+      );
+      return {
+        status: res.status,
+        json: (await res.json()) as { status: string; data?: unknown; error?: string },
+      };
+    };
+    const t = core.tickets.create({ title: "ship", objective: "o" }, "t");
+    const none = await call("POST", `/api/v1/tickets/${t.id}/deploy`);
+    expect(none.status).toBe(503);
+    expect(none.json.error).toContain("no deploy pipeline");
+    expect((await call("POST", `/api/v1/tickets/${t.id}/deploy`, null)).status).toBe(401);
+    expect((await call("GET", "/api/v1/deploys")).json).toEqual({ status: "success", data: [] });
   });
 });
