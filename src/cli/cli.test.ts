@@ -160,7 +160,9 @@ describe("harness CLI", () => {
     const res = await run("scenario", "run", "hung-instance", "--url", "http://127.0.0.1:9");
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/no running harness/);
-    expect((await run("scenario", "run", "nope")).err).toMatch(/name a scenario/);
+    expect((await run("scenario", "run", "nope")).err).toMatch(/unknown scenario nope/);
+    expect((await run("scenario", "run")).err).toMatch(/name a scenario/);
+    expect((await run("scenario", "run", "--file", "missing.yaml")).err).toMatch(/no such scenario file/);
   });
 
   test("a broken config file is reported with the bad key", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { slowCommitAnchor, slowCommitLine } from "../lab/bad-deploy";
 import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
@@ -87,3 +88,42 @@ test("lab: the hung-instance scenario with the claude brain is scored and report
   expect(both).toContain("| hung-instance | yes |");
   expect(cli("lab", "report", join(out, "nope.json"), "--out", out).exitCode).toBe(2);
 }, 120_000);
+
+test("lab: a latency regression that only a code change fixes — claude edits, tests and deploys it", async () => {
+  // The model's side: revert the out-of-band wait, run the tests, deploy through the pipeline, finish.
+  const fake = await startFakeAnthropic([
+    use("toolu_1", "edit_file", { path: "src/server.ts", old: slowCommitLine(80), new: slowCommitAnchor }),
+    use("toolu_2", "run_tests", {}),
+    use("toolu_3", "deploy", { reason: "revert the hotfix that waits on every request" }),
+    use("toolu_4", "finish", { summary: "Reverted the wait added to every request; deployed." }),
+  ]);
+  cleanups.push(fake.stop);
+  const h = await startHarness(
+    [
+      "monitor: { interval: 1s, verification_timeout: 60s, max_attempts: 2, default_rules: true }",
+      "deploy: { canary: 3s, watch: 2s }",
+    ],
+    { env: { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: fake.url } },
+  );
+  cleanups.push(() => h.stop());
+  await readyForScenarios(h);
+  const regression = scenarios.find((s) => s.name === "latency-regression");
+  if (!regression) throw new Error("no latency-regression scenario");
+  const result = await runScenarioForReport({ base: h.base, dataDir: h.dir, api: h.api }, regression);
+  expect(result.score).toMatchObject({ detected: true, resolved: true, human_interventions: 0, steps: 4 });
+  // Measured: the p99 rule's series count went from violating to none.
+  expect(result.score.improvement?.after as number).toBeLessThan(result.score.improvement?.before as number);
+  const deploys = (await h.api<{ status: string; ticket_id: number }[]>("/api/v1/deploys")).data;
+  expect(deploys).toMatchObject([{ status: "completed", ticket_id: result.score.ticket_id as number }]);
+  // The audit trail tells the two changes apart: the fix has its ticket, the "hotfix" has none.
+  const audit = Bun.spawnSync([
+    process.execPath,
+    join(import.meta.dir, "../main.ts"),
+    "audit",
+    "verify",
+    "--data-dir",
+    h.dir,
+  ]);
+  expect(audit.exitCode).not.toBe(0);
+  expect(audit.stdout.toString()).toContain("Hotfix: wait a little on every request");
+}, 240_000);

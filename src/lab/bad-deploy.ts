@@ -15,6 +15,12 @@ const realServe = Bun.serve;
   realServe({ ...o, fetch: async (req: Request, srv: unknown) => { await Bun.sleep(${delayMs}); return (o as { fetch: (r: Request, s: unknown) => Response | Promise<Response> }).fetch(req, srv); } } as Parameters<typeof Bun.serve>[0])) as typeof Bun.serve;
 `;
 
+/** Where the latency-regression scenario's "hotfix" goes: the first line of the service's request handler. */
+export const slowCommitAnchor =
+  "  async function handle(req: Request): Promise<Response> {\n    const started = performance.now();\n";
+export const slowCommitLine = (delayMs: number) =>
+  `${slowCommitAnchor}    await Bun.sleep(${delayMs}); // hotfix: give the store time to settle\n`;
+
 type Deploy = { id: number; ticket_id: number; status: string; stage: string; reason: string | null };
 type Ticket = { id: number; status: string };
 type Event = { kind: string; actor: string };

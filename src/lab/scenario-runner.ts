@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDuration } from "../lib/parse";
-import { badDeployLimits, runBadDeploy } from "./bad-deploy";
+import { git } from "../workspace/git";
+import { badDeployLimits, runBadDeploy, slowCommitAnchor, slowCommitLine } from "./bad-deploy";
 import { budgetSpent, collectSeries } from "./lab-metrics";
 import { runLoad } from "./load";
 import type { Scenario } from "./scenarios";
@@ -120,6 +121,19 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
       process.kill(paused.pid as number, "SIGCONT");
     }
     await Bun.sleep(1500);
+  } else if (f.kind === "slow_commit") {
+    // Out of band, as a rushed hotfix would be: a commit on main without a ticket, then a restart. The wait
+    // sits inside the request handler, where the service's own latency histogram sees it.
+    const workspace = join(h.dataDir, "workspace", "rate-limiter");
+    const server = join(workspace, "src", "server.ts");
+    const text = existsSync(server) ? readFileSync(server, "utf8") : "";
+    if (!text.includes(slowCommitAnchor))
+      throw new Error(
+        "slow_commit needs the bundled rate limiter's src/server.ts (request handler not found)",
+      );
+    writeFileSync(server, text.replace(slowCommitAnchor, slowCommitLine(f.delay_ms)));
+    git(workspace, ["commit", "-q", "-am", "Hotfix: wait a little on every request"]);
+    await h.api("/api/v1/service/restart", { method: "POST" });
   } else if (f.kind === "surge") {
     // Usual traffic first, so the detector has a before; then the surge, ordinary clients only.
     const base = { ...defaultShape, keys: f.keys, abusiveShare: 0, burstFactor: 1, diurnal: 0 };
@@ -162,6 +176,41 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
 
 /** Applies one scenario's fault to a running harness and scores what the system did on its own. */
 export async function runScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioScore> {
+  for (const inv of s.rules?.invariants ?? []) {
+    // Idempotent: a rule of that name may exist from an earlier run; a conflict is fine.
+    await h.api("/api/v1/invariants", { method: "POST", body: inv }).catch(() => null);
+  }
+  const background = s.traffic ? await backgroundTraffic(h, s.traffic.rate) : null;
+  try {
+    return await scoreScenario(h, s);
+  } finally {
+    await background?.stop();
+  }
+}
+
+/** Ordinary clients at `rate` per second until stopped, in short rounds so a stop is quick. */
+async function backgroundTraffic(h: HarnessHandle, rate: number) {
+  const port = (await h.api<Instance[]>("/api/v1/service")).data.find((i) => i.state === "ready")?.port;
+  if (port === undefined) throw new Error("no ready instance to send traffic to");
+  let running = true;
+  let seed = 100;
+  const loop = (async () => {
+    while (running)
+      await runLoad(
+        `http://127.0.0.1:${port}`,
+        { ...defaultShape, rate, durationMs: 1_000, keys: 200, abusiveShare: 0, burstFactor: 1, diurnal: 0 },
+        seed++,
+      ).catch(() => Bun.sleep(200));
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+async function scoreScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioScore> {
   const before = new Set(
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.map((t) => t.id),
   );

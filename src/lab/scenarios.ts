@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeZodIssues, invalid } from "../lib/errors";
+import { InvariantInput } from "../rules/model";
 
 /**
  * Declarative fault scenarios (YAML files: see src/lab/scenarios/, or pass your own with --file). Faults come
@@ -34,6 +35,11 @@ export const Scenario = z
        * reaches all; the paused instance keeps the old config, the others the new. Needs two instances.
        */
       z.object({ kind: z.literal("config_drift") }),
+      /**
+       * An operator commits a change that makes every request `delay_ms` slower straight to main, outside any
+       * ticket, and restarts the service: a regression already live, which only a code change fixes.
+       */
+      z.object({ kind: z.literal("slow_commit"), delay_ms: z.number().int().positive().default(80) }),
       /** A person deploys a change that makes every request `delay_ms` slower, through the deploy API. */
       z.object({ kind: z.literal("bad_deploy"), delay_ms: z.number().int().positive().default(80) }),
       /** One key sending `share` of the traffic, far beyond its limit. */
@@ -48,6 +54,10 @@ export const Scenario = z
       rule: z.string().nullable(),
       kind: z.enum(["invariant", "slo", "anomaly", "pipeline"]).nullable(),
     }),
+    /** Rules the scenario needs beyond the shipped ones, created (by name, if missing) before the fault. */
+    rules: z.object({ invariants: z.array(InvariantInput).default([]) }).optional(),
+    /** Ordinary traffic kept up for the whole run, so that rules on rates and latency have data. */
+    traffic: z.object({ rate: z.number().positive() }).optional(),
     detect_within: z.string(),
     resolve_within: z.string(),
   })
@@ -59,6 +69,7 @@ import drift from "./scenarios/config-drift.yaml" with { type: "text" };
 import crashLoop from "./scenarios/crash-loop-after-bad-config.yaml" with { type: "text" };
 import hung from "./scenarios/hung-instance.yaml" with { type: "text" };
 import keyExplosion from "./scenarios/key-cardinality-explosion.yaml" with { type: "text" };
+import latency from "./scenarios/latency-regression.yaml" with { type: "text" };
 import control from "./scenarios/no-fault-control.yaml" with { type: "text" };
 import noisy from "./scenarios/noisy-neighbour.yaml" with { type: "text" };
 import surge from "./scenarios/traffic-surge.yaml" with { type: "text" };
@@ -86,4 +97,5 @@ export const scenarios: Scenario[] = [
   ["noisy-neighbour.yaml", noisy],
   ["bad-deploy.yaml", badDeploy],
   ["config-drift.yaml", drift],
+  ["latency-regression.yaml", latency],
 ].map(([file, text]) => parseScenario(text as string, file as string));
