@@ -79,7 +79,9 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   expect(firstDown).toBeGreaterThan(0);
   expect(hangUp.slice(0, firstDown).some(([, v]) => v === 1)).toBe(true);
   expect(control.false_tickets).toBe(0);
-  for (const s of [hang, keys]) {
+  // (2) At least three system tickets completed with a measured improvement (after < before).
+  const crash = scores[3] as ScenarioScore;
+  for (const s of [hang, keys, crash]) {
     expect([s.scenario, s.detected, s.resolved, s.human_interventions]).toEqual([s.scenario, true, true, 0]);
     expect(s.improvement?.after as number).toBeLessThan(s.improvement?.before as number);
   }
@@ -87,15 +89,31 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
     await h.api<{ kind: string; data: Record<string, unknown> }[]>(`/api/v1/tickets/${keys.ticket_id}/events`)
   ).data;
   expect(keyEvents.find((e) => e.kind === "config_change")?.data.commit).toBeTruthy();
-
-  const exported = await (
-    await fetch(`${h.base}/api/v1/trajectories/export?format=native&source=invariant`)
-  ).text();
+  // (1) No human action on any ticket the system opened, in the whole run.
+  const all = (await h.api<{ items: { id: number; source: string }[] }>("/api/v1/tickets?limit=500")).data
+    .items;
+  const systemTickets = all.filter((t) => t.source !== "human");
+  expect(systemTickets.length).toBeGreaterThanOrEqual(3);
+  for (const t of systemTickets) {
+    const events = (await h.api<{ actor: string }[]>(`/api/v1/tickets/${t.id}/events`)).data;
+    expect([t.id, events.filter((e) => /^(cli|api|dashboard)/.test(e.actor)).length]).toEqual([t.id, 0]);
+  }
+  // (3) Each cycle reads on its ticket page: observation → agent steps → verification with before/after.
+  for (const s of [hang, keys, crash]) {
+    const page = await (
+      await fetch(`${h.base}/tickets/${s.ticket_id}`, { headers: { authorization: `Bearer ${h.token}` } })
+    ).text();
+    for (const part of ["Observation", "brain_turn", "tool_result", "verification", "completed"])
+      expect([s.scenario, part, page.includes(part)]).toEqual([s.scenario, part, true]);
+  }
+  // (5) The export holds every episode of every ticket of the run.
+  const exported = await (await fetch(`${h.base}/api/v1/trajectories/export?format=native`)).text();
   const episodes = exported
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { ticket_id: number; outcome: string });
-  for (const s of [hang, keys])
+  for (const t of all) expect(episodes.some((e) => e.ticket_id === t.id)).toBe(true);
+  for (const s of [hang, keys, crash])
     expect(episodes.some((e) => e.ticket_id === s.ticket_id && e.outcome === "completed")).toBe(true);
   expect(await h.stop()).toBe(0);
   const audit = Bun.spawnSync([
