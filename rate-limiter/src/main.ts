@@ -124,7 +124,7 @@ if (snapshotPath && store === memory) {
 }
 
 const drainMs = Number(values["drain-ms"] ?? env.RATE_LIMITER_DRAIN_MS ?? 1000);
-const app = createServer({ config, store, metrics, log, ready: () => true });
+const app = createServer({ config, store, metrics, log, ready: () => true, instance });
 const boundPort = app.start({ port, hostname: host });
 log("info", "listening", { port: boundPort, host });
 

@@ -22,6 +22,11 @@ export interface ServerDeps {
   metrics: Metrics;
   log: Log;
   ready: () => boolean;
+  /**
+   * Sent back as `X-Instance` on every response: with several processes sharing a port, a client (a
+   * load balancer's health check, a deploy's canary comparison) can tell which one answered.
+   */
+  instance?: string;
 }
 
 /** Bounded label values: every bucket key shares one route label. */
@@ -275,6 +280,7 @@ export function createServer(deps: ServerDeps) {
       }
     }
     observeHttp(routeName, res.status, (performance.now() - started) / 1000);
+    if (deps.instance) res.headers.set("x-instance", deps.instance);
     return res;
   }
 

@@ -81,11 +81,29 @@ describe("deploy pipeline (real processes)", () => {
         if (!ok) failed++;
       }
     })();
+    // Clients that open a new connection per request: the kernel spreads them over every process on the port.
+    const servedBy = new Set<string>();
+    const fresh = (async () => {
+      while (loading) {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+          method: "POST",
+          headers: { connection: "close" },
+          body: JSON.stringify({ key: "fresh-connections" }),
+        }).catch(() => null);
+        if (res?.status === 200) servedBy.add(res.headers.get("x-instance") ?? "?");
+        else failed++;
+        await res?.arrayBuffer();
+      }
+    })();
     const oldPid = supervisor.status()[0]?.pid;
     const initial = headOf();
     const result = await pipeline.deploy(good.id);
     loading = false;
     await load;
+    await fresh;
+    // The canary served real clients' requests beside the running instance: a share of real traffic.
+    expect([...servedBy].some((n) => n.startsWith("canary-"))).toBe(true);
+    expect(servedBy.has("rate-limiter-0")).toBe(true);
     expect(result).toMatchObject({ status: "completed", stage: "watch" });
     expect(sent).toBeGreaterThan(10);
     expect(failed).toBe(0);

@@ -1,5 +1,4 @@
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { Core } from "../core";
 import { reapPidFile, writePidFile } from "../supervisor/pid-files";
@@ -43,38 +42,48 @@ export interface DeployResult {
   commit: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
-/** A short synthetic load of rate-limit checks against one address, measured from outside. */
-async function probe(port: number, ms: number): Promise<ProbeStats> {
-  const latencies: number[] = [];
-  let errors = 0;
+/**
+ * Probes the service's port while the canary shares it (reusePort): each probe opens a new connection, so
+ * the kernel spreads them over every process listening there, and the answer's `X-Instance` header says
+ * who served it. Real clients are spread the same way: the canary takes its share of real traffic too.
+ */
+async function probeShared(
+  port: number,
+  ms: number,
+  canaryName: string,
+): Promise<{ old: ProbeStats; fresh: ProbeStats }> {
+  const old = { latencies: [] as number[], errors: 0 };
+  const fresh = { latencies: [] as number[], errors: 0 };
   const end = Date.now() + ms;
   let i = 0;
-  while (Date.now() < end) {
-    const started = performance.now();
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
-        method: "POST",
-        body: JSON.stringify({ key: `canary-probe-${i++ % 50}`, hits: 0 }),
-        signal: AbortSignal.timeout(2000),
-      });
-      await res.arrayBuffer();
-      if (res.status >= 500) errors++;
-    } catch {
-      errors++;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+          method: "POST",
+          headers: { connection: "close" },
+          body: JSON.stringify({ key: `canary-probe-${i++ % 50}`, hits: 0 }),
+          signal: AbortSignal.timeout(2000),
+        });
+        await res.arrayBuffer();
+        const side = res.headers.get("x-instance") === canaryName ? fresh : old;
+        side.latencies.push(performance.now() - started);
+        if (res.status >= 500) side.errors++;
+      } catch {
+        // Nobody answered, so nobody can be credited: count it against the new version, the one on trial.
+        fresh.errors++;
+        fresh.latencies.push(performance.now() - started);
+      }
     }
-    latencies.push(performance.now() - started);
-  }
-  return { requests: latencies.length, errors, p99Ms: p99(latencies) };
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const stats = (s: typeof old): ProbeStats => ({
+    requests: s.latencies.length,
+    errors: s.errors,
+    p99Ms: p99(s.latencies),
+  });
+  return { old: stats(old), fresh: stats(fresh) };
 }
 
 const head = (dir: string, ref = "HEAD") => gitOrThrow(dir, ["rev-parse", "--short=12", ref]).trim();
@@ -98,8 +107,11 @@ export function createPipeline(deps: PipelineDeps) {
   }
 
   async function canary(dir: string): Promise<CanaryVerdict> {
-    const port = await freePort();
+    const port = deps.supervisor.status()[0]?.port;
+    if (port === undefined) return { ok: false, reason: "no running instance to compare with" };
     const config = join(workspaceDir, "limits.yaml");
+    const name = `canary-${Date.now().toString(36)}`;
+    // The canary listens on the running instance's own port, beside it: a share of real traffic reaches it.
     const proc = Bun.spawn(
       [
         process.execPath,
@@ -107,24 +119,33 @@ export function createPipeline(deps: PipelineDeps) {
         "--port",
         String(port),
         "--instance",
-        "canary",
+        name,
+        "--drain-ms",
+        "300",
         ...(existsSync(config) ? ["--config", config] : []),
       ],
       { cwd: dir, env: { ...process.env, BUN_BE_BUN: "1" }, stdout: "ignore", stderr: "ignore" },
     );
     if (deps.stateDir) writePidFile(canaryPidFile(deps.stateDir), proc.pid);
+    let exited = false;
+    void proc.exited.then(() => {
+      exited = true;
+    });
     try {
+      // Ready when a /readyz answered by the canary says so (new connections reach either process).
       let ready = false;
-      for (let i = 0; i < 100 && !ready; i++) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`)
-          .then((r) => r.ok)
-          .catch(() => false);
-        if (!ready) await Bun.sleep(100);
+      for (let i = 0; i < 200 && !ready && !exited; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`, {
+          headers: { connection: "close" },
+        }).catch(() => null);
+        ready = res?.ok === true && res.headers.get("x-instance") === name;
+        if (!ready) await Bun.sleep(50);
       }
-      if (!ready) return { ok: false, reason: "the canary never became ready" };
-      const oldPort = deps.supervisor.status()[0]?.port;
-      if (oldPort === undefined) return { ok: false, reason: "no running instance to compare with" };
-      const [old, fresh] = await Promise.all([probe(oldPort, deps.canaryMs), probe(port, deps.canaryMs)]);
+      if (!ready)
+        return { ok: false, reason: exited ? "the canary exited at start" : "the canary never became ready" };
+      const { old, fresh } = await probeShared(port, deps.canaryMs, name);
+      if (old.requests === 0)
+        return { ok: false, reason: "the running version answered no probe to compare with" };
       return judgeCanary(old, fresh);
     } finally {
       proc.kill("SIGTERM");
