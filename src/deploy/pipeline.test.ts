@@ -83,6 +83,8 @@ describe("deploy pipeline (real processes)", () => {
     })();
     // Clients that open a new connection per request: the kernel spreads them over every process on the port.
     const servedBy = new Set<string>();
+    let freshSent = 0;
+    let freshFailed = 0;
     const fresh = (async () => {
       while (loading) {
         const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
@@ -90,9 +92,12 @@ describe("deploy pipeline (real processes)", () => {
           headers: { connection: "close" },
           body: JSON.stringify({ key: "fresh-connections" }),
         }).catch(() => null);
+        freshSent++;
         if (res?.status === 200) servedBy.add(res.headers.get("x-instance") ?? "?");
-        else failed++;
+        else freshFailed++;
         await res?.arrayBuffer();
+        // Modest pace: the deploy's check stage runs the service's own (timing-sensitive) tests meanwhile.
+        await Bun.sleep(10);
       }
     })();
     const oldPid = supervisor.status()[0]?.pid;
@@ -104,6 +109,9 @@ describe("deploy pipeline (real processes)", () => {
     // The canary served real clients' requests beside the running instance: a share of real traffic.
     expect([...servedBy].some((n) => n.startsWith("canary-"))).toBe(true);
     expect(servedBy.has("rate-limiter-0")).toBe(true);
+    // A connection still queued at a listener that closes is reset by the kernel (unless Linux's
+    // net.ipv4.tcp_migrate_req is on), so a new-connection client may see a rare failure at a handover.
+    expect(freshFailed).toBeLessThanOrEqual(Math.ceil(freshSent * 0.01));
     expect(result).toMatchObject({ status: "completed", stage: "watch" });
     expect(sent).toBeGreaterThan(10);
     expect(failed).toBe(0);

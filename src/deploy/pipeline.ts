@@ -8,6 +8,7 @@ import { git, gitOrThrow, ticketBranch } from "../workspace/git";
 import { runDeclaredTests } from "../workspace/tests";
 import { ticketWorktree } from "../workspace/worktree";
 import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
+import { buildCheck, dependenciesChanged, installDependencies } from "./check";
 import { budgetGate, burnAfterDeploy, type SloHealth, sloHealth } from "./slo-gate";
 
 export interface PipelineDeps {
@@ -101,9 +102,20 @@ export function createPipeline(deps: PipelineDeps) {
     core.tickets.addEvent(ticketId, kind, "pipeline", data);
   }
 
-  async function runTests(dir: string): Promise<{ ok: boolean; output: string }> {
+  /** Dependencies if the branch changed them, then a build of the entry point, then the test suite. */
+  async function runTests(dir: string, branch: string): Promise<{ ok: boolean; output: string }> {
+    const parts: string[] = [];
+    if (dependenciesChanged(workspaceDir, branch)) {
+      const installed = await installDependencies(dir);
+      parts.push(installed.output);
+      if (!installed.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
+    }
+    const built = await buildCheck(dir);
+    parts.push(built.output);
+    if (!built.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
     const r = await runDeclaredTests(dir);
-    return { ok: r.ok, output: r.output.slice(-6000) };
+    parts.push(r.output.slice(-6000));
+    return { ok: r.ok, output: parts.join("\n\n").slice(-6000) };
   }
 
   async function canary(dir: string): Promise<CanaryVerdict> {
@@ -120,8 +132,9 @@ export function createPipeline(deps: PipelineDeps) {
         String(port),
         "--instance",
         name,
+        // As long as an instance's handover: keep-alive clients are told to reconnect elsewhere first.
         "--drain-ms",
-        "300",
+        "1000",
         ...(existsSync(config) ? ["--config", config] : []),
       ],
       { cwd: dir, env: { ...process.env, BUN_BE_BUN: "1" }, stdout: "ignore", stderr: "ignore" },
@@ -251,11 +264,12 @@ export function createPipeline(deps: PipelineDeps) {
       const dir = ticketWorktree(workspaceDir, ticketId);
       const tests = await stage(
         "check",
-        () => runTests(dir),
+        () => runTests(dir, branch),
         (r) => r.ok,
         (r) => r.output,
       );
-      if (!tests.ok) return finish("failed", "check", "tests failed; the commit never started");
+      if (!tests.ok)
+        return finish("failed", "check", "the build or the tests failed; the commit never started");
       const verdict = await stage(
         "canary",
         () => canary(dir),

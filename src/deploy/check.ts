@@ -1,0 +1,77 @@
+import { lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { git } from "../workspace/git";
+
+export interface CheckStep {
+  ok: boolean;
+  output: string;
+}
+
+/** Whether a branch changes the service's dependency manifest or lockfile compared with main. */
+export function dependenciesChanged(workspace: string, branch: string): boolean {
+  const diff = git(workspace, [
+    "diff",
+    "--name-only",
+    `main...${branch}`,
+    "--",
+    "package.json",
+    "bun.lock",
+    "bun.lockb",
+  ]);
+  return diff.ok && diff.stdout.trim() !== "";
+}
+
+/**
+ * Installs the branch's dependencies into its own worktree (never into the shared node_modules the running
+ * version uses), through the harness binary. Needs the registry, or the packages in Bun's cache.
+ */
+export async function installDependencies(dir: string): Promise<CheckStep> {
+  const modules = join(dir, "node_modules");
+  try {
+    if (lstatSync(modules).isSymbolicLink()) unlinkSync(modules);
+  } catch {
+    // no node_modules yet
+  }
+  const proc = Bun.spawn([process.execPath, "install"], {
+    cwd: dir,
+    env: { ...process.env, BUN_BE_BUN: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 300_000,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { ok: code === 0, output: `bun install (dependencies changed)\n${out}\n${err}`.trim() };
+}
+
+/**
+ * Compiles the service's entry point and everything it imports (Bun's bundler): a syntax error or an import
+ * that does not resolve fails here, before any test runs, whichever files the tests happen to load.
+ */
+export async function buildCheck(dir: string): Promise<CheckStep> {
+  const out = mkdtempSync(join(tmpdir(), "harness-build-"));
+  try {
+    // Packages stay external: the vendored bundles are checked by running, not re-bundled here.
+    const r = await Bun.build({
+      entrypoints: [join(dir, "src", "main.ts")],
+      target: "bun",
+      outdir: out,
+      packages: "external",
+    });
+    if (r.success) return { ok: true, output: "build: src/main.ts and its imports compile" };
+    return { ok: false, output: `build failed:\n${r.logs.map((l) => String(l)).join("\n")}` };
+  } catch (err) {
+    // Bun.build throws an AggregateError for resolution failures.
+    const e = err as { errors?: unknown[]; message: string };
+    return {
+      ok: false,
+      output: `build failed:\n${(e.errors ?? [e.message]).map((x) => String(x)).join("\n")}`,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
