@@ -4,6 +4,7 @@ import m003 from "../../sql/003_anomalies_schedules.sql" with { type: "text" };
 import m004 from "../../sql/004_deploys.sql" with { type: "text" };
 import m005 from "../../sql/005_invariant_language.sql" with { type: "text" };
 import m006 from "../../sql/006_rule_state_series.sql" with { type: "text" };
+import m007 from "../../sql/007_deploy_metrics.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const migrations: Migration[] = [
   { version: 4, name: "004_deploys.sql", sql: m004 },
   { version: 5, name: "005_invariant_language.sql", sql: m005 },
   { version: 6, name: "006_rule_state_series.sql", sql: m006 },
+  { version: 7, name: "007_deploy_metrics.sql", sql: m007 },
 ];

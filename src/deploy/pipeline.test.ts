@@ -113,6 +113,11 @@ describe("deploy pipeline (real processes)", () => {
     // net.ipv4.tcp_migrate_req is on), so a new-connection client may see a rare failure at a handover.
     expect(freshFailed).toBeLessThanOrEqual(Math.ceil(freshSent * 0.01));
     expect(result).toMatchObject({ status: "completed", stage: "watch" });
+    // Recorded before/after (no metrics backend in this setup, so the signals are empty but present).
+    const recorded = core.db
+      .query<{ metrics: string }, [number]>("SELECT metrics FROM deploys WHERE id = ?")
+      .get(result.id);
+    expect(Object.keys(JSON.parse(recorded?.metrics ?? "{}"))).toEqual(["before", "after"]);
     expect(sent).toBeGreaterThan(10);
     expect(failed).toBe(0);
     expect(headOf()).toBe(result.commit);

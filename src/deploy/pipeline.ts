@@ -9,7 +9,7 @@ import { runDeclaredTests } from "../workspace/tests";
 import { ticketWorktree } from "../workspace/worktree";
 import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
 import { buildCheck, dependenciesChanged, installDependencies } from "./check";
-import { budgetGate, burnAfterDeploy, type SloHealth, sloHealth } from "./slo-gate";
+import { budgetGate, burnAfterDeploy, type Signals, type SloHealth, signals, sloHealth } from "./slo-gate";
 
 export interface PipelineDeps {
   core: Core;
@@ -205,12 +205,29 @@ export function createPipeline(deps: PipelineDeps) {
         "INSERT INTO deploys (ticket_id, commit_sha, previous_sha, status, stage, started_at) VALUES (?, ?, ?, 'running', 'check', ?) RETURNING id",
       )
       .get(ticketId, commit, previous, started) as { id: number };
-    const finish = (status: DeployResult["status"], stage: string, reason: string): DeployResult => {
+    // Golden signals before and after, so each deploy says what it did to the service.
+    const measure = async (): Promise<Signals | null> =>
+      deps.metrics ? await signals(deps.metrics, core.clock.now()).catch(() => null) : null;
+    const signalsBefore = await measure();
+    const finish = async (
+      status: DeployResult["status"],
+      stage: string,
+      reason: string,
+    ): Promise<DeployResult> => {
+      const metrics = { before: signalsBefore, after: await measure() };
       core.db
         .query(
-          "UPDATE deploys SET status = ?, stage = ?, reason = ?, stages = ?, finished_at = ? WHERE id = ?",
+          "UPDATE deploys SET status = ?, stage = ?, reason = ?, stages = ?, finished_at = ?, metrics = ? WHERE id = ?",
         )
-        .run(status, stage, reason, JSON.stringify(stages), core.clock.now(), row.id);
+        .run(
+          status,
+          stage,
+          reason,
+          JSON.stringify(stages),
+          core.clock.now(),
+          JSON.stringify(metrics),
+          row.id,
+        );
       record(
         ticketId,
         status === "completed" ? "deploy" : status === "rolled_back" ? "rollback" : "deploy_failed",
@@ -221,6 +238,7 @@ export function createPipeline(deps: PipelineDeps) {
           stage,
           reason,
           stages,
+          metrics,
         },
       );
       return { id: row.id, status, stage, reason, commit };
@@ -259,7 +277,7 @@ export function createPipeline(deps: PipelineDeps) {
               )
               .join("; "),
         );
-        if (refused) return finish("failed", "budget", refused);
+        if (refused) return await finish("failed", "budget", refused);
       }
       const dir = ticketWorktree(workspaceDir, ticketId);
       const tests = await stage(
@@ -269,14 +287,14 @@ export function createPipeline(deps: PipelineDeps) {
         (r) => r.output,
       );
       if (!tests.ok)
-        return finish("failed", "check", "the build or the tests failed; the commit never started");
+        return await finish("failed", "check", "the build or the tests failed; the commit never started");
       const verdict = await stage(
         "canary",
         () => canary(dir),
         (v) => v.ok,
         (v) => v.reason,
       );
-      if (!verdict.ok) return finish("rolled_back", "canary", verdict.reason);
+      if (!verdict.ok) return await finish("rolled_back", "canary", verdict.reason);
       const promoted = await stage(
         "promote",
         async () => {
@@ -309,11 +327,11 @@ export function createPipeline(deps: PipelineDeps) {
           },
           "pipeline",
         );
-        return finish("rolled_back", "watch", problem);
+        return await finish("rolled_back", "watch", problem);
       }
-      return finish("completed", "watch", "deployed and healthy");
+      return await finish("completed", "watch", "deployed and healthy");
     } catch (err) {
-      return finish("failed", stages.at(-1)?.stage ?? "check", (err as Error).message);
+      return await finish("failed", stages.at(-1)?.stage ?? "check", (err as Error).message);
     } finally {
       busy = false;
     }

@@ -62,3 +62,34 @@ export function burnAfterDeploy(before: SloHealth[], now: SloHealth[]): string |
   }
   return null;
 }
+
+/** The service's golden signals at one moment, as a deploy records them before and after. */
+export interface Signals {
+  request_rate: number | null;
+  error_ratio: number | null;
+  p99_seconds: number | null;
+}
+
+const signalQueries: Record<keyof Signals, string> = {
+  request_rate:
+    'sum(rate(ratelimiter_http_request_duration_seconds_count{job="rate-limiter",route="/v1/check"}[1m]))',
+  error_ratio:
+    'sum(rate(ratelimiter_http_request_duration_seconds_count{job="rate-limiter",code=~"5.."}[1m])) / sum(rate(ratelimiter_http_request_duration_seconds_count{job="rate-limiter"}[1m]))',
+  p99_seconds:
+    'histogram_quantile(0.99, sum by (le) (rate(ratelimiter_http_request_duration_seconds_bucket{job="rate-limiter",route="/v1/check"}[1m])))',
+};
+
+export async function signals(metrics: MetricsBackend, now: number): Promise<Signals> {
+  const one = async (q: string) => {
+    const r = await metrics.instantQuery(q, now).catch(() => null);
+    const v =
+      r?.resultType === "vector" ? r.result[0]?.v : r?.resultType === "scalar" ? r.result.v : undefined;
+    return v === undefined || !Number.isFinite(v) ? null : v;
+  };
+  const [request_rate, error_ratio, p99_seconds] = await Promise.all([
+    one(signalQueries.request_rate),
+    one(signalQueries.error_ratio),
+    one(signalQueries.p99_seconds),
+  ]);
+  return { request_rate, error_ratio, p99_seconds };
+}

@@ -18,8 +18,24 @@ interface DeployRow {
   stage: string;
   reason: string | null;
   stages: string;
+  metrics: string;
   started_at: number;
   finished_at: number | null;
+}
+
+type Signals = { request_rate: number | null; error_ratio: number | null; p99_seconds: number | null } | null;
+
+function signalsText(json: string): string {
+  const m = JSON.parse(json || "{}") as { before?: Signals; after?: Signals };
+  const one = (s: Signals | undefined) =>
+    !s
+      ? "—"
+      : [
+          s.request_rate === null ? "—" : s.request_rate.toFixed(1),
+          s.error_ratio === null ? "—" : `${(100 * s.error_ratio).toFixed(2)} %`,
+          s.p99_seconds === null ? "—" : `${(1000 * s.p99_seconds).toFixed(1)} ms`,
+        ].join(", ");
+  return `${one(m.before)} → ${one(m.after)}`;
 }
 
 function DeployTable(props: { rows: DeployRow[] }) {
@@ -35,6 +51,7 @@ function DeployTable(props: { rows: DeployRow[] }) {
           <th>Status</th>
           <th>Stages (ms)</th>
           <th>Reason</th>
+          <th>Before → after (checks/s, 5xx, p99)</th>
         </tr>
       </thead>
       <tbody>
@@ -71,6 +88,7 @@ function DeployTable(props: { rows: DeployRow[] }) {
               )}
             </td>
             <td safe>{d.reason ?? ""}</td>
+            <td safe>{signalsText(d.metrics)}</td>
           </tr>
         ))}
       </tbody>
