@@ -210,3 +210,23 @@ describe("deploys API", () => {
     expect((await call("GET", "/api/v1/deploys")).json).toEqual({ status: "success", data: [] });
   });
 });
+
+describe("ticket list by time", () => {
+  test("since and until take RFC 3339, Unix seconds or a duration back from now; a bad value is a 400", async () => {
+    const { core, clock, call } = setup();
+    const old = core.tickets.create({ title: "old", objective: "o" }, "t");
+    clock.advance(2 * 86_400_000);
+    const recent = core.tickets.create({ title: "recent", objective: "o" }, "t");
+    const ids = async (q: string) =>
+      (await call("GET", `/api/v1/tickets?${q}`)).json.data.items.map((t: { id: number }) => t.id);
+    expect(await ids("since=24h")).toEqual([recent.id]);
+    expect(await ids(`until=${new Date(clock.now() - 86_400_000).toISOString()}`)).toEqual([old.id]);
+    expect(await ids(`since=${Math.floor((clock.now() - 3 * 86_400_000) / 1000)}`)).toEqual([
+      recent.id,
+      old.id,
+    ]);
+    const bad = await call("GET", "/api/v1/tickets?since=yesterday");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toContain("since must be RFC 3339");
+  });
+});

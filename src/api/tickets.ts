@@ -1,10 +1,23 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { Core } from "../core";
-import { parseOrThrow } from "../lib/parse";
+import { invalid } from "../lib/errors";
+import { parseOrThrow, parseSince } from "../lib/parse";
 import { Priority, TicketSource, TicketStatus } from "../tickets/model";
 import { success } from "./envelope";
 import { idParam, intParam } from "./query";
+
+/** `since`/`until` as RFC 3339, Unix seconds or "24h"-style durations; a bad one is a 400 naming it. */
+function timeRange(f: { since?: string | undefined; until?: string | undefined }, now: number) {
+  try {
+    return {
+      ...(f.since ? { createdSince: parseSince(f.since, now, "since") } : {}),
+      ...(f.until ? { createdUntil: parseSince(f.until, now, "until") } : {}),
+    };
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+}
 
 const ListQuery = z.object({
   status: z
@@ -15,6 +28,8 @@ const ListQuery = z.object({
   source: TicketSource.optional(),
   priority: Priority.optional(),
   q: z.string().max(200).optional(),
+  since: z.string().max(64).optional(),
+  until: z.string().max(64).optional(),
 });
 
 const NoteBody = z.object({ text: z.string().trim().min(1, "text must not be empty").max(10_000) });
@@ -34,6 +49,7 @@ export function ticketRoutes(core: Core) {
         ...(f.source ? { source: f.source } : {}),
         ...(f.priority ? { priority: f.priority } : {}),
         ...(f.q ? { q: f.q } : {}),
+        ...timeRange(f, core.clock.now()),
         limit,
         offset,
       });

@@ -61,3 +61,19 @@ export const ruleName = z
   .min(1)
   .max(100)
   .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -");
+
+/**
+ * A point in time for list filters: RFC 3339, Unix seconds, or a duration meaning that long before `nowMs`
+ * ("24h" = the last day). Throws with the parameter's name.
+ */
+export function parseSince(value: string, nowMs: number, name: string): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  try {
+    return nowMs - parseDuration(value);
+  } catch {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms))
+      throw new Error(`${name} must be RFC 3339, Unix seconds or a duration such as 24h, got "${value}"`);
+    return ms;
+  }
+}

@@ -22,6 +22,9 @@ export interface TicketFilter {
   source?: TicketSource;
   priority?: Priority;
   q?: string;
+  /** Created at or after / before (Unix ms). */
+  createdSince?: number;
+  createdUntil?: number;
   limit?: number;
   offset?: number;
 }
@@ -162,6 +165,14 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
       if (filter.priority) {
         where.push("priority = ?");
         args.push(priorityRank(filter.priority));
+      }
+      if (filter.createdSince !== undefined) {
+        where.push("created_at >= ?");
+        args.push(filter.createdSince);
+      }
+      if (filter.createdUntil !== undefined) {
+        where.push("created_at <= ?");
+        args.push(filter.createdUntil);
       }
       if (filter.q) {
         where.push("(title LIKE ? ESCAPE '\\' OR objective LIKE ? ESCAPE '\\')");

@@ -231,3 +231,16 @@ test("the overview's service signals: request rate, denied share and p99 from th
   expect(html).toContain("p99 0.99 ms"); // interpolated in the (0.5 ms, 1 ms] bucket, as Prometheus does
   expect((await req("GET", "/")).text).toContain('hx-get="/partials/signals"');
 });
+
+test("the ticket list filters by creation time", async () => {
+  const { core, clock, req } = setup();
+  core.tickets.create({ title: "Last week's review", objective: "o" }, "t");
+  clock.advance(3 * 86_400_000);
+  core.tickets.create({ title: "Today's burn", objective: "o" }, "t");
+  const day = (await req("GET", "/tickets?since=24h")).text;
+  expect(day).toContain("Today&#x27;s burn");
+  expect(day).not.toContain("Last week&#x27;s review");
+  const any = (await req("GET", "/tickets?since=")).text;
+  expect(any).toContain("Last week&#x27;s review");
+  expect(any).toContain('<option value="24h"');
+});

@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { invalid, toAppError } from "../lib/errors";
+import { parseDuration } from "../lib/parse";
 import type { Observation } from "../rules/observations";
 import {
   Priority,
@@ -16,7 +17,18 @@ import { fieldErrors, redirect } from "./form-errors";
 import { Layout } from "./layout";
 import { NewTicketForm, TicketDetail, TicketTable, Timeline } from "./tickets-view";
 
-function listFilter(q: Record<string, string | undefined>) {
+const within: [string, string][] = [
+  ["", "any time"],
+  ["1h", "last hour"],
+  ["24h", "last day"],
+  ["7d", "last week"],
+  ["30d", "last 30 days"],
+];
+
+function listFilter(q: Record<string, string | undefined>, now: number) {
+  const since = within.some(([v]) => v !== "" && v === q.since)
+    ? now - parseDuration(q.since as string)
+    : undefined;
   const status = (q.status ?? "")
     .split(",")
     .filter((s) => StatusSchema.safeParse(s).success) as TicketStatus[];
@@ -27,6 +39,7 @@ function listFilter(q: Record<string, string | undefined>) {
     ...(source.success ? { source: source.data } : {}),
     ...(priority.success ? { priority: priority.data } : {}),
     ...(q.q ? { q: q.q.slice(0, 200) } : {}),
+    ...(since !== undefined ? { createdSince: since } : {}),
     limit: 100,
   };
 }
@@ -50,6 +63,16 @@ function Filters(props: { q: Record<string, string | undefined> }) {
       </label>
       <label>
         Priority <select name="priority">{opt(["P1", "P2", "P3", "P4"], props.q.priority)}</select>
+      </label>
+      <label>
+        Created{" "}
+        <select name="since">
+          {within.map(([v, label]) => (
+            <option value={v} selected={(props.q.since ?? "") === v}>
+              {label}
+            </option>
+          ))}
+        </select>
       </label>
       <label>
         Search <input name="q" value={props.q.q ?? ""} />
@@ -84,7 +107,7 @@ export function ticketPages(deps: DashboardDeps) {
           hx-trigger="every 2s"
           hx-swap="innerHTML"
         >
-          <TicketTable tickets={core.tickets.list(listFilter(q)).items} />
+          <TicketTable tickets={core.tickets.list(listFilter(q, core.clock.now())).items} />
         </div>
       </section>
       <section>
@@ -114,7 +137,9 @@ export function ticketPages(deps: DashboardDeps) {
     .get("/tickets", ({ query, request }) => listPage(request, query as Record<string, string | undefined>))
     .get("/partials/tickets", ({ query }) => (
       <TicketTable
-        tickets={core.tickets.list(listFilter(query as Record<string, string | undefined>)).items}
+        tickets={
+          core.tickets.list(listFilter(query as Record<string, string | undefined>, core.clock.now())).items
+        }
       />
     ))
     .post("/tickets", ({ body, request, set }) => {
