@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitForTicket, ticketBranch } from "../workspace/git";
 import { ensureWorkspace } from "../workspace/workspace";
 import { ticketWorktree } from "../workspace/worktree";
-import { buildCheck, dependenciesChanged } from "./check";
+import { buildCheck, dependenciesChanged, typeCheck } from "./check";
 
 // A real workspace of the bundled rate limiter, with ticket branches as the agent makes them.
 const ws = ensureWorkspace(join(mkdtempSync(join(tmpdir(), "harness-check-")), "rate-limiter")).dir;
@@ -33,4 +33,26 @@ test("a dependency change is noticed against main; other changes are not", () =>
   writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
   commitForTicket(dir, 3, ["package.json"], "add a dependency");
   expect(dependenciesChanged(ws, ticketBranch(3))).toBe(true);
+});
+
+test("a workspace that carries TypeScript is type-checked; one without it is not", async () => {
+  expect(await typeCheck(ticketWorktree(ws, 4))).toBeNull();
+  const dir = mkdtempSync(join(tmpdir(), "harness-tsc-"));
+  mkdirSync(join(dir, "src"));
+  mkdirSync(join(dir, "node_modules"));
+  // The harness's own TypeScript stands in for the one a user's repository would carry.
+  symlinkSync(
+    join(import.meta.dir, "../../node_modules/typescript"),
+    join(dir, "node_modules", "typescript"),
+  );
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ["src"] }),
+  );
+  writeFileSync(join(dir, "src", "main.ts"), "export const n: number = 1;\n");
+  expect(await typeCheck(dir)).toMatchObject({ ok: true });
+  writeFileSync(join(dir, "src", "main.ts"), 'export const n: number = "one";\n');
+  const bad = await typeCheck(dir);
+  expect(bad?.ok).toBe(false);
+  expect(bad?.output).toMatch(/not assignable to type 'number'/);
 });

@@ -1,4 +1,4 @@
-import { lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git } from "../workspace/git";
@@ -74,4 +74,27 @@ export async function buildCheck(dir: string): Promise<CheckStep> {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/**
+ * Type-checks with the workspace's own TypeScript compiler when it has one (`node_modules/typescript`, run
+ * through the harness binary as Bun). The bundled rate limiter vendors only its runtime packages, so there
+ * the build step is the check; a workspace that carries TypeScript gets `tsc --noEmit` as well.
+ */
+export async function typeCheck(dir: string): Promise<CheckStep | null> {
+  const tsc = join(dir, "node_modules", "typescript", "bin", "tsc");
+  if (!existsSync(tsc) || !existsSync(join(dir, "tsconfig.json"))) return null;
+  const proc = Bun.spawn([process.execPath, tsc, "--noEmit", "-p", "tsconfig.json"], {
+    cwd: dir,
+    env: { ...process.env, BUN_BE_BUN: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 300_000,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { ok: code === 0, output: `tsc --noEmit\n${out}\n${err}`.trim() };
 }

@@ -8,7 +8,7 @@ import { git, gitOrThrow, ticketBranch } from "../workspace/git";
 import { runDeclaredTests } from "../workspace/tests";
 import { ticketWorktree } from "../workspace/worktree";
 import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
-import { buildCheck, dependenciesChanged, installDependencies } from "./check";
+import { buildCheck, dependenciesChanged, installDependencies, typeCheck } from "./check";
 import { budgetGate, burnAfterDeploy, type Signals, type SloHealth, signals, sloHealth } from "./slo-gate";
 
 export interface PipelineDeps {
@@ -113,6 +113,11 @@ export function createPipeline(deps: PipelineDeps) {
     const built = await buildCheck(dir);
     parts.push(built.output);
     if (!built.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
+    const typed = await typeCheck(dir);
+    if (typed) {
+      parts.push(typed.output);
+      if (!typed.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
+    }
     const r = await runDeclaredTests(dir);
     parts.push(r.output.slice(-6000));
     return { ok: r.ok, output: parts.join("\n\n").slice(-6000) };
