@@ -8,6 +8,23 @@ export interface CheckStep {
   output: string;
 }
 
+/** Runs the harness binary as Bun (never a shell) in `dir`, with a five-minute limit. */
+async function runAsBun(dir: string, args: string[], title: string): Promise<CheckStep> {
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd: dir,
+    env: { ...process.env, BUN_BE_BUN: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 300_000,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { ok: code === 0, output: `${title}\n${out}\n${err}`.trim() };
+}
+
 /** Whether a branch changes the service's dependency manifest or lockfile compared with main. */
 export function dependenciesChanged(workspace: string, branch: string): boolean {
   const diff = git(workspace, [
@@ -33,19 +50,7 @@ export async function installDependencies(dir: string): Promise<CheckStep> {
   } catch {
     // no node_modules yet
   }
-  const proc = Bun.spawn([process.execPath, "install"], {
-    cwd: dir,
-    env: { ...process.env, BUN_BE_BUN: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 300_000,
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { ok: code === 0, output: `bun install (dependencies changed)\n${out}\n${err}`.trim() };
+  return runAsBun(dir, ["install"], "bun install (dependencies changed)");
 }
 
 /**
@@ -84,17 +89,5 @@ export async function buildCheck(dir: string): Promise<CheckStep> {
 export async function typeCheck(dir: string): Promise<CheckStep | null> {
   const tsc = join(dir, "node_modules", "typescript", "bin", "tsc");
   if (!existsSync(tsc) || !existsSync(join(dir, "tsconfig.json"))) return null;
-  const proc = Bun.spawn([process.execPath, tsc, "--noEmit", "-p", "tsconfig.json"], {
-    cwd: dir,
-    env: { ...process.env, BUN_BE_BUN: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 300_000,
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { ok: code === 0, output: `tsc --noEmit\n${out}\n${err}`.trim() };
+  return runAsBun(dir, [tsc, "--noEmit", "-p", "tsconfig.json"], "tsc --noEmit");
 }

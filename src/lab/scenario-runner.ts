@@ -32,6 +32,24 @@ export interface ScenarioScore {
   false_tickets: number;
 }
 
+/** A score before anything was observed: nothing detected, nothing spent. */
+export const emptyScore = (scenario: string): ScenarioScore => ({
+  scenario,
+  detected: false,
+  time_to_detect_ms: null,
+  ticket_id: null,
+  resolved: false,
+  time_to_resolve_ms: null,
+  improvement: null,
+  human_interventions: 0,
+  steps: 0,
+  tokens: 0,
+  cost_usd: 0,
+  actions_rolled_back: 0,
+  error_budget_spent: null,
+  false_tickets: 0,
+});
+
 /** The scenario's pass rule: the control opens nothing; a fault is fixed and verified with no human action. */
 export function scenarioPassed(s: Scenario, score: ScenarioScore): boolean {
   return s.expect.rule === null
@@ -217,44 +235,19 @@ async function scoreScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioSco
   const started = Date.now();
   if (s.fault.kind === "bad_deploy") {
     // Detected and fixed by the pipeline itself, not by a rule and the agent: scored on the deploy.
-    return runBadDeploy(h, s.fault.delay_ms, badDeployLimits(s.detect_within, s.resolve_within), {
-      scenario: s.name,
-      detected: false,
-      time_to_detect_ms: null,
-      ticket_id: null,
-      resolved: false,
-      time_to_resolve_ms: null,
-      improvement: null,
-      human_interventions: 0,
-      steps: 0,
-      tokens: 0,
-      cost_usd: 0,
-      actions_rolled_back: 0,
-      error_budget_spent: null,
-      false_tickets: 0,
-    });
+    return runBadDeploy(
+      h,
+      s.fault.delay_ms,
+      badDeployLimits(s.detect_within, s.resolve_within),
+      emptyScore(s.name),
+    );
   }
   await applyFault(h, s);
   const newTickets = async () =>
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.filter(
       (t) => !before.has(t.id),
     );
-  const score: ScenarioScore = {
-    scenario: s.name,
-    detected: false,
-    time_to_detect_ms: null,
-    ticket_id: null,
-    resolved: false,
-    time_to_resolve_ms: null,
-    improvement: null,
-    human_interventions: 0,
-    steps: 0,
-    tokens: 0,
-    cost_usd: 0,
-    actions_rolled_back: 0,
-    error_budget_spent: null,
-    false_tickets: 0,
-  };
+  const score = emptyScore(s.name);
   if (s.expect.rule === null) {
     await Bun.sleep(parseDuration(s.detect_within));
     score.false_tickets = (await newTickets()).length;
