@@ -72,6 +72,7 @@ const reloader = configPath
       if (ok) {
         const next = reloader?.current();
         if (next && store === memory) memory.setMaxKeys(next.store.max_keys);
+        if (next && store instanceof RedisStore) store.setLimits(next.store.timeout_ms, next.store.fail_open);
         if (next && next.store.type !== initial.store.type)
           log("warn", "store.type changes take effect on restart", { running: initial.store.type });
         metrics.configInfo.reset();

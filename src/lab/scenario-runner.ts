@@ -6,6 +6,7 @@ import { badDeployLimits, runBadDeploy, slowCommitAnchor, slowCommitLine } from 
 import { budgetSpent, collectSeries } from "./lab-metrics";
 import { runLoad } from "./load";
 import type { Scenario } from "./scenarios";
+import { prepareSlowRedis } from "./slow-redis";
 import { defaultShape } from "./traffic";
 
 export interface HarnessHandle {
@@ -198,11 +199,13 @@ export async function runScenario(h: HarnessHandle, s: Scenario): Promise<Scenar
     // Idempotent: a rule of that name may exist from an earlier run; a conflict is fine.
     await h.api("/api/v1/invariants", { method: "POST", body: inv }).catch(() => null);
   }
+  const slow = s.fault.kind === "slow_redis" ? await prepareSlowRedis(h, s.fault) : null;
   const background = s.traffic ? await backgroundTraffic(h, s.traffic.rate) : null;
   try {
-    return await scoreScenario(h, s);
+    return await scoreScenario(h, s, slow?.inject);
   } finally {
     await background?.stop();
+    await slow?.restore();
   }
 }
 
@@ -228,7 +231,11 @@ async function backgroundTraffic(h: HarnessHandle, rate: number) {
   };
 }
 
-async function scoreScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioScore> {
+async function scoreScenario(
+  h: HarnessHandle,
+  s: Scenario,
+  inject?: () => Promise<void>,
+): Promise<ScenarioScore> {
   const before = new Set(
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.map((t) => t.id),
   );
@@ -242,7 +249,8 @@ async function scoreScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioSco
       emptyScore(s.name),
     );
   }
-  await applyFault(h, s);
+  if (inject) await inject();
+  else await applyFault(h, s);
   const newTickets = async () =>
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.filter(
       (t) => !before.has(t.id),
@@ -286,7 +294,7 @@ async function scoreScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioSco
   score.cost_usd = turns.reduce((n, e) => n + (typeof e.data.cost_usd === "number" ? e.data.cost_usd : 0), 0);
   score.actions_rolled_back = events.filter((e) => e.kind === "rollback").length;
   score.error_budget_spent = await budgetSpent(h, started, Date.now());
-  const v = events.find((e) => e.kind === "verification")?.data as
+  const v = events.findLast((e) => e.kind === "verification")?.data as
     | { before?: { value: number }[]; after?: { value: number }[] }
     | undefined;
   if (v) score.improvement = { before: v.before?.[0]?.value ?? null, after: v.after?.[0]?.value ?? null };

@@ -40,6 +40,13 @@ export const Scenario = z
        * ticket, and restarts the service: a regression already live, which only a code change fixes.
        */
       z.object({ kind: z.literal("slow_commit"), delay_ms: z.number().int().positive().default(80) }),
+      /** Redis behind a delaying proxy: every reply `delay_ms` late, against a `timeout_ms` store timeout. */
+      z.object({
+        kind: z.literal("slow_redis"),
+        delay_ms: z.number().int().positive(),
+        timeout_ms: z.number().int().positive().default(20),
+        redis_url: z.string().default("redis://127.0.0.1:6379"),
+      }),
       /** A person deploys a change that makes every request `delay_ms` slower, through the deploy API. */
       z.object({ kind: z.literal("bad_deploy"), delay_ms: z.number().int().positive().default(80) }),
       /** One key sending `share` of the traffic, far beyond its limit. */
@@ -72,6 +79,7 @@ import keyExplosion from "./scenarios/key-cardinality-explosion.yaml" with { typ
 import latency from "./scenarios/latency-regression.yaml" with { type: "text" };
 import control from "./scenarios/no-fault-control.yaml" with { type: "text" };
 import noisy from "./scenarios/noisy-neighbour.yaml" with { type: "text" };
+import slowRedis from "./scenarios/slow-redis.yaml" with { type: "text" };
 import surge from "./scenarios/traffic-surge.yaml" with { type: "text" };
 
 /** Parses one scenario file (YAML); errors name the file and the field. */
@@ -98,4 +106,5 @@ export const scenarios: Scenario[] = [
   ["bad-deploy.yaml", badDeploy],
   ["config-drift.yaml", drift],
   ["latency-regression.yaml", latency],
+  ["slow-redis.yaml", slowRedis],
 ].map(([file, text]) => parseScenario(text as string, file as string));

@@ -25,6 +25,14 @@ export const defaultInvariants: InvariantInput[] = [
     description: "The rate limiter rejected a config reload; instances keep running an older config",
   },
   {
+    name: "RateLimiterStoreErrors",
+    query: 'sum by (instance) (rate(ratelimiter_store_errors_total{job="rate-limiter"}[1m])) > 0',
+    for: "1m",
+    severity: "high",
+    description:
+      "The bucket store (Redis) fails or times out: checks are answered by the fail-open/closed rule, not decided",
+  },
+  {
     name: "RateLimiterConfigDrift",
     query: 'count(count by (hash) (ratelimiter_config_info{job="rate-limiter"})) > 1',
     for: "2m",

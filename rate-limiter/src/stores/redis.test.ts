@@ -110,6 +110,14 @@ describe.skipIf(!reachable)("Redis store (real Redis)", () => {
     expect(await open.ready()).toBe(false);
   });
 
+  test("a reloaded timeout and fail mode apply to the next check", async () => {
+    const port = await freePort();
+    const s = store({ url: `redis://127.0.0.1:${port}`, timeoutMs: 50, failOpen: true });
+    expect((await s.check("k", limits, 1)).allowed).toBe(true);
+    s.setLimits(50, false);
+    expect((await s.check("k", limits, 1)).allowed).toBe(false);
+  });
+
   test("reconnects after Redis restarts, without restarting the service", async () => {
     const port = await freePort();
     const start = () =>

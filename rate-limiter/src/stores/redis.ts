@@ -41,7 +41,7 @@ class Timeout extends Error {}
 export class RedisStore implements Store {
   private client: InstanceType<typeof Bun.RedisClient>;
   private readonly prefix: string;
-  constructor(private readonly opts: RedisStoreOptions) {
+  constructor(private opts: RedisStoreOptions) {
     // No offline queue: a check queued while Redis is down would spend tokens late, after its answer.
     this.client = new Bun.RedisClient(opts.url, {
       autoReconnect: true,
@@ -126,6 +126,11 @@ export class RedisStore implements Store {
 
   size(): number {
     return -1;
+  }
+
+  /** Applies a reloaded `store.timeout_ms` and `store.fail_open`: the next check uses them. */
+  setLimits(timeoutMs: number, failOpen: boolean): void {
+    this.opts = { ...this.opts, timeoutMs, failOpen };
   }
 
   /**

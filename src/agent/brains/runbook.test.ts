@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ticketFixture } from "../../testing/ticket";
 import type { Ticket } from "../../tickets/model";
 import type { ContentBlock, Message, ToolUseBlock } from "../types";
-import { RunbookBrain, raisedKeyCapacity } from "./runbook";
+import { RunbookBrain, raisedKeyCapacity, raisedStoreTimeout } from "./runbook";
 
 function ticket(over: Partial<Ticket> = {}): Ticket {
   return ticketFixture({
@@ -184,4 +184,15 @@ describe("runbook: crash loop after an out-of-band config edit", () => {
     const turn5 = await ask(t, [...m3, ...answer(turn4, {})]);
     expect(calls(turn5).map((c) => c.name)).toEqual(["finish"]);
   });
+});
+
+test.each([
+  ["store: { type: redis, timeout_ms: 20 }\n", 40],
+  ["store: { type: redis }\n", 40],
+  ["store: { type: redis, timeout_ms: 200 }\n", 250],
+  ["store: { type: redis, timeout_ms: 250 }\n", null],
+])("raisedStoreTimeout(%p) → %p, keeping the rest of the file", (yaml, to) => {
+  const r = raisedStoreTimeout(yaml);
+  expect(r?.to ?? null).toBe(to);
+  if (r) expect(Bun.YAML.parse(r.content)).toMatchObject({ store: { type: "redis", timeout_ms: to } });
 });

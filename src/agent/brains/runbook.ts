@@ -81,6 +81,23 @@ const isSloTicket = (t: Ticket) => t.source === "slo";
 const isHeadroomTicket = (t: Ticket) =>
   t.success_criteria.some((c) => c.query.includes("key_capacity_used_ratio"));
 const isCrashLoopTicket = (t: Ticket) => /crash.?loop/i.test(t.title);
+const isStoreErrorTicket = (t: Ticket) =>
+  t.success_criteria.some((c) => c.query.includes("store_errors_total"));
+/** Bound on how far the runbook raises the store's timeout on its own: past it, fail-open answers cost less. */
+const storeTimeoutCeiling = 250;
+
+/** Doubles store.timeout_ms (within the ceiling): a slow but working store then decides again. */
+export function raisedStoreTimeout(yaml: string): { content: string; from: number; to: number } | null {
+  const doc = (Bun.YAML.parse(yaml) ?? {}) as { store?: { timeout_ms?: number } };
+  const from = doc.store?.timeout_ms ?? 20;
+  const to = Math.min(storeTimeoutCeiling, from * 2);
+  if (to <= from) return null;
+  return {
+    content: Bun.YAML.stringify({ ...doc, store: { ...(doc.store ?? {}), timeout_ms: to } }, null, 2),
+    from,
+    to,
+  };
+}
 const isDriftTicket = (t: Ticket) =>
   t.success_criteria.some((c) => /config_info|config_reload_total|config_last_reload/.test(c.query));
 /** Bound on how far the runbook raises the key capacity on its own. */
@@ -129,9 +146,10 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
     }
     // Headroom may need more than one raise while the load still grows; each raise is bounded.
     const raises = names.filter((x) => x === "update_config").length;
-    const wantsConfig = isHeadroomTicket(t)
-      ? raises < 3
-      : (isDriftTicket(t) || isCrashLoopTicket(t)) && !names.includes("get_config");
+    const wantsConfig =
+      isHeadroomTicket(t) || isStoreErrorTicket(t)
+        ? raises < 3
+        : (isDriftTicket(t) || isCrashLoopTicket(t)) && !names.includes("get_config");
     if (wantsConfig && lastNames.includes("query_metrics")) {
       return [
         { type: "text", text: `Config-related criteria are violated:\n${findings.join("\n")}` },
@@ -200,6 +218,17 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         }),
       ];
     }
+    if (parsed && isStoreErrorTicket(t)) {
+      const raised = raisedStoreTimeout(parsed.content);
+      if (raised) {
+        return [
+          call(n, 0, "update_config", {
+            content: raised.content,
+            reason: `store errors: raise store.timeout_ms ${raised.from} → ${raised.to}`,
+          }),
+        ];
+      }
+    }
     if (parsed && isHeadroomTicket(t)) {
       const raised = raisedKeyCapacity(parsed.content);
       if (raised) {
@@ -223,7 +252,9 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
     }
     return [
       call(n, 0, "finish", {
-        summary: "Raised the store's key capacity within bounds; the service reloads it.",
+        summary: isStoreErrorTicket(t)
+          ? "Raised the store's timeout within bounds; the service reloads it."
+          : "Raised the store's key capacity within bounds; the service reloads it.",
       }),
     ];
   }
