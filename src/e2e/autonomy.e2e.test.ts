@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport, type ScenarioScore } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
-import { readyForScenarios, startHarness } from "../testing/harness-process";
+import { auditVerify, readyForScenarios, startHarness } from "../testing/harness-process";
 import { waitFor } from "../testing/ports";
 
 const started: Awaited<ReturnType<typeof startHarness>>[] = [];
@@ -116,14 +116,7 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   for (const s of [hang, keys, crash])
     expect(episodes.some((e) => e.ticket_id === s.ticket_id && e.outcome === "completed")).toBe(true);
   expect(await h.stop()).toBe(0);
-  const audit = Bun.spawnSync([
-    process.execPath,
-    join(import.meta.dir, "../main.ts"),
-    "audit",
-    "verify",
-    "--data-dir",
-    h.dir,
-  ]);
-  expect(audit.stdout.toString()).toContain("0 problems");
+  const audit = auditVerify(h.dir);
+  expect(audit.stdout).toContain("0 problems");
   expect(audit.exitCode).toBe(0);
 }, 300_000);

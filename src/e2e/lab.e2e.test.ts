@@ -6,7 +6,7 @@ import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
 import { startFakeAnthropic, toolTurn } from "../testing/fake-anthropic";
-import { readyForScenarios, startHarness } from "../testing/harness-process";
+import { auditVerify, readyForScenarios, startHarness } from "../testing/harness-process";
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -116,14 +116,7 @@ test("lab: a latency regression that only a code change fixes — claude edits, 
   const deploys = (await h.api<{ status: string; ticket_id: number }[]>("/api/v1/deploys")).data;
   expect(deploys).toMatchObject([{ status: "completed", ticket_id: result.score.ticket_id as number }]);
   // The audit trail tells the two changes apart: the fix has its ticket, the "hotfix" has none.
-  const audit = Bun.spawnSync([
-    process.execPath,
-    join(import.meta.dir, "../main.ts"),
-    "audit",
-    "verify",
-    "--data-dir",
-    h.dir,
-  ]);
+  const audit = auditVerify(h.dir);
   expect(audit.exitCode).not.toBe(0);
-  expect(audit.stdout.toString()).toContain("Hotfix: wait a little on every request");
+  expect(audit.stdout).toContain("Hotfix: wait a little on every request");
 }, 240_000);

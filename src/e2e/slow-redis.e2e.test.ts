@@ -2,15 +2,9 @@ import { afterAll, expect, test } from "bun:test";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
 import { readyForScenarios, startHarness } from "../testing/harness-process";
+import { redisAvailable } from "../testing/redis";
 
-const redisUp = await new Bun.RedisClient("redis://127.0.0.1:6379", {
-  connectionTimeout: 500,
-  autoReconnect: false,
-})
-  .send("PING", [])
-  .then(() => true)
-  .catch(() => false);
-if (!redisUp) console.warn("skipping the slow-Redis scenario: no Redis on 127.0.0.1:6379");
+const redisUp = await redisAvailable(undefined, "the slow-Redis scenario");
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {

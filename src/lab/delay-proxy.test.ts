@@ -1,14 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { redisAvailable } from "../testing/redis";
 import { startDelayProxy } from "./delay-proxy";
 
-const redisUp = await new Bun.RedisClient("redis://127.0.0.1:6379", {
-  connectionTimeout: 500,
-  autoReconnect: false,
-})
-  .send("PING", [])
-  .then(() => true)
-  .catch(() => false);
-if (!redisUp) console.warn("skipping delay proxy tests: no Redis on 127.0.0.1:6379");
+const redisUp = await redisAvailable(undefined, "the delay proxy tests");
 
 const stops: (() => void)[] = [];
 afterAll(() => {

@@ -83,3 +83,16 @@ export async function readyForScenarios(h: Awaited<ReturnType<typeof startHarnes
       ).data.result.length > 0,
   );
 }
+
+/** `harness audit verify` on a data directory, as a separate process (what an auditor would run). */
+export function auditVerify(dataDir: string): { exitCode: number; stdout: string } {
+  const r = Bun.spawnSync([
+    process.execPath,
+    join(root, "src/main.ts"),
+    "audit",
+    "verify",
+    "--data-dir",
+    dataDir,
+  ]);
+  return { exitCode: r.exitCode, stdout: r.stdout.toString() };
+}
