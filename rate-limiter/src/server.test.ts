@@ -191,3 +191,29 @@ describe("HTTP API", () => {
     expect((await get("/nope")).status).toBe(404);
   });
 });
+
+test("every response names the instance that served it (X-Instance), on every route and error", async () => {
+  const app = createServer({
+    config: () => parseConfig("default: { name: default, capacity: 3, refill_per_second: 1 }\n"),
+    store: new MemoryStore(1000, () => 1_000_000),
+    metrics: createMetrics(),
+    log: () => {},
+    ready: () => true,
+    instance: "rl-7",
+  });
+  const body = JSON.stringify({ key: "k" });
+  const requests = [
+    new Request("http://x/v1/check", {
+      method: "POST",
+      body,
+      headers: { "content-length": String(body.length) },
+    }),
+    new Request("http://x/v1/check", { method: "POST", body }),
+    new Request("http://x/v1/check", { method: "POST", body: "{" }),
+    new Request("http://x/healthz"),
+    new Request("http://x/metrics"),
+    new Request("http://x/nowhere"),
+  ];
+  for (const req of requests)
+    expect([req.url, (await app.fetch(req)).headers.get("x-instance")]).toEqual([req.url, "rl-7"]);
+});

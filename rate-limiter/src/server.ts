@@ -47,9 +47,6 @@ export function splitUrl(url: string): { path: string; query: string } {
   return { path: url.slice(start, q), query: url.slice(q + 1, end) };
 }
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-
 /** The HTTP surface; `fetch` is usable in-process by tests and by Bun.serve alike. */
 export function createServer(deps: ServerDeps) {
   const { metrics, log } = deps;
@@ -57,6 +54,13 @@ export function createServer(deps: ServerDeps) {
   let denials = 0;
   let draining = false;
   let listener: ReturnType<typeof Bun.serve> | undefined;
+  // X-Instance goes in with every response's headers: setting it afterwards would rebuild them on the hot path.
+  const served: Record<string, string> = deps.instance ? { "x-instance": deps.instance } : {};
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...served },
+    });
   // Label lookups dominate prom-client's cost on the hot path; keep one child per (route, code).
   const httpChildren = new Map<string, { observe(v: number): void }>();
   const observeHttp = (route: string, code: number, seconds: number) => {
@@ -153,7 +157,9 @@ export function createServer(deps: ServerDeps) {
       policy: policy.name,
     };
     if (policy.shadow && !d.allowed) answer.shadow_denied = true;
-    return new Response(JSON.stringify(answer), { status, headers: rateLimitHeaders(policy, d) });
+    const headers = rateLimitHeaders(policy, d);
+    if (deps.instance) headers["x-instance"] = deps.instance;
+    return new Response(JSON.stringify(answer), { status, headers });
   }
 
   async function envoy(req: Request, requestId: string): Promise<Response> {
@@ -242,7 +248,7 @@ export function createServer(deps: ServerDeps) {
         if (counted !== undefined) metrics.trackedKeys.set(counted);
       }
       return new Response(await metrics.registry.metrics(), {
-        headers: { "content-type": metrics.registry.contentType },
+        headers: { "content-type": metrics.registry.contentType, ...served },
       });
     }
     return json({ error: `no route ${req.method} ${p}` }, 404);
@@ -280,7 +286,6 @@ export function createServer(deps: ServerDeps) {
       }
     }
     observeHttp(routeName, res.status, (performance.now() - started) / 1000);
-    if (deps.instance) res.headers.set("x-instance", deps.instance);
     return res;
   }
 

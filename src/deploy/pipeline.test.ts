@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { slowServe } from "../lab/bad-deploy";
 import { systemClock } from "../lib/clock";
 import { createSupervisor } from "../supervisor/supervisor";
 import { MetricStore } from "../telemetry/metrics/store";
@@ -16,9 +17,6 @@ import { createPipeline, recoverInterruptedDeploys } from "./pipeline";
 
 const cleanups: (() => Promise<void>)[] = [];
 
-const slowServe = `const realServe = Bun.serve;
-(Bun as unknown as { serve: typeof Bun.serve }).serve = ((o: Parameters<typeof Bun.serve>[0]) =>
-  realServe({ ...o, fetch: async (req: Request, srv: unknown) => { await Bun.sleep(80); return (o as { fetch: (r: Request, s: unknown) => Response | Promise<Response> }).fetch(req, srv); } } as Parameters<typeof Bun.serve>[0])) as typeof Bun.serve;`;
 afterAll(async () => {
   for (const c of cleanups) await c();
 });
@@ -158,7 +156,7 @@ describe("deploy pipeline (real processes)", () => {
     // Slower: the canary is compared with the running version and rejected.
     const slow = core.tickets.create({ title: "slow", objective: "o" }, "t");
     // Slows every request, whatever the service's internals look like: wrap the fetch handler it serves.
-    change(slow.id, "src/main.ts", (s) => `${slowServe}\n${s}`);
+    change(slow.id, "src/main.ts", (s) => `${slowServe(80)}\n${s}`);
     const r3 = await pipeline.deploy(slow.id);
     expect(r3).toMatchObject({ status: "rolled_back", stage: "canary" });
     expect(r3.reason).toMatch(/p99/);

@@ -21,12 +21,8 @@ test("lab: config drift between two instances is detected, fixed by the runbook 
       (await h.api<{ state: string }[]>("/api/v1/service")).data.filter((i) => i.state === "ready").length ===
       2,
   );
-  await readyForScenarios(h);
   // The fault pauses one instance for a few seconds; the shipped 30 s `for` keeps that from counting as down.
-  const down = (await h.api<{ id: number; name: string }[]>("/api/v1/invariants")).data.find(
-    (i) => i.name === "RateLimiterDown",
-  );
-  await h.api(`/api/v1/invariants/${down?.id}`, { method: "PUT", body: { for: "30s" } });
+  await readyForScenarios(h, ["RateLimiterDown"]);
   const drift = scenarios.find((s) => s.name === "config-drift");
   if (!drift) throw new Error("no config-drift scenario");
   const result = await runScenarioForReport({ base: h.base, dataDir: h.dir, api: h.api }, drift);

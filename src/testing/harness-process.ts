@@ -69,10 +69,17 @@ export async function startHarness(
   };
 }
 
-/** Brings a started harness to the lab's time scale: every invariant's `for` to 0 s, then the first scrape. */
-export async function readyForScenarios(h: Awaited<ReturnType<typeof startHarness>>): Promise<void> {
-  for (const inv of (await h.api<{ id: number }[]>("/api/v1/invariants")).data)
-    await h.api(`/api/v1/invariants/${inv.id}`, { method: "PUT", body: { for: "0s" } });
+/**
+ * Brings a started harness to the lab's time scale: every invariant's `for` to 0 s (except those named in
+ * `keep`, which keep their shipped `for`), then the first scrape.
+ */
+export async function readyForScenarios(
+  h: Awaited<ReturnType<typeof startHarness>>,
+  keep: string[] = [],
+): Promise<void> {
+  for (const inv of (await h.api<{ id: number; name: string }[]>("/api/v1/invariants")).data)
+    if (!keep.includes(inv.name))
+      await h.api(`/api/v1/invariants/${inv.id}`, { method: "PUT", body: { for: "0s" } });
   await waitFor(
     "first scrape",
     async () =>
