@@ -6,7 +6,7 @@ type Kind = "anomaly" | "schedule";
 
 const usage = (kind: Kind) =>
   kind === "anomaly"
-    ? "usage: harness anomaly list|show ID|delete ID|create --name N --query Q [--method zscore|mad|seasonal] [--sensitivity 4] [--window 1h] [--min-history 30m] [--cooldown 30m] [--severity warning]"
+    ? "usage: harness anomaly list|show ID|delete ID|create --name N --query Q [--method zscore|mad|seasonal] [--sensitivity 4] [--window 1h] [--min-history 30m] [--cooldown 30m] [--min-change 0] [--for 0s] [--severity warning]"
     : "usage: harness schedule list|show ID|delete ID|create --name N --cron '0 9 * * 1' --title T --objective O [--priority P4]";
 
 export async function definitionsCommand(kind: Kind, argv: string[], io: CliIO): Promise<number> {
@@ -19,6 +19,8 @@ export async function definitionsCommand(kind: Kind, argv: string[], io: CliIO):
     window: { type: "string" },
     "min-history": { type: "string" },
     cooldown: { type: "string" },
+    "min-change": { type: "string" },
+    for: { type: "string" },
     severity: { type: "string" },
     cron: { type: "string" },
     title: { type: "string" },
@@ -68,6 +70,8 @@ export async function definitionsCommand(kind: Kind, argv: string[], io: CliIO):
               ["window", values.window],
               ["min_history", values["min-history"]],
               ["cooldown", values.cooldown],
+              ["min_change", values["min-change"], Number],
+              ["for", values.for],
               ["severity", values.severity],
             ])
           : pick([

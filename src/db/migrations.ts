@@ -5,6 +5,7 @@ import m004 from "../../sql/004_deploys.sql" with { type: "text" };
 import m005 from "../../sql/005_invariant_language.sql" with { type: "text" };
 import m006 from "../../sql/006_rule_state_series.sql" with { type: "text" };
 import m007 from "../../sql/007_deploy_metrics.sql" with { type: "text" };
+import m008 from "../../sql/008_anomaly_min_change_for.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const migrations: Migration[] = [
   { version: 5, name: "005_invariant_language.sql", sql: m005 },
   { version: 6, name: "006_rule_state_series.sql", sql: m006 },
   { version: 7, name: "007_deploy_metrics.sql", sql: m007 },
+  { version: 8, name: "008_anomaly_min_change_for.sql", sql: m008 },
 ];

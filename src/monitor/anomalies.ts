@@ -2,8 +2,10 @@ import type { Core } from "../core";
 import type { Anomaly } from "../rules/anomalies";
 import { severityPriority } from "../rules/model";
 import type { MetricsBackend, QueryResult } from "../telemetry/types";
+import type { SuccessCriterion } from "../tickets/model";
 import { type AnomalyVerdict, robust, seasonal, zscore } from "./anomaly-math";
 import type { RuleErrorSink } from "./invariants";
+import { stepPending } from "./rule-state";
 import type { RuleStateStore } from "./state-store";
 
 const day = 86_400_000;
@@ -18,6 +20,9 @@ function points(r: QueryResult): Map<number, number> {
   return out;
 }
 
+/** A detector judges about 60 points of its window, and never more often than the monitor ticks. */
+export const anomalyStep = (a: Anomaly, stepMs: number) => Math.max(stepMs, Math.round(a.window_ms / 60));
+
 /** The detector's verdict on the latest point, or null while it has less history than `min_history`. Reads only. */
 export async function scoreAnomaly(
   metrics: MetricsBackend,
@@ -25,7 +30,7 @@ export async function scoreAnomaly(
   now: number,
   stepMs: number,
 ): Promise<{ verdict: AnomalyVerdict; current: number } | null> {
-  const step = Math.max(stepMs, Math.round(a.window_ms / 60));
+  const step = anomalyStep(a, stepMs);
   const range = (shift: number) =>
     metrics.rangeQuery(a.query, now - a.window_ms - shift, now - shift, step).then(points);
   const recent = await range(0);
@@ -34,9 +39,18 @@ export async function scoreAnomaly(
   if (lastT === undefined || lastT - (times[0] as number) < a.min_history_ms) return null;
   const current = recent.get(lastT) as number;
   const history = times.slice(0, -1).map((t) => recent.get(t) as number);
-  if (a.method !== "seasonal")
-    return { verdict: (a.method === "zscore" ? zscore : robust)(history, current, a.sensitivity), current };
+  const trailing = (method: "zscore" | "mad") =>
+    (method === "zscore" ? zscore : robust)(history, current, a.sensitivity, a.min_change);
+  if (a.method !== "seasonal") return { verdict: trailing(a.method), current };
   const [d, w] = await Promise.all([range(day), range(7 * day)]);
+  if (d.size === 0 && w.size === 0) {
+    // A young store has no yesterday to compare with: judge against the trailing window meanwhile.
+    const verdict = trailing("mad");
+    return {
+      verdict: { ...verdict, reason: `${verdict.reason} (no day-old data yet: trailing window)` },
+      current,
+    };
+  }
   const at = (m: Map<number, number>, t: number, shift: number) => m.get(t - shift) ?? null;
   const verdict = seasonal(
     history,
@@ -46,11 +60,38 @@ export async function scoreAnomaly(
     at(d, lastT, day),
     at(w, lastT, 7 * day),
     a.sensitivity,
+    a.min_change,
   );
   return { verdict, current };
 }
 
-/** Evaluates one detector; opens a ticket when the latest point is an outlier, then waits out the cooldown. */
+/**
+ * What "fixed" means for an anomaly: the value is back inside the usual range on the side it left, held for
+ * a few of the detector's points so one lucky sample does not verify it.
+ */
+export function backInRange(
+  a: Anomaly,
+  verdict: AnomalyVerdict,
+  current: number,
+  stepMs: number,
+): SuccessCriterion[] {
+  if (!verdict.band) return [];
+  const above = current > verdict.band.high;
+  return [
+    {
+      name: `${a.name} back in its usual range`,
+      query: a.query,
+      comparator: above ? "<=" : ">=",
+      threshold: Number((above ? verdict.band.high : verdict.band.low).toPrecision(6)),
+      for_seconds: Math.max(30, Math.round((3 * anomalyStep(a, stepMs)) / 1000)),
+    },
+  ];
+}
+
+/**
+ * Evaluates one detector; opens a ticket when the latest point has been an outlier for `for`, then waits
+ * out the cooldown.
+ */
 export async function evaluateAnomaly(
   core: Core,
   metrics: MetricsBackend,
@@ -62,8 +103,8 @@ export async function evaluateAnomaly(
 ): Promise<AnomalyVerdict | null> {
   const key = `anomaly:${a.name}`;
   const prev = states.get(key);
-  // A detector reads a whole window of history: run it at most once a minute, on about 60 points.
-  if (prev.last_eval_at !== null && now - prev.last_eval_at < Math.max(60_000, stepMs)) return null;
+  // A detector reads a whole window of history: judge each of its points once, not every tick.
+  if (prev.last_eval_at !== null && now - prev.last_eval_at < anomalyStep(a, stepMs)) return null;
   let scored: Awaited<ReturnType<typeof scoreAnomaly>>;
   try {
     scored = await scoreAnomaly(metrics, a, now, stepMs);
@@ -79,28 +120,30 @@ export async function evaluateAnomaly(
     return null;
   }
   if (!scored) {
-    states.put({ ...prev, last_eval_at: now, last_error: null, consecutive_errors: 0 });
+    states.put({ ...prev, last_eval_at: now, last_error: null, consecutive_errors: 0, pending_since: null });
     return null;
   }
   const { verdict, current } = scored;
+  const pending = stepPending(prev, verdict.anomalous, a.for_ms, now);
   // started_at remembers the last firing, for the cooldown.
   const cooling = prev.started_at !== null && now - prev.started_at < a.cooldown_ms;
+  const fires = pending.firing && !cooling;
   states.put({
     ...prev,
     last_eval_at: now,
     last_error: null,
     consecutive_errors: 0,
     last_value: verdict.score,
-    started_at: verdict.anomalous && !cooling ? now : prev.started_at,
+    pending_since: pending.pending_since,
+    started_at: fires ? now : prev.started_at,
   });
-  if (!verdict.anomalous || cooling) return verdict;
-  if (core.tickets.findOpenByFingerprint(key)) {
-    core.tickets.addEvent(
-      (core.tickets.findOpenByFingerprint(key) as { id: number }).id,
-      "still_firing",
-      "monitor",
-      { score: verdict.score, reason: verdict.reason },
-    );
+  if (!fires) return verdict;
+  const open = core.tickets.findOpenByFingerprint(key);
+  if (open) {
+    core.tickets.addEvent(open.id, "still_firing", "monitor", {
+      score: verdict.score,
+      reason: verdict.reason,
+    });
     return verdict;
   }
   const observation = core.observations.record({
@@ -109,18 +152,38 @@ export async function evaluateAnomaly(
     query: a.query,
     value: current ?? null,
     labels: {},
-    data: { method: a.method, score: verdict.score, reason: verdict.reason, sensitivity: a.sensitivity },
+    data: {
+      method: a.method,
+      score: verdict.score,
+      reason: verdict.reason,
+      sensitivity: a.sensitivity,
+      band: verdict.band,
+      ...(a.for_ms > 0 ? { pending_since: pending.pending_since } : {}),
+    },
     observed_at: now,
   });
   const previous = core.tickets.lastByFingerprint(key);
+  const criteria = backInRange(a, verdict, current, stepMs);
   core.tickets.create(
     {
       title: `Anomaly ${a.name}: ${a.description || a.query}`,
-      objective: `${verdict.reason}. Find the cause; if it is a fault, fix it so the value returns to its usual range.`,
-      success_criteria: [],
+      objective:
+        `${verdict.reason}. Find the cause; if it is a fault, fix it so the value returns to its usual range` +
+        (verdict.band
+          ? ` (${verdict.band.low.toPrecision(4)} to ${verdict.band.high.toPrecision(4)}).`
+          : "."),
+      success_criteria: criteria,
       context: {
-        rule: { kind: "anomaly", name: a.name, query: a.query, method: a.method, sensitivity: a.sensitivity },
-        observation: { id: observation.id, value: current, score: verdict.score },
+        rule: {
+          kind: "anomaly",
+          name: a.name,
+          query: a.query,
+          method: a.method,
+          sensitivity: a.sensitivity,
+          min_change: a.min_change,
+        },
+        observation: { id: observation.id, value: current, score: verdict.score, band: verdict.band },
+        criteria_before: criteria.map((c) => ({ query: c.query, comparator: c.comparator, value: current })),
         ...(previous ? { recurrence_of: previous.id } : {}),
       },
       source: "anomaly",

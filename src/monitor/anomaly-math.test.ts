@@ -46,4 +46,36 @@ describe("anomaly detectors", () => {
     );
     expect(seasonal(hist, day, week, at(now), null, null, 4).reason).toMatch(/not enough/);
   });
+
+  test("the verdict carries the usual range on the value's own scale", () => {
+    const h = [10, 11, 12, 11, 10, 12, 11];
+    const v = robust(h, 30, 3);
+    expect(v.band?.low).toBeCloseTo(11 - 3 * 1.4826, 6);
+    expect(v.band?.high).toBeCloseTo(11 + 3 * 1.4826, 6);
+    expect(zscore(h, 11, 3).band?.high).toBeGreaterThan(11);
+    // seasonal: residuals are ~0 around an expectation of 200 (yesterday), so the band sits around 200
+    const s = seasonal(
+      [200, 201, 199, 200],
+      [200, 200, 200, 200],
+      [null, null, null, null],
+      260,
+      200,
+      null,
+      3,
+      6,
+    );
+    expect(s.band).toEqual({ low: 194, high: 206 });
+    expect(s.anomalous).toBe(true);
+  });
+
+  test("min_change floors the spread: small wiggles are normal, a flat series can still jump", () => {
+    const flat = Array(30).fill(0);
+    expect(robust(flat, 0.5, 4).anomalous).toBe(false); // no spread, no judgement
+    expect(robust(flat, 0.5, 4, 0.05)).toMatchObject({ anomalous: true, band: { low: -0.05, high: 0.05 } });
+    expect(robust(flat, 0.04, 4, 0.05).anomalous).toBe(false);
+    const quiet = [100, 100.1, 99.9, 100, 100.1];
+    expect(zscore(quiet, 101, 4).anomalous).toBe(true);
+    expect(zscore(quiet, 101, 4, 5).anomalous).toBe(false);
+    expect(zscore(quiet, 106, 4, 5).reason).toMatch(/floored by min_change 5/);
+  });
 });

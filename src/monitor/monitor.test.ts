@@ -245,4 +245,79 @@ describe("schedules and anomalies", () => {
     await monitor.tick();
     expect(core.tickets.list().total).toBe(1);
   });
+
+  test("an anomaly ticket asks for the value back in its usual range, and verifies once it holds there", async () => {
+    const { core, clock, monitor, push, finish } = setup();
+    core.anomalies.create({
+      name: "Rate",
+      query: "rate_gauge",
+      window: "1h",
+      min_history: "30m",
+      sensitivity: 5,
+    });
+    for (let i = 0; i < 240; i++) {
+      push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
+      clock.advance(15_000);
+    }
+    push({ __name__: "rate_gauge" }, 400);
+    await monitor.tick();
+    const [t] = core.tickets.list().items;
+    const [c] = t?.success_criteria ?? [];
+    // median 102, MAD 1 × 1.4826: the usual range tops out at 102 + 5 × 1.4826
+    expect(c).toMatchObject({ query: "rate_gauge", comparator: "<=", for_seconds: 180 });
+    expect(c?.threshold).toBeCloseTo(102 + 5 * 1.4826, 3);
+    expect(t?.context.criteria_before).toEqual([{ query: "rate_gauge", comparator: "<=", value: 400 }]);
+    finish(t?.id as number);
+    // Still high: verification waits; back in range for the whole 3 minutes: completed.
+    push({ __name__: "rate_gauge" }, 390);
+    await monitor.tick();
+    expect(core.tickets.get(t?.id as number).status).toBe("verifying");
+    for (let i = 0; i < 14; i++) {
+      clock.advance(15_000);
+      push({ __name__: "rate_gauge" }, 101);
+      await monitor.tick();
+    }
+    const done = core.tickets.get(t?.id as number);
+    expect(done.status).toBe("completed");
+    const v = core.tickets.events(t?.id as number).findLast((e) => e.kind === "verification");
+    expect(v?.data).toMatchObject({
+      result: "passed",
+      before: [{ value: 400 }],
+      after: [{ value: 101, pass: true }],
+    });
+  });
+
+  test("`for` holds the ticket back until the value has been anomalous that long; a dip resets it", async () => {
+    const { core, clock, monitor, push } = setup();
+    core.anomalies.create({
+      name: "Denials",
+      query: "deny_ratio",
+      window: "10m",
+      min_history: "5m",
+      for: "30s",
+      min_change: 0.05,
+    });
+    // No denials at all: a flat 0, which only min_change makes judgeable.
+    for (let i = 0; i < 40; i++) {
+      push({ __name__: "deny_ratio" }, 0);
+      clock.advance(15_000);
+    }
+    const at = async (v: number) => {
+      push({ __name__: "deny_ratio" }, v);
+      await monitor.tick();
+      clock.advance(15_000);
+    };
+    await at(0.03); // below the 0.05 floor: not anomalous
+    expect(monitor.states.get("anomaly:Denials").pending_since).toBeNull();
+    await at(0.5);
+    await at(0.5);
+    await at(0); // the dip resets the timer
+    await at(0.5);
+    await at(0.5);
+    expect(core.tickets.list().total).toBe(0);
+    await at(0.5); // anomalous for 30 s
+    const [t] = core.tickets.list().items;
+    expect(t).toMatchObject({ source: "anomaly", fingerprint: "anomaly:Denials" });
+    expect(t?.success_criteria[0]).toMatchObject({ comparator: "<=", threshold: 0.05 });
+  });
 });

@@ -14,6 +14,10 @@ export const AnomalyInput = z.object({
   window: duration.default("1h"),
   min_history: duration.default("30m"),
   cooldown: duration.default("30m"),
+  /** The smallest change worth a ticket, in the query's unit (a floor on the spread); 0 = none. */
+  min_change: z.number().min(0).default(0),
+  /** How long the value must stay anomalous before a ticket opens. */
+  for: durationText().default("0s"),
   severity: Severity.default("warning"),
   description: z.string().max(2000).default(""),
   enabled: z.boolean().default(true),
@@ -31,6 +35,9 @@ export interface Anomaly {
   min_history_ms: number;
   cooldown: string;
   cooldown_ms: number;
+  min_change: number;
+  for: string;
+  for_ms: number;
   severity: Severity;
   description: string;
   enabled: boolean;
@@ -51,6 +58,8 @@ export function createAnomalyRepo(db: Database, now: () => number) {
       window_ms: parseDuration(v.window),
       min_history_ms: parseDuration(v.min_history),
       cooldown_ms: parseDuration(v.cooldown),
+      min_change: v.min_change,
+      for_ms: parseDuration(v.for),
       severity: v.severity,
       description: v.description,
       enabled: v.enabled ? 1 : 0,
@@ -67,6 +76,9 @@ export function createAnomalyRepo(db: Database, now: () => number) {
       min_history_ms: r.min_history_ms as number,
       cooldown: formatDuration(r.cooldown_ms as number),
       cooldown_ms: r.cooldown_ms as number,
+      min_change: r.min_change as number,
+      for: formatDuration(r.for_ms as number),
+      for_ms: r.for_ms as number,
       severity: r.severity as Severity,
       description: r.description as string,
       enabled: r.enabled === 1,
@@ -80,6 +92,8 @@ export function createAnomalyRepo(db: Database, now: () => number) {
     window: a.window,
     min_history: a.min_history,
     cooldown: a.cooldown,
+    min_change: a.min_change,
+    for: a.for,
     severity: a.severity,
     description: a.description,
     enabled: a.enabled,
@@ -98,8 +112,10 @@ export const defaultAnomalies: z.input<typeof AnomalyInput>[] = [
   {
     name: "DenialRatioAnomaly",
     query:
-      'sum(rate(ratelimiter_requests_total{job="rate-limiter",decision="denied"}[5m])) / sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
+      '(sum(rate(ratelimiter_requests_total{job="rate-limiter",decision="denied"}[5m])) or vector(0)) / sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
     method: "mad",
+    // Most of the time nothing is denied: without a floor the first few denials would look like a jump.
+    min_change: 0.05,
     description: "Share of denied checks unlike the last hour",
   },
   {
@@ -107,6 +123,7 @@ export const defaultAnomalies: z.input<typeof AnomalyInput>[] = [
     query:
       'histogram_quantile(0.99, sum by (le) (rate(ratelimiter_http_request_duration_seconds_bucket{job="rate-limiter",route="/v1/check"}[5m])))',
     method: "mad",
+    min_change: 0.005,
     description: "p99 latency of checks unlike the last hour",
   },
 ];

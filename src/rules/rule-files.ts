@@ -102,6 +102,8 @@ function adapters(core: Core): Record<RuleKind, Adapter> {
           "window",
           "min_history",
           "cooldown",
+          "min_change",
+          "for",
           "severity",
           "description",
           "enabled",

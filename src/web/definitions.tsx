@@ -232,6 +232,8 @@ export function ruleDefinitions(deps: DashboardDeps, states: () => Map<string, R
       { name: "window", label: "Trailing window", default: "1h" },
       { name: "min_history", label: "Minimum history", default: "30m" },
       { name: "cooldown", label: "Cooldown", default: "30m" },
+      { name: "min_change", label: "Minimum change (query's unit)", default: "0" },
+      { name: "for", label: "Anomalous for (before a ticket)", default: "0s" },
       { name: "severity", label: "Severity", kind: "select", options: severities, default: "warning" },
       { name: "description", label: "Description" },
     ],
@@ -265,6 +267,8 @@ export function ruleDefinitions(deps: DashboardDeps, states: () => Map<string, R
       window: a.window,
       min_history: a.min_history,
       cooldown: a.cooldown,
+      min_change: String(a.min_change),
+      for: a.for,
       severity: a.severity,
       description: a.description,
     }),
@@ -276,6 +280,8 @@ export function ruleDefinitions(deps: DashboardDeps, states: () => Map<string, R
       window: text(f.window) ?? "1h",
       min_history: text(f.min_history) ?? "30m",
       cooldown: text(f.cooldown) ?? "30m",
+      min_change: num(f.min_change) ?? 0,
+      for: text(f.for) ?? "0s",
       severity: text(f.severity) ?? "warning",
       description: f.description ?? "",
     }),
@@ -286,7 +292,7 @@ export function ruleDefinitions(deps: DashboardDeps, states: () => Map<string, R
       const { verdict, current } = scored;
       return (
         <p class={verdict.anomalous ? "error" : "ok"} safe>
-          {`${verdict.anomalous ? "Anomalous" : "Normal"}: current ${current.toPrecision(6)}, score ${verdict.score === null ? "—" : verdict.score.toFixed(2)} — ${verdict.reason}`}
+          {`${verdict.anomalous ? "Anomalous" : "Normal"}: current ${current.toPrecision(6)}, score ${verdict.score === null ? "—" : verdict.score.toFixed(2)} — ${verdict.reason}${verdict.band ? `; usual range ${verdict.band.low.toPrecision(4)} to ${verdict.band.high.toPrecision(4)}` : ""}`}
         </p>
       );
     },
