@@ -111,14 +111,14 @@ describe("HTTP API", () => {
     expect((await (await post("/json", camel)).json()).statuses[0].limit_remaining).toBe(0);
   });
 
-  test("denials are logged 1 in deny_sample, with request id, policy, decision and latency", async () => {
+  test("denials are logged 1 in deny_sample, with request id, policy, bucket key, decision and latency", async () => {
     const { post, lines } = setup(
       "log: { deny_sample: 3 }\ndefault: { name: default, capacity: 1, refill_per_second: 0.001 }\n",
     );
     for (let i = 0; i < 8; i++) await post("/v1/check", { key: "k" }, { "x-request-id": `req-${i}` });
     const denied = lines.filter((l) => l.msg === "denied");
     expect(denied.map((l) => l.request_id)).toEqual(["req-1", "req-4", "req-7"]);
-    expect(denied[0]).toMatchObject({ policy: "default", decision: "denied" });
+    expect(denied[0]).toMatchObject({ policy: "default", key: "default|key=k", decision: "denied" });
     expect(typeof denied[0]?.latency_ms).toBe("number");
   });
 

@@ -98,13 +98,14 @@ export function createServer(deps: ServerDeps) {
     const started = performance.now();
     const store = deps.store;
     if (store.checkSync)
-      return account(cfg, policy, store.checkSync(key, limits, hits), hits, started, requestId);
-    return store.check(key, limits, hits).then((d) => account(cfg, policy, d, hits, started, requestId));
+      return account(cfg, policy, key, store.checkSync(key, limits, hits), hits, started, requestId);
+    return store.check(key, limits, hits).then((d) => account(cfg, policy, key, d, hits, started, requestId));
   }
 
   function account(
     cfg: Config,
     policy: ResolvedPolicy,
+    key: string,
     d: Decision,
     hits: number,
     started: number,
@@ -120,6 +121,8 @@ export function createServer(deps: ServerDeps) {
       log("info", "denied", {
         request_id: requestId,
         policy: policy.name,
+        // The bucket, so an operator can tell one noisy client from many (a sample, not a census).
+        key,
         decision,
         latency_ms: Math.round(seconds * 1e6) / 1000,
         sampled: `1/${cfg.denySample}`,

@@ -1,8 +1,16 @@
 import { describe, expect, test } from "bun:test";
+import { queryLogs } from "../../telemetry/logs/logql-eval";
+import { LogStore } from "../../telemetry/logs/store";
 import { ticketFixture } from "../../testing/ticket";
 import type { Ticket } from "../../tickets/model";
 import type { ContentBlock, Message, ToolUseBlock } from "../types";
-import { RunbookBrain, raisedKeyCapacity, raisedStoreTimeout } from "./runbook";
+import {
+  denialAttribution,
+  denialLogQuery,
+  RunbookBrain,
+  raisedKeyCapacity,
+  raisedStoreTimeout,
+} from "./runbook";
 
 function ticket(over: Partial<Ticket> = {}): Ticket {
   return ticketFixture({
@@ -195,4 +203,67 @@ test.each([
   const r = raisedStoreTimeout(yaml);
   expect(r?.to ?? null).toBe(to);
   if (r) expect(Bun.YAML.parse(r.content)).toMatchObject({ store: { type: "redis", timeout_ms: to } });
+});
+
+describe("runbook brain on anomaly tickets", () => {
+  const denialQuery =
+    '(sum(rate(ratelimiter_requests_total{decision="denied"}[5m])) or vector(0)) / sum(rate(ratelimiter_requests_total[5m]))';
+  const anomaly = (query: string) =>
+    ticket({
+      title: "Anomaly DenialRatioAnomaly: share of denied checks",
+      source: "anomaly",
+      priority: "P3",
+      success_criteria: [{ query, comparator: "<=", threshold: 0.05, for_seconds: 30 }],
+    });
+  const high = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.6 }] };
+  // Lines as the rate limiter writes them, through the real log store and LogQL engine.
+  function denialLines(keys: string[]) {
+    const store = new LogStore(":memory:");
+    const labels = { service: "rate-limiter", instance: "rl-0", stream: "stdout" };
+    store.append([
+      { labels, t: 1_000, line: JSON.stringify({ level: "info", msg: "listening", port: 1 }) },
+      ...keys.map((key, i) => ({
+        labels,
+        t: 2_000 + i,
+        line: JSON.stringify({ level: "info", msg: "denied", request_id: `r${i}`, policy: "default", key }),
+      })),
+      { labels, t: 9_000, line: JSON.stringify({ level: "info", msg: "config loaded", note: "denied" }) },
+    ]);
+    const r = queryLogs(store, denialLogQuery, {
+      startMs: 0,
+      endMs: 10_000,
+      limit: 100,
+      direction: "backward",
+    });
+    return r.result.flatMap((x) => x.entries.map((e) => ({ line: e.line })));
+  }
+
+  test("reads the denial samples, then explains the jump without changing anything", async () => {
+    const t = anomaly(denialQuery);
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const turn1 = await ask(t, first);
+    const m1 = [...first, ...answer(turn1, { query_metrics: high })];
+    const turn2 = await ask(t, m1);
+    expect(calls(turn2)).toMatchObject([
+      { name: "query_logs", input: { query: denialLogQuery, since: "5m", limit: 30 } },
+    ]);
+    const lines = denialLines([...Array(14).fill("default|key=abuser"), "default|key=a", "default|key=b"]);
+    expect(lines.length).toBe(16); // only the denial lines, not the one that merely mentions the word
+    const turn3 = await ask(t, [...m1, ...answer(turn2, { query_logs: lines })]);
+    expect(calls(turn3).map((c) => c.name)).toEqual(["finish"]);
+    expect(String(calls(turn3)[0]?.input.summary)).toMatch(
+      /^Noisy neighbour: key default\|key=abuser has 14 of 16 sampled denials .*\(88%\)/,
+    );
+  });
+
+  test("attribution: spread denials, too few samples, and a rate anomaly", () => {
+    const spread = denialLines(Array.from({ length: 12 }, (_, i) => `default|key=k${i % 4}`));
+    expect(denialAttribution(anomaly(denialQuery), spread)).toMatch(/^Denials are spread over 4 keys/);
+    expect(denialAttribution(anomaly(denialQuery), denialLines(["default|key=x"]))).toMatch(
+      /^Too few denials sampled \(1\)/,
+    );
+    expect(denialAttribution(anomaly("sum(rate(ratelimiter_requests_total[15s]))"), [])).toMatch(
+      /^A change in demand, not a fault/,
+    );
+  });
 });

@@ -116,6 +116,51 @@ export function raisedKeyCapacity(yaml: string): { content: string; from: number
   };
 }
 
+const isAnomalyTicket = (t: Ticket) => t.source === "anomaly";
+/** The rate limiter's sampled denials (1 in log.deny_sample), each naming the bucket key it hit. */
+export const denialLogQuery = '{service="rate-limiter"} |= "denied" | json | msg="denied"';
+/** Below this many sampled denials, the shares say nothing. */
+const minDenialSamples = 10;
+
+/**
+ * Explains an anomaly from the sampled denial log: one key with most of the denials is a noisy neighbour the
+ * limiter is already holding to its limit; a rate anomaly without a fault is a change in demand. Neither
+ * needs a change to the service: the monitor verifies once the value is back in its usual range.
+ */
+export function denialAttribution(t: Ticket, logLines: { line: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const l of logLines) {
+    try {
+      const key = (JSON.parse(l.line) as { key?: unknown }).key;
+      if (typeof key === "string") counts.set(key, (counts.get(key) ?? 0) + 1);
+    } catch {
+      // not one of the service's JSON lines: ignore it
+    }
+  }
+  const n = [...counts.values()].reduce((a, b) => a + b, 0);
+  const [top, topCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+  const share = n > 0 ? topCount / n : 0;
+  const sample = `${n} sampled denials in the last 5 minutes`;
+  const verify = "No change made; the monitor verifies once the value is back in its usual range.";
+  const query = t.success_criteria[0]?.query ?? "";
+  if (!/denied/.test(query))
+    return (
+      `A change in demand, not a fault: the service answers normally (${sample}` +
+      `${n >= minDenialSamples ? `, ${Math.round(share * 100)}% of them for ${top}` : ""}). ${verify}`
+    );
+  if (n < minDenialSamples)
+    return `Too few denials sampled (${n}) to attribute the jump to a client. ${verify}`;
+  if (share >= 0.5)
+    return (
+      `Noisy neighbour: key ${top} has ${topCount} of ${sample} (${Math.round(share * 100)}%). ` +
+      `The limiter holds that client to its limit and the others are unaffected. ${verify}`
+    );
+  return (
+    `Denials are spread over ${counts.size} keys (${sample}; the largest, ${top}, has ${Math.round(share * 100)}%): ` +
+    `demand has risen against the limits broadly. ${verify}`
+  );
+}
+
 /** An instance that is down or hung is the one fault a restart fixes. */
 const isAvailabilityTicket = (t: Ticket) =>
   t.success_criteria.some((c) => /\bup\b/.test(c.query)) || /crash.?loop|instance down/i.test(t.title);
@@ -133,6 +178,15 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
     if (hold) {
       return [
         call(n, 0, "finish", { summary: `The success criteria already hold:\n${findings.join("\n")}` }),
+      ];
+    }
+    if (isAnomalyTicket(t) && !names.includes("query_logs")) {
+      return [
+        {
+          type: "text",
+          text: `The value is outside its usual range:\n${findings.join("\n")}\nReading the denial samples.`,
+        },
+        call(n, 0, "query_logs", { query: denialLogQuery, since: "5m", limit: 30 }),
       ];
     }
     if (isSloTicket(t) && !names.includes("list_deploys")) {
@@ -176,6 +230,11 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
         reason: `No runbook fixes this and the criteria still fail:\n${findings.join("\n")}`,
       }),
     ];
+  }
+  if (lastNames.includes("query_logs")) {
+    const r = last.results.get(last.calls[0]?.id ?? "");
+    const lines = r && !r.is_error ? (JSON.parse(r.content) as { line: string }[]) : [];
+    return [call(n, 0, "finish", { summary: denialAttribution(t, Array.isArray(lines) ? lines : []) })];
   }
   if (lastNames.includes("list_deploys")) {
     const r = last.results.get(last.calls[0]?.id ?? "");
