@@ -86,11 +86,22 @@ const poll = async <T>(fn: () => Promise<T | null | undefined | false>, ms: numb
   return null;
 };
 
-async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
+/**
+ * A fault as applied: `onset` is when it began (detection and resolution times count from there); a fault
+ * that lasts (traffic) keeps `running` while the lab watches for its detection.
+ */
+interface AppliedFault {
+  onset: number;
+  running?: Promise<unknown>;
+}
+
+async function applyFault(h: HarnessHandle, s: Scenario): Promise<AppliedFault> {
   const instances = (await h.api<Instance[]>("/api/v1/service")).data;
   const first = instances.find((i) => i.state === "ready");
   if (!first) throw new Error("no ready instance to apply the fault to");
   const f = s.fault;
+  const target = `http://127.0.0.1:${first.port}`;
+  let onset = Date.now();
   if (f.kind === "hang") process.kill(first.pid as number, "SIGSTOP");
   else if (f.kind === "key_explosion") {
     const limits = join(h.dataDir, "workspace", "rate-limiter", "limits.yaml");
@@ -104,8 +115,9 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
       ),
     );
     await Bun.sleep(1500); // the service reloads within a second
+    onset = Date.now(); // the shrink is the operator's; the fault is the keys arriving
     await runLoad(
-      `http://127.0.0.1:${first.port}`,
+      target,
       {
         ...defaultShape,
         rate: f.rate,
@@ -162,30 +174,24 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
   } else if (f.kind === "surge") {
     // Usual traffic first, so the detector has a before; then the surge, ordinary clients only.
     const base = { ...defaultShape, keys: f.keys, abusiveShare: 0, burstFactor: 1, diurnal: 0 };
-    const target = `http://127.0.0.1:${first.port}`;
-    await runLoad(target, { ...base, rate: f.base_rate, durationMs: 30_000 }, 3);
-    await runLoad(
-      target,
-      { ...base, rate: f.base_rate * f.factor, durationMs: parseDuration(f.duration) },
-      4,
-    );
+    await runLoad(target, { ...base, rate: f.base_rate, durationMs: parseDuration(f.base_duration) }, 3);
+    const surge = { ...base, rate: f.base_rate * f.factor, durationMs: parseDuration(f.duration) };
+    return { onset: Date.now(), running: runLoad(target, surge, 4) };
   } else if (f.kind === "noisy_neighbour") {
-    await runLoad(
-      `http://127.0.0.1:${first.port}`,
-      {
-        ...defaultShape,
-        rate: f.rate,
-        durationMs: parseDuration(f.duration),
-        abusiveShare: f.share,
-        abusers: 1,
-        burstFactor: 1,
-        diurnal: 0,
-      },
-      5,
-    );
+    const calm = { ...defaultShape, abusiveShare: 0, burstFactor: 1, diurnal: 0 };
+    if (f.base_rate !== undefined)
+      await runLoad(target, { ...calm, rate: f.base_rate, durationMs: parseDuration(f.base_duration) }, 6);
+    const noisy = {
+      ...calm,
+      rate: f.rate,
+      durationMs: parseDuration(f.duration),
+      abusiveShare: f.share,
+      abusers: 1,
+    };
+    return { onset: Date.now(), running: runLoad(target, noisy, 5) };
   } else if (f.kind === "none") {
     await runLoad(
-      `http://127.0.0.1:${first.port}`,
+      target,
       {
         ...defaultShape,
         rate: 50,
@@ -197,6 +203,7 @@ async function applyFault(h: HarnessHandle, s: Scenario): Promise<void> {
       2,
     );
   }
+  return { onset };
 }
 
 const instanceMetrics = async (port: number) =>
@@ -216,10 +223,11 @@ async function waitForEach(instances: Instance[], ok: (metrics: string, k: numbe
 
 /** Applies one scenario's fault to a running harness and scores what the system did on its own. */
 export async function runScenario(h: HarnessHandle, s: Scenario): Promise<ScenarioScore> {
-  for (const inv of s.rules?.invariants ?? []) {
-    // Idempotent: a rule of that name may exist from an earlier run; a conflict is fine.
+  // Idempotent: a rule of that name may exist from an earlier run; a conflict is fine.
+  for (const inv of s.rules?.invariants ?? [])
     await h.api("/api/v1/invariants", { method: "POST", body: inv }).catch(() => null);
-  }
+  for (const a of s.rules?.anomalies ?? [])
+    await h.api("/api/v1/anomalies", { method: "POST", body: a }).catch(() => null);
   const slow = s.fault.kind === "slow_redis" ? await prepareSlowRedis(h, s.fault) : null;
   const background = s.traffic ? await backgroundTraffic(h, s.traffic.rate) : null;
   try {
@@ -270,14 +278,33 @@ async function scoreScenario(
       emptyScore(s.name),
     );
   }
-  if (inject) await inject();
-  else await applyFault(h, s);
+  let fault: AppliedFault;
+  if (inject) {
+    fault = { onset: Date.now() };
+    await inject();
+  } else fault = await applyFault(h, s);
+  try {
+    return await watchFault(h, s, before, started, fault.onset);
+  } finally {
+    await fault.running;
+  }
+}
+
+/** Watches what the system does about an applied fault, and scores it from the records. */
+async function watchFault(
+  h: HarnessHandle,
+  s: Scenario,
+  before: Set<number>,
+  started: number,
+  onset: number,
+): Promise<ScenarioScore> {
   const newTickets = async () =>
     (await h.api<{ items: Ticket[] }>("/api/v1/tickets?limit=500")).data.items.filter(
       (t) => !before.has(t.id),
     );
   const score = emptyScore(s.name);
   if (s.expect.rule === null) {
+    // The control watches for detect_within after its traffic ends, so a late false ticket is counted.
     await Bun.sleep(parseDuration(s.detect_within));
     score.false_tickets = (await newTickets()).length;
     score.error_budget_spent = await budgetSpent(h, started, Date.now());
@@ -286,14 +313,20 @@ async function scoreScenario(
   // `a|b`: any of these rules may detect the fault first.
   const rules = s.expect.rule.split("|");
   const matches = (t: Ticket) => rules.some((r) => t.title.includes(r));
-  const ticket = await poll(async () => (await newTickets()).find(matches), parseDuration(s.detect_within));
-  if (!ticket) {
+  // Only a ticket opened after the onset detects the fault (an earlier one saw something else).
+  const detects = (t: Ticket) => matches(t) && t.created_at >= onset;
+  const deadline = onset + parseDuration(s.detect_within);
+  const ticket = await poll(
+    async () => (await newTickets()).find(detects),
+    Math.max(1_000, deadline - Date.now()),
+  );
+  if (!ticket || ticket.created_at > deadline) {
     score.error_budget_spent = await budgetSpent(h, started, Date.now());
     return score;
   }
   score.detected = true;
   score.ticket_id = ticket.id;
-  score.time_to_detect_ms = Date.now() - started;
+  score.time_to_detect_ms = ticket.created_at - onset;
   const done = await poll(
     async () =>
       ["completed", "failed", "cancelled"].includes(
@@ -303,7 +336,7 @@ async function scoreScenario(
   );
   const final = (await h.api<Ticket>(`/api/v1/tickets/${ticket.id}`)).data;
   score.resolved = Boolean(done) && final.status === "completed";
-  if (score.resolved) score.time_to_resolve_ms = Date.now() - started;
+  if (score.resolved) score.time_to_resolve_ms = Date.now() - onset;
   const events = (await h.api<Event[]>(`/api/v1/tickets/${ticket.id}/events`)).data;
   score.human_interventions = events.filter((e) => /^(cli|api|dashboard)/.test(e.actor)).length;
   const turns = events.filter((e) => e.kind === "brain_turn");

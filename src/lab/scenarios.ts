@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeZodIssues, invalid } from "../lib/errors";
+import { AnomalyInput } from "../rules/anomalies";
 import { InvariantInput } from "../rules/model";
 
 /**
@@ -22,10 +23,11 @@ export const Scenario = z
       }),
       z.object({ kind: z.literal("bad_config"), content: z.string() }),
       z.object({ kind: z.literal("none"), duration: z.string() }),
-      /** `factor` × the usual rate from many ordinary clients. */
+      /** `base_duration` of the usual rate, then `factor` × it from many ordinary clients (the onset). */
       z.object({
         kind: z.literal("surge"),
         base_rate: z.number().positive(),
+        base_duration: z.string().default("30s"),
         factor: z.number().positive(),
         duration: z.string(),
         keys: z.number().int().positive().default(1000),
@@ -49,12 +51,17 @@ export const Scenario = z
       }),
       /** A person deploys a change that makes every request `delay_ms` slower, through the deploy API. */
       z.object({ kind: z.literal("bad_deploy"), delay_ms: z.number().int().positive().default(80) }),
-      /** One key sending `share` of the traffic, far beyond its limit. */
+      /**
+       * One key sending `share` of the traffic, far beyond its limit; with `base_rate`, `base_duration` of
+       * well-behaved traffic first, so a detector has a before.
+       */
       z.object({
         kind: z.literal("noisy_neighbour"),
         rate: z.number().positive(),
         share: z.number().min(0).max(1),
         duration: z.string(),
+        base_rate: z.number().positive().optional(),
+        base_duration: z.string().default("30s"),
       }),
     ]),
     expect: z.object({
@@ -62,7 +69,12 @@ export const Scenario = z
       kind: z.enum(["invariant", "slo", "anomaly", "pipeline"]).nullable(),
     }),
     /** Rules the scenario needs beyond the shipped ones, created (by name, if missing) before the fault. */
-    rules: z.object({ invariants: z.array(InvariantInput).default([]) }).optional(),
+    rules: z
+      .object({
+        invariants: z.array(InvariantInput).default([]),
+        anomalies: z.array(AnomalyInput).default([]),
+      })
+      .optional(),
     /** Ordinary traffic kept up for the whole run, so that rules on rates and latency have data. */
     traffic: z.object({ rate: z.number().positive() }).optional(),
     detect_within: z.string(),

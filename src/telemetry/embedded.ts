@@ -32,7 +32,6 @@ export function createTelemetry(deps: TelemetryDeps) {
   const retentionMs = deps.retentionMs ?? 35 * 86_400_000;
   const metricRetention = createRetentionLoop({ store, clock: deps.clock, maxAgeMs: retentionMs });
   let logRetention: ReturnType<typeof setInterval> | null = null;
-  let headFlush: ReturnType<typeof setInterval> | null = null;
   // Lines arrive one at a time from the children; write them in small batches, one transaction each.
   let buffer: { labels: Labels; t: number; line: string }[] = [];
   const flush = () => {
@@ -43,6 +42,9 @@ export function createTelemetry(deps: TelemetryDeps) {
     deps.onLines?.(batch);
   };
   const flusher = setInterval(flush, 250);
+  // Other processes (split roles) read only what this one has moved out of its head buffer: scraped and
+  // pushed samples alike reach them within two seconds.
+  const headFlush = setInterval(() => store.flush(), 2_000);
   const metrics: MetricsBackend = {
     kind: "embedded",
     instantQuery: async (expr, t) => instantQuery(store, expr, t),
@@ -108,8 +110,6 @@ export function createTelemetry(deps: TelemetryDeps) {
       });
       scraper.start();
       metricRetention.start();
-      // Other processes (split roles) read only what is flushed out of this process's head buffer.
-      headFlush = setInterval(() => store.flush(), 5_000);
       logRetention = setInterval(
         () => logs.enforceRetention(deps.clock.now(), { maxAgeMs: retentionMs }),
         3_600_000,
@@ -119,10 +119,10 @@ export function createTelemetry(deps: TelemetryDeps) {
       await scraper?.stop();
       await metricRetention.stop();
       if (logRetention) clearInterval(logRetention);
-      if (headFlush) clearInterval(headFlush);
     },
     close(): void {
       clearInterval(flusher);
+      clearInterval(headFlush);
       flush();
       store.close();
       logs.close();

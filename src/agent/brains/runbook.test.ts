@@ -262,8 +262,41 @@ describe("runbook brain on anomaly tickets", () => {
     expect(denialAttribution(anomaly(denialQuery), denialLines(["default|key=x"]))).toMatch(
       /^Too few denials sampled \(1\)/,
     );
+    expect(denialAttribution(anomaly(denialQuery), [{ line: "not json" }])).toMatch(
+      /^Too few denials sampled \(0\)/,
+    );
     expect(denialAttribution(anomaly("sum(rate(ratelimiter_requests_total[15s]))"), [])).toMatch(
       /^A change in demand, not a fault/,
     );
   });
+});
+
+test("a truncated or failed log answer is read as no samples, not a crash", async () => {
+  const t = ticketFixture({
+    title: "Anomaly DenialRatioAnomaly",
+    source: "anomaly",
+    success_criteria: [{ query: 'x{decision="denied"}', comparator: "<=", threshold: 0.05, for_seconds: 30 }],
+  });
+  const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+  const turn1 = await ask(t, first);
+  const m1 = [
+    ...first,
+    ...answer(turn1, { query_metrics: { resultType: "vector", result: [{ labels: {}, t: 0, v: 1 }] } }),
+  ];
+  const turn2 = await ask(t, m1);
+  const truncated: Message[] = [
+    { role: "assistant", content: turn2 },
+    {
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: calls(turn2)[0]?.id ?? "",
+          content: '[{"line":"{\\"key\\n[truncated 99 characters',
+        },
+      ],
+    },
+  ];
+  const turn3 = await ask(t, [...m1, ...truncated]);
+  expect(calls(turn3)[0]?.input.summary).toMatch(/^Too few denials sampled \(0\)/);
 });

@@ -118,7 +118,8 @@ export function raisedKeyCapacity(yaml: string): { content: string; from: number
 
 const isAnomalyTicket = (t: Ticket) => t.source === "anomaly";
 /** The rate limiter's sampled denials (1 in log.deny_sample), each naming the bucket key it hit. */
-export const denialLogQuery = '{service="rate-limiter"} |= "denied" | json | msg="denied"';
+// A line filter, not `| json`: extracted fields would become labels and multiply the output's size.
+export const denialLogQuery = '{service="rate-limiter"} |= "\\"msg\\":\\"denied\\""';
 /** Below this many sampled denials, the shares say nothing. */
 const minDenialSamples = 10;
 
@@ -159,6 +160,17 @@ export function denialAttribution(t: Ticket, logLines: { line: string }[]): stri
     `Denials are spread over ${counts.size} keys (${sample}; the largest, ${top}, has ${Math.round(share * 100)}%): ` +
     `demand has risen against the limits broadly. ${verify}`
   );
+}
+
+/** The lines of a query_logs result; none when it failed or came back truncated (no longer JSON). */
+function logLines(r: { content: string; is_error?: boolean } | undefined): { line: string }[] {
+  if (!r || r.is_error) return [];
+  try {
+    const v = JSON.parse(r.content) as unknown;
+    return Array.isArray(v) ? v.filter((l): l is { line: string } => typeof l?.line === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 /** An instance that is down or hung is the one fault a restart fixes. */
@@ -233,8 +245,7 @@ function decide(t: Ticket, messages: Message[]): ContentBlock[] {
   }
   if (lastNames.includes("query_logs")) {
     const r = last.results.get(last.calls[0]?.id ?? "");
-    const lines = r && !r.is_error ? (JSON.parse(r.content) as { line: string }[]) : [];
-    return [call(n, 0, "finish", { summary: denialAttribution(t, Array.isArray(lines) ? lines : []) })];
+    return [call(n, 0, "finish", { summary: denialAttribution(t, logLines(r)) })];
   }
   if (lastNames.includes("list_deploys")) {
     const r = last.results.get(last.calls[0]?.id ?? "");
