@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultAnomalies } from "../rules/anomalies";
 import { migrations } from "./migrations";
 import { applyMigrations, openDatabase } from "./open";
 
@@ -38,5 +39,31 @@ describe("migrations", () => {
     const db = openDatabase(":memory:");
     db.run("INSERT INTO schema_migrations VALUES (99, 'future.sql', 0)");
     expect(() => applyMigrations(db, [])).toThrow(/newer than this harness knows/);
+  });
+
+  test("008 gives the shipped anomaly detectors their floors, and leaves edited ones alone", () => {
+    const db = openDatabase(
+      ":memory:",
+      migrations.filter((m) => m.version < 8),
+    );
+    const insert = db.query(
+      "INSERT INTO anomalies (name, query, method, sensitivity, window_ms, min_history_ms, cooldown_ms, severity, created_at, updated_at) VALUES (?, ?, 'mad', 4, 1, 1, 1, 'warning', 0, 0)",
+    );
+    const old =
+      'sum(rate(ratelimiter_requests_total{job="rate-limiter",decision="denied"}[5m])) / sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))';
+    insert.run("DenialRatioAnomaly", old);
+    insert.run("P99LatencyAnomaly", "my own p99");
+    applyMigrations(db, migrations);
+    const rows = db.query("SELECT name, query, min_change, for_ms FROM anomalies ORDER BY name").all();
+    expect(rows).toEqual([
+      {
+        name: "DenialRatioAnomaly",
+        // the same query a fresh harness ships
+        query: defaultAnomalies.find((a) => a.name === "DenialRatioAnomaly")?.query,
+        min_change: 0.05,
+        for_ms: 0,
+      },
+      { name: "P99LatencyAnomaly", query: "my own p99", min_change: 0, for_ms: 0 },
+    ]);
   });
 });

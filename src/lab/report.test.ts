@@ -88,6 +88,19 @@ describe("scenario files", () => {
     });
   });
 
+  test("anomaly scenarios bring detectors that validate as the API would, and each expects its own", () => {
+    for (const name of ["traffic-surge", "noisy-neighbour"]) {
+      const s = scenarios.find((x) => x.name === name);
+      const [a] = s?.rules?.anomalies ?? [];
+      expect(a?.name).toBe(s?.expect.rule ?? "");
+      expect(a).toMatchObject({ method: "mad", window: "10m", for: "10s" });
+      expect(s?.fault).toMatchObject({ base_duration: "2m" });
+    }
+    const bad =
+      "name: x\ndescription: d\nfault: { kind: none, duration: 1s }\nexpect: { rule: null, kind: null }\ndetect_within: 1s\nresolve_within: 1s\nrules: { anomalies: [{ name: a, query: q, min_change: -1 }] }\n";
+    expect(() => parseScenario(bad, "my.yaml")).toThrow(/rules\.anomalies\.0\.min_change/);
+  });
+
   test.each([
     ["name: x\n", /description/],
     [

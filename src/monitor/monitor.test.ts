@@ -320,4 +320,18 @@ describe("schedules and anomalies", () => {
     expect(t).toMatchObject({ source: "anomaly", fingerprint: "anomaly:Denials" });
     expect(t?.success_criteria[0]).toMatchObject({ comparator: "<=", threshold: 0.05 });
   });
+
+  test("a seasonal detector judges the trailing window until the store holds a day of history", async () => {
+    const { core, clock, monitor, push } = setup();
+    core.anomalies.create({ name: "Seasonal", query: "rate_gauge", method: "seasonal", min_history: "30m" });
+    for (let i = 0; i < 240; i++) {
+      push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
+      clock.advance(15_000);
+    }
+    push({ __name__: "rate_gauge" }, 400);
+    await monitor.tick();
+    const [t] = core.tickets.list().items;
+    expect(t?.objective).toMatch(/no day-old data yet: trailing window/);
+    expect(t?.success_criteria[0]).toMatchObject({ comparator: "<=" });
+  });
 });

@@ -57,6 +57,22 @@ describe("rule files", () => {
     expect(core.rules.listInvariants().find((i) => i.name === "TargetDown")?.severity).toBe("high");
   });
 
+  test("an anomaly detector's min_change and for are managed too; for compares by value", () => {
+    const { core } = testCore();
+    const detector = (extra: string) =>
+      file(`anomalies:\n  - name: denials\n    query: deny_ratio\n    min_change: 0.05\n${extra}`);
+    applyRules(core, [detector("    for: 30s\n")]);
+    expect(core.anomalies.list()[0]).toMatchObject({ min_change: 0.05, for: "30s", for_ms: 30_000 });
+    expect(planRules(core, [detector("    for: 30000ms\n")])[0]?.action).toBe("unchanged");
+    const plan = planRules(core, [detector("    for: 1m\n")]);
+    expect(plan[0]).toMatchObject({ action: "update", fields: ["for"] });
+    const raised = file(Bun.YAML.stringify(detector("    for: 30s\n")).replace("0.05", "0.1"));
+    expect(planRules(core, [raised])[0]).toMatchObject({ action: "update", fields: ["min_change"] });
+    applyRules(core, [raised]);
+    expect(core.anomalies.list()[0]?.min_change).toBe(0.1);
+    expect(exportRules(core)).toContain("min_change: 0.1");
+  });
+
   test("prune deletes rules the files no longer name; without it they stay", () => {
     const { core } = testCore();
     applyRules(core, [base]);
