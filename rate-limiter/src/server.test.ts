@@ -164,6 +164,26 @@ describe("HTTP API", () => {
     ).toBe("refused");
   });
 
+  test("over HTTP, an oversized body gets a 413: with a message up to the buffer cap, from Bun past it", async () => {
+    const { app } = setup();
+    const port = app.start({ port: 0, hostname: "127.0.0.1" });
+    try {
+      const send = (bytes: number) =>
+        fetch(`http://127.0.0.1:${port}/v1/check`, {
+          method: "POST",
+          body: JSON.stringify({ key: "a".repeat(bytes) }),
+        });
+      const big = await send(100_000);
+      expect(big.status).toBe(413);
+      expect((await big.json()).error).toMatch(/larger than 65536 bytes/);
+      const huge = await send(4 * 1024 * 1024);
+      expect(huge.status).toBe(413);
+      expect((await send(10)).status).toBe(200); // and the server goes on answering
+    } finally {
+      await app.stop();
+    }
+  });
+
   test("health, readiness, bucket inspection, metrics and unknown routes", async () => {
     const { app, post } = setup();
     const get = (p: string) => app.fetch(new Request(`http://x${p}`));

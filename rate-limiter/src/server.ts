@@ -72,16 +72,27 @@ export function createServer(deps: ServerDeps) {
     }
     child.observe(seconds);
   };
-  const decisionChildren = new Map<string, { inc(): void }>();
-  const countDecision = (policy: string, decision: string) => {
-    const key = `${policy} ${decision}`;
-    let child = decisionChildren.get(key);
-    if (!child) {
-      child = metrics.requests.labels({ policy, decision });
-      decisionChildren.set(key, child);
+  const checkOk = metrics.httpSeconds.labels({ route: "/v1/check", code: "200" });
+  // Counter children per policy object: a reload brings new policies, and the old ones' entries go with them.
+  type Counters = Record<"allowed" | "denied" | "shadow_denied" | "near", { inc(): void }>;
+  const policyCounters = new WeakMap<ResolvedPolicy, Counters>();
+  const countersOf = (policy: ResolvedPolicy): Counters => {
+    let c = policyCounters.get(policy);
+    if (!c) {
+      const of = (decision: string) => metrics.requests.labels({ policy: policy.name, decision });
+      c = {
+        allowed: of("allowed"),
+        denied: of("denied"),
+        shadow_denied: of("shadow_denied"),
+        near: metrics.nearLimit.labels({ policy: policy.name }),
+      };
+      policyCounters.set(policy, c);
     }
-    child.inc();
+    return c;
   };
+  // X-Request-Id is read only when a line is logged: touching req.headers builds the whole header object,
+  // which costs about as much as the bucket decision.
+  const requestIdOf = (req: Request) => req.headers.get("x-request-id") ?? `r${++requestSeq}`;
 
   type Decided = { policy: ResolvedPolicy; d: Decision; allowed: boolean };
 
@@ -89,7 +100,7 @@ export function createServer(deps: ServerDeps) {
   function decide(
     descriptors: Record<string, string>,
     hits: number,
-    requestId: string,
+    req: Request,
   ): Decided | Promise<Decided> {
     const cfg = deps.config();
     const policy = matchPolicy(cfg, descriptors);
@@ -98,8 +109,8 @@ export function createServer(deps: ServerDeps) {
     const started = performance.now();
     const store = deps.store;
     if (store.checkSync)
-      return account(cfg, policy, key, store.checkSync(key, limits, hits), hits, started, requestId);
-    return store.check(key, limits, hits).then((d) => account(cfg, policy, key, d, hits, started, requestId));
+      return account(cfg, policy, key, store.checkSync(key, limits, hits), hits, started, req);
+    return store.check(key, limits, hits).then((d) => account(cfg, policy, key, d, hits, started, req));
   }
 
   function account(
@@ -109,17 +120,18 @@ export function createServer(deps: ServerDeps) {
     d: Decision,
     hits: number,
     started: number,
-    requestId: string,
+    req: Request,
   ): Decided {
     const seconds = (performance.now() - started) / 1000;
     metrics.decisionSeconds.observe(seconds);
     const decision = d.allowed ? "allowed" : policy.shadow ? "shadow_denied" : "denied";
-    if (hits > 0) countDecision(policy.name, decision);
-    if (d.allowed && d.remaining < policy.capacity * 0.2) metrics.nearLimit.inc({ policy: policy.name });
+    const counters = countersOf(policy);
+    if (hits > 0) counters[decision].inc();
+    if (d.allowed && d.remaining < policy.capacity * 0.2) counters.near.inc();
     // Denials come in floods when a client misbehaves; a sample tells the story without drowning the logs.
     if (!d.allowed && hits > 0 && denials++ % cfg.denySample === 0) {
       log("info", "denied", {
-        request_id: requestId,
+        request_id: requestIdOf(req),
         policy: policy.name,
         // The bucket, so an operator can tell one noisy client from many (a sample, not a census).
         key,
@@ -131,11 +143,11 @@ export function createServer(deps: ServerDeps) {
     return { policy, d, allowed: d.allowed || policy.shadow };
   }
 
-  async function check(req: Request, query: string, requestId: string): Promise<Response> {
-    return checkParsed(await readJson(req), query, requestId);
+  async function check(req: Request, query: string): Promise<Response> {
+    return checkParsed(await readJson(req), query, req);
   }
 
-  function checkParsed(raw: unknown, query: string, requestId: string): Response | Promise<Response> {
+  function checkParsed(raw: unknown, query: string, req: Request): Response | Promise<Response> {
     const body = checkBody(raw);
     const cfg = deps.config();
     if (body.domain !== undefined && body.domain !== cfg.domain)
@@ -143,7 +155,7 @@ export function createServer(deps: ServerDeps) {
     const descriptors: Record<string, string> = {};
     for (const e of body.descriptors ?? []) descriptors[e.key] = e.value;
     if (body.key !== undefined) descriptors.key = body.key;
-    const decided = decide(descriptors, body.hits, requestId);
+    const decided = decide(descriptors, body.hits, req);
     if (decided instanceof Promise) return decided.then((r) => checkAnswer(cfg, r, query));
     return checkAnswer(cfg, decided, query);
   }
@@ -165,7 +177,7 @@ export function createServer(deps: ServerDeps) {
     return new Response(JSON.stringify(answer), { status, headers });
   }
 
-  async function envoy(req: Request, requestId: string): Promise<Response> {
+  async function envoy(req: Request): Promise<Response> {
     const body = parse(EnvoyRequest, await readJson(req));
     const cfg = deps.config();
     if (body.domain !== cfg.domain) throw new BadRequest(`unknown domain "${body.domain}"`);
@@ -174,7 +186,7 @@ export function createServer(deps: ServerDeps) {
     for (const desc of body.descriptors) {
       const entries: Record<string, string> = {};
       for (const e of desc.entries) entries[e.key] = e.value;
-      const decided = decide(entries, body.hits, requestId);
+      const decided = decide(entries, body.hits, req);
       const { policy, d, allowed } = decided instanceof Promise ? await decided : decided;
       if (!allowed) over = true;
       statuses.push({
@@ -191,17 +203,17 @@ export function createServer(deps: ServerDeps) {
     return json({ overall_code: over ? "OVER_LIMIT" : "OK", statuses }, over ? 429 : 200);
   }
 
-  async function route(req: Request, p: string, query: string, requestId: string): Promise<Response> {
+  async function route(req: Request, p: string, query: string): Promise<Response> {
     const only = (method: string) => {
       if (req.method !== method) throw new BadRequest(`${routeLabel(p)} takes ${method}`, 405);
     };
     if (p === "/v1/check") {
       only("POST");
-      return await check(req, query, requestId);
+      return await check(req, query);
     }
     if (p === "/json") {
       only("POST");
-      return await envoy(req, requestId);
+      return await envoy(req);
     }
     if (p.startsWith("/v1/buckets/")) {
       only("GET");
@@ -259,28 +271,29 @@ export function createServer(deps: ServerDeps) {
 
   async function handle(req: Request): Promise<Response> {
     const started = performance.now();
-    const requestId = req.headers.get("x-request-id") ?? `r${++requestSeq}`;
     const { path, query } = splitUrl(req.url);
     const routeName = routeLabel(path);
     let res: Response;
     try {
-      // The hot route skips the router's promise layers: each costs as much as the bucket decision.
-      const length = Number(req.headers.get("content-length") ?? 0);
-      if (path === "/v1/check" && req.method === "POST" && length > 0 && length <= maxBody) {
+      // The hot route skips the router's promise layers (each costs as much as the bucket decision) and
+      // the headers: the body's size is checked once read (Bun.serve caps what it will buffer).
+      if (path === "/v1/check" && req.method === "POST") {
+        const text = await req.text();
+        if (text.length > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
         let raw: unknown;
         try {
-          raw = await req.json();
+          raw = JSON.parse(text);
         } catch {
           throw new BadRequest("body is not valid JSON");
         }
-        const answer = checkParsed(raw, query, requestId);
+        const answer = checkParsed(raw, query, req);
         res = answer instanceof Promise ? await answer : answer;
-      } else res = await route(req, path, query, requestId);
+      } else res = await route(req, path, query);
     } catch (err) {
       if (err instanceof BadRequest) res = json({ error: err.message }, err.status);
       else {
         log("error", "request failed", {
-          request_id: requestId,
+          request_id: requestIdOf(req),
           route: routeName,
           error: (err as Error).message,
           latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
@@ -288,7 +301,9 @@ export function createServer(deps: ServerDeps) {
         res = json({ error: "internal error" }, 500);
       }
     }
-    observeHttp(routeName, res.status, (performance.now() - started) / 1000);
+    if (res.status === 200 && routeName === "/v1/check")
+      checkOk.observe((performance.now() - started) / 1000);
+    else observeHttp(routeName, res.status, (performance.now() - started) / 1000);
     return res;
   }
 
@@ -303,6 +318,9 @@ export function createServer(deps: ServerDeps) {
         hostname: opts.hostname,
         reusePort: true,
         idleTimeout: 30,
+        // Bodies past this never get buffered (Bun answers 413 itself); up to it, the handlers answer a
+        // body over maxBody with a 413 and a message.
+        maxRequestBodySize: 16 * maxBody,
         // While draining, ask every client to close, so keep-alive clients move to the process that
         // shares the port before this one stops listening.
         fetch: (req) =>
