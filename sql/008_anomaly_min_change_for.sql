@@ -12,3 +12,6 @@ WHERE name = 'DenialRatioAnomaly'
 UPDATE anomalies SET min_change = 0.005
 WHERE name = 'P99LatencyAnomaly'
   AND query = 'histogram_quantile(0.99, sum by (le) (rate(ratelimiter_http_request_duration_seconds_bucket{job="rate-limiter",route="/v1/check"}[5m])))';
+UPDATE anomalies SET for_ms = 300000
+WHERE name = 'RequestRateAnomaly'
+  AND query = 'sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))' AND method = 'seasonal';

@@ -53,6 +53,10 @@ describe("migrations", () => {
       'sum(rate(ratelimiter_requests_total{job="rate-limiter",decision="denied"}[5m])) / sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))';
     insert.run("DenialRatioAnomaly", old);
     insert.run("P99LatencyAnomaly", "my own p99");
+    db.run(
+      "INSERT INTO anomalies (name, query, method, sensitivity, window_ms, min_history_ms, cooldown_ms, severity, created_at, updated_at) VALUES ('RequestRateAnomaly', ?, 'seasonal', 4, 1, 1, 1, 'warning', 0, 0)",
+      [defaultAnomalies[0]?.query ?? ""],
+    );
     applyMigrations(db, migrations);
     const rows = db.query("SELECT name, query, min_change, for_ms FROM anomalies ORDER BY name").all();
     expect(rows).toEqual([
@@ -64,6 +68,7 @@ describe("migrations", () => {
         for_ms: 0,
       },
       { name: "P99LatencyAnomaly", query: "my own p99", min_change: 0, for_ms: 0 },
+      { name: "RequestRateAnomaly", query: defaultAnomalies[0]?.query, min_change: 0, for_ms: 300_000 },
     ]);
   });
 });

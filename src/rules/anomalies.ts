@@ -107,6 +107,9 @@ export const defaultAnomalies: z.input<typeof AnomalyInput>[] = [
     name: "RequestRateAnomaly",
     query: 'sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
     method: "seasonal",
+    // Demand moves for harmless reasons (and on day one this judges the trailing hour): only a change that
+    // lasts is worth a ticket.
+    for: "5m",
     description: "Request rate unlike the same time yesterday and last week",
   },
   {
