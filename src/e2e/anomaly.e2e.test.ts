@@ -24,6 +24,16 @@ function shortened(name: string): Scenario {
   return { ...s, fault, rules: { invariants: [], anomalies } };
 }
 
+/** The verified value went from above the usual range's top to inside it. */
+function expectBackInRange(
+  improvement: { before: number | null; after: number | null } | null,
+  threshold: number | undefined,
+) {
+  expect(threshold).toBeNumber();
+  expect(improvement?.before).toBeGreaterThan(threshold as number);
+  expect(improvement?.after).toBeLessThanOrEqual(threshold as number);
+}
+
 async function run(name: string) {
   const h = await startHarness([
     "monitor: { interval: 1s, verification_timeout: 3m, max_attempts: 2, default_rules: false }",
@@ -66,9 +76,7 @@ test("lab: a traffic surge is detected by an anomaly detector, explained, and ve
   // Detected after the surge began, within its limit; the measured value came back under the usual range.
   expect(result.score.time_to_detect_ms).toBeGreaterThanOrEqual(0);
   expect(result.score.time_to_detect_ms).toBeLessThan(120_000);
-  const threshold = ticket?.success_criteria[0]?.threshold as number;
-  expect(result.score.improvement?.before).toBeGreaterThan(threshold);
-  expect(result.score.improvement?.after).toBeLessThanOrEqual(threshold);
+  expectBackInRange(result.score.improvement, ticket?.success_criteria[0]?.threshold);
 }, 400_000);
 
 test("lab: a noisy neighbour's denial jump is detected, attributed to its key from the logs, and verified", async () => {
@@ -88,7 +96,5 @@ test("lab: a noisy neighbour's denial jump is detected, attributed to its key fr
   // The runbook read the sampled denial log and named the one key that dominated it; it asked nobody.
   expect(summaries.join("\n")).toMatch(/Noisy neighbour: key \S+/);
   expect(events.some((e) => e.kind === "approval_requested")).toBe(false);
-  const threshold = ticket?.success_criteria[0]?.threshold as number;
-  expect(result.score.improvement?.before).toBeGreaterThan(threshold);
-  expect(result.score.improvement?.after).toBeLessThanOrEqual(threshold);
+  expectBackInRange(result.score.improvement, ticket?.success_criteria[0]?.threshold);
 }, 400_000);

@@ -34,6 +34,14 @@ function setup() {
   return { core, clock, store, monitor, push, finish, logs };
 }
 
+/** An hour of a steady gauge (100–104) every 15 s: the history an anomaly detector judges against. */
+function calmHour(push: ReturnType<typeof setup>["push"], clock: ReturnType<typeof setup>["clock"]) {
+  for (let i = 0; i < 240; i++) {
+    push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
+    clock.advance(15_000);
+  }
+}
+
 describe("invariants", () => {
   test("fire after `for`, de-duplicate while open, verify the fix over `for`, and link a recurrence", async () => {
     const { core, clock, monitor, push, finish } = setup();
@@ -228,10 +236,7 @@ describe("schedules and anomalies", () => {
       min_history: "30m",
       cooldown: "30m",
     });
-    for (let i = 0; i < 240; i++) {
-      push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
-      clock.advance(15_000);
-    }
+    calmHour(push, clock);
     await monitor.tick();
     expect(core.tickets.list().total).toBe(0);
     clock.advance(60_000); // detectors run at most once a minute
@@ -255,10 +260,7 @@ describe("schedules and anomalies", () => {
       min_history: "30m",
       sensitivity: 5,
     });
-    for (let i = 0; i < 240; i++) {
-      push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
-      clock.advance(15_000);
-    }
+    calmHour(push, clock);
     push({ __name__: "rate_gauge" }, 400);
     await monitor.tick();
     const [t] = core.tickets.list().items;
@@ -324,10 +326,7 @@ describe("schedules and anomalies", () => {
   test("a seasonal detector judges the trailing window until the store holds a day of history", async () => {
     const { core, clock, monitor, push } = setup();
     core.anomalies.create({ name: "Seasonal", query: "rate_gauge", method: "seasonal", min_history: "30m" });
-    for (let i = 0; i < 240; i++) {
-      push({ __name__: "rate_gauge" }, 100 + ((i * 7) % 5));
-      clock.advance(15_000);
-    }
+    calmHour(push, clock);
     push({ __name__: "rate_gauge" }, 400);
     await monitor.tick();
     const [t] = core.tickets.list().items;
