@@ -140,24 +140,24 @@ export function denialAttribution(t: Ticket, logLines: { line: string }[]): stri
   }
   const n = [...counts.values()].reduce((a, b) => a + b, 0);
   const [top, topCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
-  const share = n > 0 ? topCount / n : 0;
+  const pct = `${Math.round((n > 0 ? topCount / n : 0) * 100)}%`;
   const sample = `${n} sampled denials in the last 5 minutes`;
   const verify = "No change made; the monitor verifies once the value is back in its usual range.";
   const query = t.success_criteria[0]?.query ?? "";
   if (!/denied/.test(query))
     return (
       `A change in demand, not a fault: the service answers normally (${sample}` +
-      `${n >= minDenialSamples ? `, ${Math.round(share * 100)}% of them for ${top}` : ""}). ${verify}`
+      `${n >= minDenialSamples ? `, ${pct} of them for ${top}` : ""}). ${verify}`
     );
   if (n < minDenialSamples)
     return `Too few denials sampled (${n}) to attribute the jump to a client. ${verify}`;
-  if (share >= 0.5)
+  if (topCount >= n / 2)
     return (
-      `Noisy neighbour: key ${top} has ${topCount} of ${sample} (${Math.round(share * 100)}%). ` +
+      `Noisy neighbour: key ${top} has ${topCount} of ${sample} (${pct}). ` +
       `The limiter holds that client to its limit and the others are unaffected. ${verify}`
     );
   return (
-    `Denials are spread over ${counts.size} keys (${sample}; the largest, ${top}, has ${Math.round(share * 100)}%): ` +
+    `Denials are spread over ${counts.size} keys (${sample}; the largest, ${top}, has ${pct}): ` +
     `demand has risen against the limits broadly. ${verify}`
   );
 }
