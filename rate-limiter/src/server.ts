@@ -1,6 +1,8 @@
 import type { Decision } from "./bucket";
 import type { Config, ResolvedPolicy } from "./config";
 import { rateLimitHeaders } from "./headers";
+import { type HttpRequest, headerOf } from "./http1/parse";
+import { type Http1Server, type HttpResponse, serveHttp1 } from "./http1/serve";
 import type { Log } from "./log";
 import type { Metrics } from "./metrics";
 import { bucketKey, matchPolicy } from "./policy";
@@ -53,14 +55,20 @@ export function createServer(deps: ServerDeps) {
   let requestSeq = 0;
   let denials = 0;
   let draining = false;
-  let listener: ReturnType<typeof Bun.serve> | undefined;
+  let listener: Http1Server | undefined;
+  // A header value must not carry a line break (it would start a header of its own).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  const instance = deps.instance?.replace(/[\x00-\x1f\x7f]/g, "_");
   // X-Instance goes in with every response's headers: setting it afterwards would rebuild them on the hot path.
-  const served: Record<string, string> = deps.instance ? { "x-instance": deps.instance } : {};
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body), {
-      status,
-      headers: { "content-type": "application/json", ...served },
-    });
+  const served: Record<string, string> = instance ? { "x-instance": instance } : {};
+  const answerJson = (body: unknown, status = 200): HttpResponse => ({
+    status,
+    headers: { "content-type": "application/json", ...served },
+    body: JSON.stringify(body),
+  });
+  const toResponse = (a: HttpResponse) =>
+    new Response(a.body as BodyInit, { status: a.status, headers: a.headers });
+  const json = (body: unknown, status = 200) => toResponse(answerJson(body, status));
   // Label lookups dominate prom-client's cost on the hot path; keep one child per (route, code).
   const httpChildren = new Map<string, { observe(v: number): void }>();
   const observeHttp = (route: string, code: number, seconds: number) => {
@@ -90,9 +98,11 @@ export function createServer(deps: ServerDeps) {
     }
     return c;
   };
-  // X-Request-Id is read only when a line is logged: touching req.headers builds the whole header object,
-  // which costs about as much as the bucket decision.
-  const requestIdOf = (req: Request) => req.headers.get("x-request-id") ?? `r${++requestSeq}`;
+  // X-Request-Id is read only when a line is logged: touching a Request's headers builds the whole header
+  // object, which costs about as much as the bucket decision.
+  const requestIdOf = (req: Request | HttpRequest) =>
+    (req instanceof Request ? req.headers.get("x-request-id") : headerOf(req, "x-request-id")) ??
+    `r${++requestSeq}`;
 
   type Decided = { policy: ResolvedPolicy; d: Decision; allowed: boolean };
 
@@ -100,7 +110,7 @@ export function createServer(deps: ServerDeps) {
   function decide(
     descriptors: Record<string, string>,
     hits: number,
-    req: Request,
+    req: Request | HttpRequest,
   ): Decided | Promise<Decided> {
     const cfg = deps.config();
     const policy = matchPolicy(cfg, descriptors);
@@ -120,7 +130,7 @@ export function createServer(deps: ServerDeps) {
     d: Decision,
     hits: number,
     started: number,
-    req: Request,
+    req: Request | HttpRequest,
   ): Decided {
     const seconds = (performance.now() - started) / 1000;
     metrics.decisionSeconds.observe(seconds);
@@ -143,11 +153,11 @@ export function createServer(deps: ServerDeps) {
     return { policy, d, allowed: d.allowed || policy.shadow };
   }
 
-  async function check(req: Request, query: string): Promise<Response> {
-    return checkParsed(await readJson(req), query, req);
-  }
-
-  function checkParsed(raw: unknown, query: string, req: Request): Response | Promise<Response> {
+  function checkParsed(
+    raw: unknown,
+    query: string,
+    req: Request | HttpRequest,
+  ): HttpResponse | Promise<HttpResponse> {
     const body = checkBody(raw);
     const cfg = deps.config();
     if (body.domain !== undefined && body.domain !== cfg.domain)
@@ -160,7 +170,7 @@ export function createServer(deps: ServerDeps) {
     return checkAnswer(cfg, decided, query);
   }
 
-  function checkAnswer(cfg: Config, { policy, d, allowed }: Decided, query: string): Response {
+  function checkAnswer(cfg: Config, { policy, d, allowed }: Decided, query: string): HttpResponse {
     const status =
       !allowed && (cfg.denyStatus === 429 || new URLSearchParams(query).get("status") === "429") ? 429 : 200;
     const answer: Record<string, unknown> = {
@@ -173,8 +183,64 @@ export function createServer(deps: ServerDeps) {
     };
     if (policy.shadow && !d.allowed) answer.shadow_denied = true;
     const headers = rateLimitHeaders(policy, d);
-    if (deps.instance) headers["x-instance"] = deps.instance;
-    return new Response(JSON.stringify(answer), { status, headers });
+    if (instance) headers["x-instance"] = instance;
+    return { status, headers, body: JSON.stringify(answer) };
+  }
+
+  /** An error as the client sees it: a 4xx with its message, or a logged 500. */
+  function failed(
+    err: unknown,
+    req: Request | HttpRequest,
+    routeName: string,
+    started: number,
+  ): HttpResponse {
+    if (err instanceof BadRequest) return answerJson({ error: err.message }, err.status);
+    log("error", "request failed", {
+      request_id: requestIdOf(req),
+      route: routeName,
+      error: (err as Error).message,
+      latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+    return answerJson({ error: "internal error" }, 500);
+  }
+
+  const observed = (routeName: string, a: HttpResponse, started: number): HttpResponse => {
+    if (a.status === 200 && routeName === "/v1/check") checkOk.observe((performance.now() - started) / 1000);
+    else observeHttp(routeName, a.status, (performance.now() - started) / 1000);
+    return a;
+  };
+
+  /**
+   * The hot route, the same behind both front doors: the body's text in, the answer out, every error
+   * answered and the request timed. It skips the router's promise layers (each costs as much as the
+   * bucket decision) and, for the memory store, stays synchronous.
+   */
+  function checkRoute(
+    text: string,
+    bytes: number,
+    query: string,
+    req: Request | HttpRequest,
+    started: number,
+  ): HttpResponse | Promise<HttpResponse> {
+    let answer: HttpResponse | Promise<HttpResponse>;
+    try {
+      if (bytes > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        throw new BadRequest("body is not valid JSON");
+      }
+      answer = checkParsed(raw, query, req);
+    } catch (err) {
+      return observed("/v1/check", failed(err, req, "/v1/check", started), started);
+    }
+    if (answer instanceof Promise)
+      return answer.then(
+        (a) => observed("/v1/check", a, started),
+        (err) => observed("/v1/check", failed(err, req, "/v1/check", started), started),
+      );
+    return observed("/v1/check", answer, started);
   }
 
   async function envoy(req: Request): Promise<Response> {
@@ -209,7 +275,7 @@ export function createServer(deps: ServerDeps) {
     };
     if (p === "/v1/check") {
       only("POST");
-      return await check(req, query);
+      return toResponse(await checkParsed(await readJson(req), query, req));
     }
     if (p === "/json") {
       only("POST");
@@ -272,39 +338,52 @@ export function createServer(deps: ServerDeps) {
   async function handle(req: Request): Promise<Response> {
     const started = performance.now();
     const { path, query } = splitUrl(req.url);
+    if (path === "/v1/check" && req.method === "POST") {
+      // The body's size is checked once read: reading Content-Length would build the header object.
+      const text = await req.text();
+      return toResponse(await checkRoute(text, text.length, query, req, started));
+    }
     const routeName = routeLabel(path);
     let res: Response;
     try {
-      // The hot route skips the router's promise layers (each costs as much as the bucket decision) and
-      // the headers: the body's size is checked once read (Bun.serve caps what it will buffer).
-      if (path === "/v1/check" && req.method === "POST") {
-        const text = await req.text();
-        if (text.length > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          throw new BadRequest("body is not valid JSON");
-        }
-        const answer = checkParsed(raw, query, req);
-        res = answer instanceof Promise ? await answer : answer;
-      } else res = await route(req, path, query);
+      res = await route(req, path, query);
     } catch (err) {
-      if (err instanceof BadRequest) res = json({ error: err.message }, err.status);
-      else {
-        log("error", "request failed", {
-          request_id: requestIdOf(req),
-          route: routeName,
-          error: (err as Error).message,
-          latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        });
-        res = json({ error: "internal error" }, 500);
-      }
+      res = toResponse(failed(err, req, routeName, started));
     }
-    if (res.status === 200 && routeName === "/v1/check")
-      checkOk.observe((performance.now() - started) / 1000);
-    else observeHttp(routeName, res.status, (performance.now() - started) / 1000);
+    observeHttp(routeName, res.status, (performance.now() - started) / 1000);
     return res;
+  }
+
+  /**
+   * What the HTTP/1.1 listener calls. The hot route gets the parsed request as it is; every other route
+   * goes through `handle` as a fetch Request, so both front doors answer alike.
+   */
+  function handleWire(r: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    const started = performance.now();
+    if (r.path === "/v1/check" && r.method === "POST")
+      return checkRoute(r.text(), r.bodyLength, r.query, r, started);
+    return viaFetch(r);
+  }
+
+  async function viaFetch(r: HttpRequest): Promise<HttpResponse> {
+    let req: Request;
+    try {
+      const headers = new Headers();
+      for (let i = 0; i < r.headers.length; i += 2)
+        headers.append(r.headers[i] as string, r.headers[i + 1] as string);
+      const body = r.method === "GET" || r.method === "HEAD" ? null : r.bytes();
+      req = new Request(`http://localhost${r.target}`, { method: r.method, headers, body });
+    } catch (err) {
+      return answerJson({ error: `malformed request: ${(err as Error).message}` }, 400);
+    }
+    const res = await handle(req);
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, name) => {
+      // Framing is the listener's business.
+      if (name !== "content-length" && name !== "transfer-encoding" && name !== "connection")
+        headers[name] = value;
+    });
+    return { status: res.status, headers, body: new Uint8Array(await res.arrayBuffer()) };
   }
 
   return {
@@ -313,25 +392,24 @@ export function createServer(deps: ServerDeps) {
 
     /** Listens with reusePort, so a new version can share the port during a handover. Returns the port. */
     start(opts: { port: number; hostname: string }): number {
-      listener = Bun.serve({
-        port: opts.port,
+      listener = serveHttp1({
         hostname: opts.hostname,
+        port: opts.port,
         reusePort: true,
-        idleTimeout: 30,
-        // Bodies past this never get buffered (Bun answers 413 itself); up to it, the handlers answer a
-        // body over maxBody with a 413 and a message.
-        maxRequestBodySize: 16 * maxBody,
-        // While draining, ask every client to close, so keep-alive clients move to the process that
-        // shares the port before this one stops listening.
-        fetch: (req) =>
-          draining
-            ? handle(req).then((res) => {
-                res.headers.set("connection", "close");
-                return res;
-              })
-            : handle(req),
+        idleTimeoutSeconds: 30,
+        maxHeadBytes: 16 * 1024,
+        // Bodies past this are refused unread; up to it, the handlers answer a body over maxBody with a
+        // 413 and a message.
+        maxBodyBytes: 16 * maxBody,
+        handle: handleWire,
+        onError: (err, req) =>
+          log("error", "request failed", {
+            request_id: requestIdOf(req),
+            route: routeLabel(req.path),
+            error: (err as Error).message,
+          }),
       });
-      return listener.port ?? opts.port;
+      return listener.port;
     },
 
     /**
@@ -340,8 +418,11 @@ export function createServer(deps: ServerDeps) {
      */
     async stop(drainMs = 0): Promise<void> {
       draining = true;
+      // While draining, ask every client to close, so keep-alive clients move to the process that
+      // shares the port before this one stops listening.
+      listener?.drain();
       if (drainMs > 0) await Bun.sleep(drainMs);
-      await listener?.stop(false);
+      await listener?.stop();
       listener = undefined;
     },
   };

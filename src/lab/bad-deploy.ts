@@ -6,20 +6,27 @@ import { ticketWorktree } from "../workspace/worktree";
 import type { HarnessHandle, ScenarioScore } from "./scenario-runner";
 
 /**
- * Prepended to the service's entry point: every request answers `delayMs` later. It wraps Bun.serve from the
- * outside, so the fault needs no code path of the service's own — the kind of regression a real change brings.
+ * Prepended to the service's entry point: every request answers `delayMs` later. It wraps Bun.serve and
+ * Bun.listen from the outside (each connection's bytes arrive late, in order), so the fault needs no code
+ * path of the service's own — the kind of regression a real change brings — whichever one the service uses.
  */
 export const slowServe = (delayMs: number) => `// lab: bad deploy — every request is ${delayMs} ms slower
 const realServe = Bun.serve;
 (Bun as unknown as { serve: typeof Bun.serve }).serve = ((o: Parameters<typeof Bun.serve>[0]) =>
   realServe({ ...o, fetch: async (req: Request, srv: unknown) => { await Bun.sleep(${delayMs}); return (o as { fetch: (r: Request, s: unknown) => Response | Promise<Response> }).fetch(req, srv); } } as Parameters<typeof Bun.serve>[0])) as typeof Bun.serve;
+const realListen = Bun.listen;
+(Bun as unknown as { listen: unknown }).listen = (o: { socket: { data?: (s: unknown, d: unknown) => void } }) =>
+  realListen({ ...o, socket: { ...o.socket, data: (s: unknown, d: unknown) => setTimeout(() => o.socket.data?.(s, d), ${delayMs}) } } as unknown as Parameters<typeof Bun.listen>[0]);
 `;
 
-/** Where the latency-regression scenario's "hotfix" goes: the first line of the service's request handler. */
+/**
+ * Where the latency-regression scenario's "hotfix" goes: the first lines of the function the service's
+ * listener calls for every request, after its clock starts, so the service's own latency histogram sees it.
+ */
 export const slowCommitAnchor =
-  "  async function handle(req: Request): Promise<Response> {\n    const started = performance.now();\n";
+  "  function handleWire(r: HttpRequest): HttpResponse | Promise<HttpResponse> {\n    const started = performance.now();\n";
 export const slowCommitLine = (delayMs: number) =>
-  `${slowCommitAnchor}    await Bun.sleep(${delayMs}); // hotfix: give the store time to settle\n`;
+  `  async function handleWire(r: HttpRequest): Promise<HttpResponse> {\n    const started = performance.now();\n    await Bun.sleep(${delayMs}); // hotfix: give the store time to settle\n`;
 
 type Deploy = { id: number; ticket_id: number; status: string; stage: string; reason: string | null };
 type Ticket = { id: number; status: string };
