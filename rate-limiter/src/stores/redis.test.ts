@@ -61,6 +61,38 @@ describe.skipIf(!reachable)("Redis store (real Redis)", () => {
     expect(admitted).toBeLessThanOrEqual(Math.ceil(bound * 1.01));
   });
 
+  test("checks in one event-loop turn share script calls and decide as if one by one", async () => {
+    const a = store({ timeoutMs: 2000 });
+    const calls = async () => {
+      const client = new Bun.RedisClient(url);
+      const info = String(await client.send("INFO", ["commandstats"]));
+      client.close();
+      const of = (cmd: string) => Number(info.match(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`))?.[1] ?? 0);
+      return of("evalsha") + of("eval");
+    };
+    const tag = Math.random();
+    const slow = { capacity: 5, refillPerSecond: 0.001 };
+    const before = await calls();
+    // 300 checks queued in one turn, 128 per call at most: three calls. Three hot keys interleaved, a
+    // costly check that cannot pass, and a peek at a key nobody has written.
+    const keys = [`b-a-${tag}`, `b-b-${tag}`, `b-c-${tag}`];
+    const pending = Array.from({ length: 297 }, (_, i) => a.check(keys[i % 3] as string, slow, 1));
+    const costly = a.check(keys[0] as string, slow, 6);
+    const peek = a.check(`b-none-${tag}`, slow, 0);
+    const decided = await Promise.all(pending);
+    expect((await calls()) - before).toBe(3);
+    for (let k = 0; k < 3; k++) {
+      const own = decided.filter((_, i) => i % 3 === k);
+      // The first five of each key pass, in the order they were asked, with the count going down.
+      expect(own.map((d) => d.allowed)).toEqual(own.map((_, i) => i < 5));
+      expect(own.slice(0, 5).map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0]);
+    }
+    expect((await costly).allowed).toBe(false);
+    expect((await peek).remaining).toBe(5);
+    expect(await a.inspect(`b-none-${tag}`, slow)).toBeUndefined();
+    expect((await a.inspect(keys[1] as string, slow))?.tokens).toBeLessThan(0.1);
+  });
+
   test("inspect sees the shared bucket; a peek at an unknown key writes nothing", async () => {
     const a = store();
     const key = `inspect-${Math.random()}`;

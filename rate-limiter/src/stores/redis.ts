@@ -1,30 +1,61 @@
 import type { BucketLimits, BucketState, Decision } from "../bucket";
 import type { Store } from "./store";
 
-// One atomic script per check. Time comes from Redis (TIME), so replicas with skewed clocks agree.
-// Returns {allowed, tokens, now, existed}; a peek (hits 0) at a missing key writes nothing.
+// Every check runs inside one atomic script, with time from Redis (TIME), so replicas with skewed clocks
+// agree. Checks that arrive in the same event-loop turn share one script call: KEYS are their distinct
+// buckets, ARGV the number of checks and then four numbers each (index into KEYS, capacity, refill per
+// second, hits). The answer is four values per check, flat: allowed, tokens, now, existed. A peek (hits 0)
+// at a missing key writes nothing. A bucket checked several times in a batch (a hot key) is read once,
+// decided check by check in order, exactly as if they had come one by one, and written once.
 export const checkScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local hits = tonumber(ARGV[3])
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(b[1])
-local ts = tonumber(b[2])
-local existed = 1
-if tokens == nil or ts == nil then tokens = capacity; ts = now; existed = 0 end
-local elapsed = math.max(0, now - ts) / 1000
-tokens = math.min(capacity, tokens + elapsed * rate)
-local allowed = 0
-if tokens >= hits then tokens = tokens - hits; allowed = 1 end
-if hits > 0 or existed == 1 then
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
-  -- A bucket expires once it would be full again: it carries no state after that.
-  if rate > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(((capacity - tokens) / rate) * 1000) + 1000) end
+local tok, tss, read, dirty, caps, order = {}, {}, {}, {}, {}, {}
+local out = {}
+for i = 1, tonumber(ARGV[1]) do
+  local a = 4 * i - 2
+  local k = tonumber(ARGV[a])
+  local capacity = tonumber(ARGV[a + 1])
+  local rate = tonumber(ARGV[a + 2])
+  local hits = tonumber(ARGV[a + 3])
+  if not read[k] then
+    local b = redis.call('HMGET', KEYS[k], 'tokens', 'ts')
+    tok[k] = tonumber(b[1]); tss[k] = tonumber(b[2]); read[k] = true
+  end
+  local tokens, ts, existed = tok[k], tss[k], 1
+  if tokens == nil or ts == nil then tokens = capacity; ts = now; existed = 0 end
+  local elapsed = math.max(0, now - ts) / 1000
+  tokens = math.min(capacity, tokens + elapsed * rate)
+  local allowed = 0
+  if tokens >= hits then tokens = tokens - hits; allowed = 1 end
+  if hits > 0 or existed == 1 then
+    tok[k] = tokens; tss[k] = math.max(now, ts)
+    if not dirty[k] then order[#order + 1] = k end
+    dirty[k] = rate
+    caps[k] = capacity
+  end
+  out[a - 1] = allowed; out[a] = tostring(tokens); out[a + 1] = now; out[a + 2] = existed
 end
-return {allowed, tostring(tokens), now, existed}
+for _, k in ipairs(order) do
+  redis.call('HSET', KEYS[k], 'tokens', tostring(tok[k]), 'ts', tostring(tss[k]))
+  -- A bucket expires once it would be full again: it carries no state after that.
+  local rate = dirty[k]
+  if rate > 0 then redis.call('PEXPIRE', KEYS[k], math.ceil(((caps[k] - tok[k]) / rate) * 1000) + 1000) end
+end
+return out
 `;
+
+/** Checks per script call at most: a long script holds Redis for every other client. */
+export const maxBatch = 128;
+
+type Row = [number, string, number, number];
+interface Pending {
+  key: string;
+  limits: BucketLimits;
+  hits: number;
+  resolve: (row: Row) => void;
+  reject: (err: Error) => void;
+}
 
 const scriptSha = new Bun.CryptoHasher("sha1").update(checkScript).digest("hex");
 
@@ -62,25 +93,70 @@ export class RedisStore implements Store {
     return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
   }
 
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  /**
+   * Queues one check for the next batch. The batch goes out once the current event-loop turn has
+   * queued what it will: one write to Redis and one script run for all of them, instead of one each.
+   */
+  private run(key: string, limits: BucketLimits, hits: number): Promise<Row> {
+    return new Promise<Row>((resolve, reject) => {
+      this.queue.push({ key, limits, hits, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const queued = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queued.length; i += maxBatch) this.send(queued.slice(i, i + maxBatch));
+  }
+
   /** EVALSHA saves sending the script each time; EVAL loads it after a Redis restart (NOSCRIPT). */
-  private async run(
-    key: string,
-    limits: BucketLimits,
-    hits: number,
-  ): Promise<[number, string, number, number]> {
-    const args = [
-      "1",
-      this.prefix + key,
-      String(limits.capacity),
-      String(limits.refillPerSecond),
-      String(hits),
-    ];
-    return (await this.withDeadline(() =>
+  private send(batch: Pending[]): void {
+    const n = batch.length;
+    const keys: string[] = [];
+    const index = new Map<string, number>();
+    const argv: string[] = new Array(1 + 4 * n);
+    argv[0] = String(n);
+    for (let i = 0; i < n; i++) {
+      const p = batch[i] as Pending;
+      let k = index.get(p.key);
+      if (k === undefined) {
+        k = keys.push(this.prefix + p.key);
+        index.set(p.key, k);
+      }
+      argv[1 + 4 * i] = String(k);
+      argv[2 + 4 * i] = String(p.limits.capacity);
+      argv[3 + 4 * i] = String(p.limits.refillPerSecond);
+      argv[4 + 4 * i] = String(p.hits);
+    }
+    const args = [String(keys.length), ...keys, ...argv];
+    this.withDeadline(() =>
       this.client.send("EVALSHA", [scriptSha, ...args]).catch((err: Error) => {
         if (!String(err.message).includes("NOSCRIPT")) throw err;
         return this.client.send("EVAL", [checkScript, ...args]);
       }),
-    )) as [number, string, number, number];
+    ).then(
+      (reply) => {
+        const flat = reply as (number | string)[];
+        for (let i = 0; i < n; i++)
+          (batch[i] as Pending).resolve([
+            Number(flat[4 * i]),
+            String(flat[4 * i + 1]),
+            Number(flat[4 * i + 2]),
+            Number(flat[4 * i + 3]),
+          ]);
+      },
+      (err: Error) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
   }
 
   async check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
