@@ -4,13 +4,11 @@ import { join } from "node:path";
 import { type LabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport, type ScenarioScore } from "../lab/scenario-runner";
 import { scenarios } from "../lab/scenarios";
-import { auditVerify, readyForScenarios, startHarness } from "../testing/harness-process";
+import { auditVerify, readyForScenarios, startHarness, stopHarnesses } from "../testing/harness-process";
 import { waitFor } from "../testing/ports";
 
 const started: Awaited<ReturnType<typeof startHarness>>[] = [];
-afterAll(() => {
-  for (const h of started) h.proc.kill("SIGKILL");
-});
+afterAll(() => stopHarnesses(started), 30_000);
 
 const scenario = (name: string) => {
   const s = scenarios.find((x) => x.name === name);

@@ -1,11 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
-import { startHarness } from "../testing/harness-process";
+import { startHarness, stopHarnesses } from "../testing/harness-process";
 import { waitFor } from "../testing/ports";
 
 const started: Awaited<ReturnType<typeof startHarness>>[] = [];
-afterAll(() => {
-  for (const h of started) h.proc.kill("SIGKILL");
-});
+afterAll(() => stopHarnesses(started), 30_000);
 
 test("harness up: a hung rate limiter is detected, ticketed, restarted by the agent and verified", async () => {
   const harness = await startHarness();

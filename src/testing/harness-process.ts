@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 import { freePort, waitFor } from "./ports";
 
 const root = join(import.meta.dir, "../..");
@@ -67,6 +68,22 @@ export async function startHarness(
       return await proc.exited;
     },
   };
+}
+
+/**
+ * For afterAll: SIGTERM, so each harness stops the services it supervises (a failed test must not leave a
+ * rate limiter running), then SIGKILL whatever has not exited within `graceMs`.
+ */
+export async function stopHarnesses(hs: { proc: Subprocess }[], graceMs = 15_000): Promise<void> {
+  await Promise.all(
+    hs.map(async ({ proc }) => {
+      if (proc.exitCode !== null) return;
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), graceMs);
+      await proc.exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 /**
