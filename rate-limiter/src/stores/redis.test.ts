@@ -93,6 +93,34 @@ describe.skipIf(!reachable)("Redis store (real Redis)", () => {
     expect((await a.inspect(keys[1] as string, slow))?.tokens).toBeLessThan(0.1);
   });
 
+  test("a batch of mixed hits, peeks and keys decides exactly as the same checks one at a time", async () => {
+    const a = store({ timeoutMs: 2000 });
+    const noRefill = { capacity: 7, refillPerSecond: 0 };
+    // A fixed pseudo-random sequence: runs of equal hits on a key group together, a change of hits splits.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const seq = Array.from({ length: 120 }, () => ({
+      key: rnd(4),
+      hits: [0, 1, 1, 1, 2, 3][rnd(6)] as number,
+    }));
+    const tag = Math.random();
+    const one: [boolean, number][] = [];
+    for (const c of seq) {
+      const d = await a.check(`seq-one-${c.key}-${tag}`, noRefill, c.hits);
+      one.push([d.allowed, d.remaining]);
+    }
+    const batched = await Promise.all(seq.map((c) => a.check(`seq-all-${c.key}-${tag}`, noRefill, c.hits)));
+    expect(batched.map((d) => [d.allowed, d.remaining])).toEqual(one);
+    expect(one.some(([allowed]) => !allowed)).toBe(true);
+    const cleanup = new Bun.RedisClient(url);
+    for (let k = 0; k < 4; k++)
+      await cleanup.send("DEL", [`${prefix}seq-one-${k}-${tag}`, `${prefix}seq-all-${k}-${tag}`]);
+    cleanup.close();
+  });
+
   test("inspect sees the shared bucket; a peek at an unknown key writes nothing", async () => {
     const a = store();
     const key = `inspect-${Math.random()}`;

@@ -2,22 +2,25 @@ import type { BucketLimits, BucketState, Decision } from "../bucket";
 import type { Store } from "./store";
 
 // Every check runs inside one atomic script, with time from Redis (TIME), so replicas with skewed clocks
-// agree. Checks that arrive in the same event-loop turn share one script call: KEYS are their distinct
-// buckets, ARGV the number of checks and then four numbers each (index into KEYS, capacity, refill per
-// second, hits). The answer is four values per check, flat: allowed, tokens, now, existed. A peek (hits 0)
-// at a missing key writes nothing. A bucket checked several times in a batch (a hot key) is read once,
-// decided check by check in order, exactly as if they had come one by one, and written once.
+// agree. Checks that arrive in the same event-loop turn share one script call. KEYS are their distinct
+// buckets; ARGV is the number of groups, then five numbers per group: index into KEYS, capacity, refill per
+// second, hits, count. A group is `count` checks in a row on one bucket with the same limits and hits (a
+// hot key): decided one by one, in order, exactly as if they had come alone, but sent and answered once.
+// The answer is four values per group, flat: how many passed, the tokens before the first (full
+// precision), now, existed. A peek (hits 0) at a missing key writes nothing. Each bucket is read once and
+// written once per call.
 export const checkScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tok, tss, read, dirty, caps, order = {}, {}, {}, {}, {}, {}
 local out = {}
-for i = 1, tonumber(ARGV[1]) do
-  local a = 4 * i - 2
+for g = 1, tonumber(ARGV[1]) do
+  local a = 5 * g - 3
   local k = tonumber(ARGV[a])
   local capacity = tonumber(ARGV[a + 1])
   local rate = tonumber(ARGV[a + 2])
   local hits = tonumber(ARGV[a + 3])
+  local count = tonumber(ARGV[a + 4])
   if not read[k] then
     local b = redis.call('HMGET', KEYS[k], 'tokens', 'ts')
     tok[k] = tonumber(b[1]); tss[k] = tonumber(b[2]); read[k] = true
@@ -26,15 +29,17 @@ for i = 1, tonumber(ARGV[1]) do
   if tokens == nil or ts == nil then tokens = capacity; ts = now; existed = 0 end
   local elapsed = math.max(0, now - ts) / 1000
   tokens = math.min(capacity, tokens + elapsed * rate)
-  local allowed = 0
-  if tokens >= hits then tokens = tokens - hits; allowed = 1 end
+  local before = tokens
+  local passed = 0
+  while passed < count and tokens >= hits do tokens = tokens - hits; passed = passed + 1 end
   if hits > 0 or existed == 1 then
     tok[k] = tokens; tss[k] = math.max(now, ts)
     if not dirty[k] then order[#order + 1] = k end
     dirty[k] = rate
     caps[k] = capacity
   end
-  out[a - 1] = allowed; out[a] = tostring(tokens); out[a + 1] = now; out[a + 2] = existed
+  local o = 4 * g - 3
+  out[o] = passed; out[o + 1] = string.format('%.17g', before); out[o + 2] = now; out[o + 3] = existed
 end
 for _, k in ipairs(order) do
   redis.call('HSET', KEYS[k], 'tokens', tostring(tok[k]), 'ts', tostring(tss[k]))
@@ -48,7 +53,7 @@ return out
 /** Checks per script call at most: a long script holds Redis for every other client. */
 export const maxBatch = 128;
 
-type Row = [number, string, number, number];
+type Row = [allowed: number, tokens: number, nowMs: number, existed: number];
 interface Pending {
   key: string;
   limits: BucketLimits;
@@ -119,22 +124,44 @@ export class RedisStore implements Store {
 
   /** EVALSHA saves sending the script each time; EVAL loads it after a Redis restart (NOSCRIPT). */
   private send(batch: Pending[]): void {
-    const n = batch.length;
+    // Runs of checks on one bucket with the same limits and hits become one group; buckets are independent,
+    // so only the order within a bucket matters, and it is kept.
     const keys: string[] = [];
-    const index = new Map<string, number>();
-    const argv: string[] = new Array(1 + 4 * n);
-    argv[0] = String(n);
-    for (let i = 0; i < n; i++) {
-      const p = batch[i] as Pending;
-      let k = index.get(p.key);
+    const lastGroup = new Map<string, Pending[]>();
+    const groups: { k: number; checks: Pending[] }[] = [];
+    const slot = new Map<string, number>();
+    for (const p of batch) {
+      const last = lastGroup.get(p.key);
+      const head = last?.[0];
+      if (
+        last &&
+        head &&
+        head.hits === p.hits &&
+        head.limits.capacity === p.limits.capacity &&
+        head.limits.refillPerSecond === p.limits.refillPerSecond
+      ) {
+        last.push(p);
+        continue;
+      }
+      let k = slot.get(p.key);
       if (k === undefined) {
         k = keys.push(this.prefix + p.key);
-        index.set(p.key, k);
+        slot.set(p.key, k);
       }
-      argv[1 + 4 * i] = String(k);
-      argv[2 + 4 * i] = String(p.limits.capacity);
-      argv[3 + 4 * i] = String(p.limits.refillPerSecond);
-      argv[4 + 4 * i] = String(p.hits);
+      const checks = [p];
+      groups.push({ k, checks });
+      lastGroup.set(p.key, checks);
+    }
+    const argv: string[] = [String(groups.length)];
+    for (const g of groups) {
+      const head = g.checks[0] as Pending;
+      argv.push(
+        String(g.k),
+        String(head.limits.capacity),
+        String(head.limits.refillPerSecond),
+        String(head.hits),
+        String(g.checks.length),
+      );
     }
     const args = [String(keys.length), ...keys, ...argv];
     this.withDeadline(() =>
@@ -145,13 +172,21 @@ export class RedisStore implements Store {
     ).then(
       (reply) => {
         const flat = reply as (number | string)[];
-        for (let i = 0; i < n; i++)
-          (batch[i] as Pending).resolve([
-            Number(flat[4 * i]),
-            String(flat[4 * i + 1]),
-            Number(flat[4 * i + 2]),
-            Number(flat[4 * i + 3]),
-          ]);
+        for (let g = 0; g < groups.length; g++) {
+          const { checks } = groups[g] as { checks: Pending[] };
+          const passed = Number(flat[4 * g]);
+          // The same subtractions as the script's, on the same doubles: the same tokens after each check.
+          let tokens = Number(flat[4 * g + 1]);
+          const now = Number(flat[4 * g + 2]);
+          let existed = Number(flat[4 * g + 3]);
+          for (let i = 0; i < checks.length; i++) {
+            const p = checks[i] as Pending;
+            const allowed = i < passed;
+            if (allowed) tokens -= p.hits;
+            p.resolve([allowed ? 1 : 0, tokens, now, existed]);
+            if (p.hits > 0) existed = 1;
+          }
+        }
       },
       (err: Error) => {
         for (const p of batch) p.reject(err);
@@ -162,8 +197,8 @@ export class RedisStore implements Store {
   async check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
     try {
       const r = await this.run(key, limits, hits);
-      const tokens = Number(r[1]);
-      const allowed = Number(r[0]) === 1;
+      const [passed, tokens, updatedMs] = r;
+      const allowed = passed === 1;
       const rate = limits.refillPerSecond;
       return {
         allowed,
@@ -174,7 +209,7 @@ export class RedisStore implements Store {
             ? Math.ceil(((hits - tokens) / rate) * 1000)
             : Number.POSITIVE_INFINITY,
         resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
-        state: { tokens, updatedMs: Number(r[2]) },
+        state: { tokens, updatedMs },
       };
     } catch (err) {
       this.opts.onError?.("check", err as Error);
@@ -193,7 +228,7 @@ export class RedisStore implements Store {
   async inspect(key: string, limits: BucketLimits): Promise<BucketState | undefined> {
     try {
       const r = await this.run(key, limits, 0);
-      return Number(r[3]) === 1 ? { tokens: Number(r[1]), updatedMs: Number(r[2]) } : undefined;
+      return r[3] === 1 ? { tokens: r[1], updatedMs: r[2] } : undefined;
     } catch (err) {
       this.opts.onError?.("inspect", err as Error);
       throw err;
