@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "./config";
-import { matchPolicy } from "./policy";
+import { bucketKey, matchPolicy } from "./policy";
 
 const yaml = `
 domain: api
@@ -38,6 +38,15 @@ describe("config", () => {
     [{ key: "u1" }, "default"],
   ])("descriptors %p match policy %s", (descriptors, name) => {
     expect(matchPolicy(parseConfig(yaml), descriptors).name).toBe(name);
+  });
+
+  test.each([
+    [{ key: "u1" }, "default|key=u1"],
+    [{ path: "/login", user: "x" }, "default|path=/login|user=x"],
+    [{ user: "x", path: "/login" }, "default|path=/login|user=x"],
+    [{}, "default|"],
+  ])("descriptors %p have the bucket %s, whatever their order", (descriptors, key) => {
+    expect(bucketKey(parseConfig(yaml).fallback, descriptors)).toBe(key);
   });
 
   test.each([

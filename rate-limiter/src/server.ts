@@ -1,3 +1,4 @@
+import { checkAnswerText } from "./answer";
 import type { Decision } from "./bucket";
 import type { Config, ResolvedPolicy } from "./config";
 import { rateLimitHeaders } from "./headers";
@@ -173,18 +174,9 @@ export function createServer(deps: ServerDeps) {
   function checkAnswer(cfg: Config, { policy, d, allowed }: Decided, query: string): HttpResponse {
     const status =
       !allowed && (cfg.denyStatus === 429 || new URLSearchParams(query).get("status") === "429") ? 429 : 200;
-    const answer: Record<string, unknown> = {
-      allowed,
-      limit: policy.capacity,
-      remaining: d.remaining,
-      reset_after_ms: d.resetAfterMs,
-      retry_after_ms: Number.isFinite(d.retryAfterMs) ? d.retryAfterMs : -1,
-      policy: policy.name,
-    };
-    if (policy.shadow && !d.allowed) answer.shadow_denied = true;
     const headers = rateLimitHeaders(policy, d);
     if (instance) headers["x-instance"] = instance;
-    return { status, headers, body: JSON.stringify(answer) };
+    return { status, headers, body: checkAnswerText(policy, d, allowed) };
   }
 
   /** An error as the client sees it: a 4xx with its message, or a logged 500. */
@@ -389,6 +381,9 @@ export function createServer(deps: ServerDeps) {
   return {
     /** Answers one request in-process; what Bun.serve calls, and what tests call directly. */
     fetch: handle,
+
+    /** What the HTTP/1.1 listener calls for each parsed request; the in-process benchmark calls it too. */
+    wire: handleWire,
 
     /** Listens with reusePort, so a new version can share the port during a handover. Returns the port. */
     start(opts: { port: number; hostname: string }): number {

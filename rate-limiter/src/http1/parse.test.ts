@@ -49,6 +49,18 @@ describe("HTTP/1.1 request parser", () => {
     });
   });
 
+  test.each([
+    ["lower case", "host: x\r\ncontent-length: 2\r\n", 2],
+    ["upper case", "HOST: x\r\nCONTENT-LENGTH: 2\r\n", 2],
+    ["mixed case", "hOsT: x\r\ncontent-LENGTH: 2\r\n", 2],
+    ["a look-alike name is another header", "Host: x\r\nContent_Length: 2\r\n", 0],
+  ])("framing headers are found in %s", (_, headers, bodyLength) => {
+    const events = feed(`POST / HTTP/1.1\r\n${headers}\r\nok`);
+    const ev = events[0];
+    if (ev?.type !== "request") throw new Error(`no request: ${JSON.stringify(ev)}`);
+    expect(ev.request.bodyLength).toBe(bodyLength);
+  });
+
   test("headerOf finds a header whatever the case it was sent in", () => {
     const [ev] = feed(post("{}", "X-Request-Id:  abc \t\r\n"));
     if (ev?.type !== "request") throw new Error("no request");

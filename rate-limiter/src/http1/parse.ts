@@ -86,9 +86,15 @@ export function headerOf(req: HttpRequest, name: string): string | undefined {
   return undefined;
 }
 
-/** `name` (lower case) equals `raw` ignoring case; lengths first, so most names cost one comparison. */
-const isNamed = (raw: string, name: string) =>
-  raw.length === name.length && (raw === name || raw.toLowerCase() === name);
+/**
+ * `name` (lower case letters and `-`) equals `raw` ignoring case, without allocating a lower-cased copy.
+ * Only for `raw` already checked against tchar: among tchar, only `A`–`Z` fold onto a letter with `| 0x20`.
+ */
+function isNamed(raw: string, name: string): boolean {
+  if (raw.length !== name.length) return false;
+  for (let i = 0; i < raw.length; i++) if ((raw.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
 
 function trimOws(s: string): string {
   let a = 0;

@@ -178,15 +178,15 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
         if (out) write(sock, c, out);
         out = "";
         c.busy = true;
-        res
-          .catch((err) => answerFailure(err, req))
-          .then((r) => {
-            c.busy = false;
-            if (c.closed) return;
-            respond(sock, c, req, r);
-            finish(sock, c);
-            pump(sock, c);
-          });
+        // One reaction for both outcomes: every promise hop is a turn of the microtask queue per request.
+        const settle = (r: HttpResponse) => {
+          c.busy = false;
+          if (c.closed) return;
+          respond(sock, c, req, r);
+          finish(sock, c);
+          pump(sock, c);
+        };
+        res.then(settle, (err) => settle(answerFailure(err, req)));
         return;
       }
       const close = draining || stopping || !req.keepAlive;

@@ -194,35 +194,37 @@ export class RedisStore implements Store {
     );
   }
 
-  async check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
-    try {
-      const r = await this.run(key, limits, hits);
-      const [passed, tokens, updatedMs] = r;
-      const allowed = passed === 1;
-      const rate = limits.refillPerSecond;
-      return {
-        allowed,
-        remaining: Math.floor(tokens),
-        retryAfterMs: allowed
-          ? 0
-          : rate > 0 && hits <= limits.capacity
-            ? Math.ceil(((hits - tokens) / rate) * 1000)
-            : Number.POSITIVE_INFINITY,
-        resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
-        state: { tokens, updatedMs },
-      };
-    } catch (err) {
-      this.opts.onError?.("check", err as Error);
-      // Fail open keeps the API up when Redis is down; fail closed protects the backend instead.
-      const allowed = this.opts.failOpen;
-      return {
-        allowed,
-        remaining: allowed ? Math.floor(limits.capacity) : 0,
-        retryAfterMs: allowed ? 0 : 1000,
-        resetAfterMs: 0,
-        state: { tokens: allowed ? limits.capacity : 0, updatedMs: Date.now() },
-      };
-    }
+  check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
+    // `then` with both handlers rather than an async function's await and try: one promise hop, not three.
+    return this.run(key, limits, hits).then(
+      ([passed, tokens, updatedMs]) => {
+        const allowed = passed === 1;
+        const rate = limits.refillPerSecond;
+        return {
+          allowed,
+          remaining: Math.floor(tokens),
+          retryAfterMs: allowed
+            ? 0
+            : rate > 0 && hits <= limits.capacity
+              ? Math.ceil(((hits - tokens) / rate) * 1000)
+              : Number.POSITIVE_INFINITY,
+          resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
+          state: { tokens, updatedMs },
+        };
+      },
+      (err: Error) => {
+        this.opts.onError?.("check", err);
+        // Fail open keeps the API up when Redis is down; fail closed protects the backend instead.
+        const allowed = this.opts.failOpen;
+        return {
+          allowed,
+          remaining: allowed ? Math.floor(limits.capacity) : 0,
+          retryAfterMs: allowed ? 0 : 1000,
+          resetAfterMs: 0,
+          state: { tokens: allowed ? limits.capacity : 0, updatedMs: Date.now() },
+        };
+      },
+    );
   }
 
   async inspect(key: string, limits: BucketLimits): Promise<BucketState | undefined> {
