@@ -37,9 +37,22 @@ export function take(
 ): Decision {
   const current = refill(state, limits, nowMs);
   const allowed = current.tokens >= hits;
-  const tokens = allowed ? current.tokens - hits : current.tokens;
+  return decision(limits, hits, allowed, allowed ? current.tokens - hits : current.tokens, current.updatedMs);
+}
+
+/**
+ * The decision a client is told, from whether the check passed and the tokens left after it (the tokens
+ * it found, when it was denied). Shared by the memory store (`take`) and the Redis store, whose script
+ * decides and leaves the telling to this.
+ */
+export function decision(
+  limits: BucketLimits,
+  hits: number,
+  allowed: boolean,
+  tokens: number,
+  updatedMs: number,
+): Decision {
   const rate = limits.refillPerSecond;
-  const missing = Math.max(0, hits - current.tokens);
   return {
     allowed,
     remaining: Math.floor(tokens),
@@ -47,9 +60,9 @@ export function take(
     retryAfterMs: allowed
       ? 0
       : rate > 0 && hits <= limits.capacity
-        ? Math.ceil((missing / rate) * 1000)
+        ? Math.ceil((Math.max(0, hits - tokens) / rate) * 1000)
         : Number.POSITIVE_INFINITY,
     resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
-    state: { tokens, updatedMs: current.updatedMs },
+    state: { tokens, updatedMs },
   };
 }

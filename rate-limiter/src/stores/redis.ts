@@ -1,4 +1,4 @@
-import type { BucketLimits, BucketState, Decision } from "../bucket";
+import { type BucketLimits, type BucketState, type Decision, decision } from "../bucket";
 import type { Store } from "./store";
 
 // Every check runs inside one atomic script, with time from Redis (TIME), so replicas with skewed clocks
@@ -197,21 +197,7 @@ export class RedisStore implements Store {
   check(key: string, limits: BucketLimits, hits: number): Promise<Decision> {
     // `then` with both handlers rather than an async function's await and try: one promise hop, not three.
     return this.run(key, limits, hits).then(
-      ([passed, tokens, updatedMs]) => {
-        const allowed = passed === 1;
-        const rate = limits.refillPerSecond;
-        return {
-          allowed,
-          remaining: Math.floor(tokens),
-          retryAfterMs: allowed
-            ? 0
-            : rate > 0 && hits <= limits.capacity
-              ? Math.ceil(((hits - tokens) / rate) * 1000)
-              : Number.POSITIVE_INFINITY,
-          resetAfterMs: rate > 0 ? Math.ceil(((limits.capacity - tokens) / rate) * 1000) : 0,
-          state: { tokens, updatedMs },
-        };
-      },
+      ([passed, tokens, updatedMs]) => decision(limits, hits, passed === 1, tokens, updatedMs),
       (err: Error) => {
         this.opts.onError?.("check", err);
         // Fail open keeps the API up when Redis is down; fail closed protects the backend instead.
