@@ -1,7 +1,7 @@
 // `bun run bench`: throughput and latency of the rate limiter, each reported as a ratio against a baseline
 // measured in the same run on the same machine. The HTTP phases use `wrk` when installed, else a fetch-based
 // load generator (bench/load.ts) in a separate process; BENCH_LOADGEN=fetch forces the latter.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,6 +82,7 @@ function wrk(url: string, body: string | null, rate = 0): Load {
   );
   const r = Bun.spawnSync(["wrk", "-t2", "-c64", `-d${seconds}s`, "--latency", "-s", script, url]);
   const out = r.stdout.toString();
+  rmSync(dir, { recursive: true, force: true });
   const ms = (label: string) => {
     const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
     if (!m) return Number.NaN;
@@ -185,6 +186,8 @@ async function http(label: string, config: string, fixedRate = 0): Promise<void>
   } finally {
     bare.kill();
     svc.kill();
+    await svc.exited;
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MetricsBackend } from "../../telemetry/types";
@@ -44,6 +44,8 @@ describe("config and ticket tools", () => {
     };
     expect(before.content).toContain("capacity: 100");
     expect(before.uncommitted_change).toBe(false);
+    const candidates = () => readdirSync(tmpdir()).filter((n) => n.startsWith("harness-limits-")).length;
+    const leftBefore = candidates();
     const bad = await call("update_config", {
       content: "default: { name: d, capacity: -5, refill_per_second: 1 }\n",
     });
@@ -52,6 +54,8 @@ describe("config and ticket tools", () => {
     const raised = before.content.replace("capacity: 100", "capacity: 150");
     const ok = await call("update_config", { content: raised, reason: "headroom" });
     expect(ok.output).toMatchObject({ applied: true });
+    // Each validation's candidate file is gone once it is judged.
+    expect(candidates()).toBeLessThanOrEqual(leftBefore);
     expect((await call("get_config", {})).output).toMatchObject({ content: raised });
     expect(git(workspace, ["log", "-1", "--format=%B"]).stdout).toContain(`Ticket: ${t.id}`);
     const change = core.tickets.events(t.id).find((e) => e.kind === "config_change");

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -20,13 +20,19 @@ const limitsPath = (ctx: ToolContext) => {
 
 /** The service's own validator, run through the harness binary itself (no shell, no model text as argv). */
 function validate(workspace: string, content: string): { ok: boolean; message: string } {
-  const file = join(mkdtempSync(join(tmpdir(), "harness-limits-")), LIMITS_FILE);
-  writeFileSync(file, content);
-  const r = Bun.spawnSync([process.execPath, join(workspace, "src", "main.ts"), "validate", file], {
-    cwd: workspace,
-    env: { ...process.env, BUN_BE_BUN: "1" },
-  });
-  return { ok: r.exitCode === 0, message: (r.exitCode === 0 ? r.stdout : r.stderr).toString().trim() };
+  const dir = mkdtempSync(join(tmpdir(), "harness-limits-"));
+  try {
+    const file = join(dir, LIMITS_FILE);
+    writeFileSync(file, content);
+    const r = Bun.spawnSync([process.execPath, join(workspace, "src", "main.ts"), "validate", file], {
+      cwd: workspace,
+      env: { ...process.env, BUN_BE_BUN: "1" },
+    });
+    return { ok: r.exitCode === 0, message: (r.exitCode === 0 ? r.stdout : r.stderr).toString().trim() };
+  } finally {
+    // One candidate config per call: a long-running agent must not fill the temp directory.
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export const getConfig: Tool = {
