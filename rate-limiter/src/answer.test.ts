@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { checkAnswerObject, checkAnswerText } from "./answer";
 import type { Decision } from "./bucket";
 import type { ResolvedPolicy } from "./config";
+import { rateLimitHeaderLines, rateLimitHeaders } from "./headers";
 
 const policy = (name: string, shadow = false, capacity = 100): ResolvedPolicy => ({
   name,
@@ -42,5 +43,20 @@ describe("the /v1/check answer, written out", () => {
   test("a number that is not finite still gives valid JSON", () => {
     const text = checkAnswerText(policy("p"), decision(true, Number.NaN, 0, 1), true);
     expect(JSON.parse(text).remaining).toBeNull();
+  });
+});
+
+describe("the hot route's header lines", () => {
+  test.each([
+    ["allowed", policy("default"), decision(true, 99, 0, 1500), ""],
+    ["denied", policy("login"), decision(false, 0, 350, 10_000), ""],
+    ["denied, never payable", policy("login"), decision(false, 3, Number.POSITIVE_INFINITY, 9700), ""],
+    ["shadow-denied", policy("tenant-any", true), decision(false, 0, 100, 10_000), ""],
+    ["with an instance line", policy('we"ird name'), decision(true, 5, 0, 1), "x-instance: a\r\n"],
+  ])("%s: the same headers rateLimitHeaders gives, as CRLF lines", (_, p, d, extra) => {
+    const lines = Object.entries(rateLimitHeaders(p, d))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    expect(rateLimitHeaderLines(p, d, extra)).toBe(lines + extra);
   });
 });

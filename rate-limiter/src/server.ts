@@ -1,7 +1,7 @@
 import { checkAnswerText } from "./answer";
 import type { Decision } from "./bucket";
 import type { Config, ResolvedPolicy } from "./config";
-import { rateLimitHeaders } from "./headers";
+import { rateLimitHeaderLines } from "./headers";
 import { type HttpRequest, headerOf } from "./http1/parse";
 import { type Http1Server, type HttpResponse, serveHttp1 } from "./http1/serve";
 import type { Log } from "./log";
@@ -39,6 +39,17 @@ function routeLabel(path: string): string {
 }
 const knownRoutes = new Set(["/v1/check", "/json", "/healthz", "/readyz", "/metrics"]);
 
+/** Header lines as the listener writes them, back into name → value (for the in-process `fetch`). */
+function headerRecord(h: Record<string, string> | string): Record<string, string> {
+  if (typeof h !== "string") return h;
+  const out: Record<string, string> = {};
+  for (const line of h.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) out[line.slice(0, colon)] = line.slice(colon + 1).trim();
+  }
+  return out;
+}
+
 /** Path and query of an absolute request URL, without the cost of a URL object on every request. */
 export function splitUrl(url: string): { path: string; query: string } {
   const start = url.indexOf("/", url.indexOf("//") + 2);
@@ -67,8 +78,9 @@ export function createServer(deps: ServerDeps) {
     headers: { "content-type": "application/json", ...served },
     body: JSON.stringify(body),
   });
+  const instanceLine = instance ? `x-instance: ${instance}\r\n` : "";
   const toResponse = (a: HttpResponse) =>
-    new Response(a.body as BodyInit, { status: a.status, headers: a.headers });
+    new Response(a.body as BodyInit, { status: a.status, headers: headerRecord(a.headers) });
   const json = (body: unknown, status = 200) => toResponse(answerJson(body, status));
   // Label lookups dominate prom-client's cost on the hot path; keep one child per (route, code).
   const httpChildren = new Map<string, { observe(v: number): void }>();
@@ -116,12 +128,12 @@ export function createServer(deps: ServerDeps) {
     const cfg = deps.config();
     const policy = matchPolicy(cfg, descriptors);
     const key = bucketKey(policy, descriptors);
-    const limits = { capacity: policy.capacity, refillPerSecond: policy.refillPerSecond };
     const started = performance.now();
     const store = deps.store;
+    // A resolved policy carries its capacity and rate: it is the bucket's limits, without a copy per check.
     if (store.checkSync)
-      return account(cfg, policy, key, store.checkSync(key, limits, hits), hits, started, req);
-    return store.check(key, limits, hits).then((d) => account(cfg, policy, key, d, hits, started, req));
+      return account(cfg, policy, key, store.checkSync(key, policy, hits), hits, started, req);
+    return store.check(key, policy, hits).then((d) => account(cfg, policy, key, d, hits, started, req));
   }
 
   function account(
@@ -174,9 +186,11 @@ export function createServer(deps: ServerDeps) {
   function checkAnswer(cfg: Config, { policy, d, allowed }: Decided, query: string): HttpResponse {
     const status =
       !allowed && (cfg.denyStatus === 429 || new URLSearchParams(query).get("status") === "429") ? 429 : 200;
-    const headers = rateLimitHeaders(policy, d);
-    if (instance) headers["x-instance"] = instance;
-    return { status, headers, body: checkAnswerText(policy, d, allowed) };
+    return {
+      status,
+      headers: rateLimitHeaderLines(policy, d, instanceLine),
+      body: checkAnswerText(policy, d, allowed),
+    };
   }
 
   /** An error as the client sees it: a 4xx with its message, or a logged 500. */

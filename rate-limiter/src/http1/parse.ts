@@ -14,6 +14,8 @@ export class HttpRequest {
   bodyStart = 0;
   bodyEnd = 0;
 
+  private list: string[] | undefined;
+
   constructor(
     readonly method: string,
     /** The request target as sent (origin-form, or absolute-form reduced to its path and query). */
@@ -21,10 +23,27 @@ export class HttpRequest {
     readonly path: string,
     readonly query: string,
     readonly http10: boolean,
-    /** Names as sent, values trimmed, in the order received: name, value, name, value, … */
-    readonly headers: string[],
+    private readonly head: string,
+    /** Per header: where its name starts and ends, and where its trimmed value starts and ends. */
+    private readonly spans: number[],
     readonly keepAlive: boolean,
   ) {}
+
+  /**
+   * Names as sent, values trimmed, in the order received: name, value, name, value, … Cut from the head
+   * only when asked for: the hot route never looks, and the strings cost more than the rest of parsing.
+   */
+  get headers(): string[] {
+    if (!this.list) {
+      const h = this.head;
+      const sp = this.spans;
+      const list: string[] = [];
+      for (let i = 0; i < sp.length; i += 4)
+        list.push(h.slice(sp[i], sp[i + 1]), h.slice(sp[i + 2], sp[i + 3]));
+      this.list = list;
+    }
+    return this.list;
+  }
 
   get bodyLength(): number {
     return this.bodyEnd - this.bodyStart;
@@ -62,6 +81,8 @@ export interface ParserLimits {
 const CRLF = Buffer.from("\r\n");
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 const tchar = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The same, sticky: matched in place at lastIndex, so a header name is checked without cutting it out.
+const tcharAt = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
 // Control characters other than HTAB, and CR or LF anywhere but in a CRLF pair.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const badHeadBytes = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
@@ -87,12 +108,13 @@ export function headerOf(req: HttpRequest, name: string): string | undefined {
 }
 
 /**
- * `name` (lower case letters and `-`) equals `raw` ignoring case, without allocating a lower-cased copy.
- * Only for `raw` already checked against tchar: among tchar, only `A`–`Z` fold onto a letter with `| 0x20`.
+ * The header name at `at` in `text` equals `name` (lower case letters and `-`) ignoring case, without
+ * cutting it out. Only for a name already checked against tchar: among tchar, only `A`–`Z` fold onto a
+ * letter with `| 0x20`. The caller has matched the length.
  */
-function isNamed(raw: string, name: string): boolean {
-  if (raw.length !== name.length) return false;
-  for (let i = 0; i < raw.length; i++) if ((raw.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
+function isNamed(text: string, at: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++)
+    if ((text.charCodeAt(at + i) | 0x20) !== name.charCodeAt(i)) return false;
   return true;
 }
 
@@ -143,7 +165,7 @@ function parseHead(text: string, limits: ParserLimits): Head {
     throw new Refused(400, "malformed request line");
   }
   const { path, query, target } = splitTarget(text.slice(sp1 + 1, sp2));
-  const headers: string[] = [];
+  const spans: number[] = [];
   let length: string | undefined;
   let te: string | undefined;
   let connection: string | undefined;
@@ -156,34 +178,34 @@ function parseHead(text: string, limits: ParserLimits): Head {
     const c0 = text.charCodeAt(at);
     if (c0 === 32 || c0 === 9) throw new Refused(400, "obsolete line folding in a header");
     const colon = text.indexOf(":", at);
-    const name = colon > at && colon < end ? text.slice(at, colon) : "";
-    if (!tchar.test(name))
+    tcharAt.lastIndex = at;
+    if (!(colon > at && colon < end && tcharAt.test(text) && tcharAt.lastIndex === colon))
       throw new Refused(
         400,
         `malformed header line ${JSON.stringify(text.slice(at, Math.min(end, at + 40)))}`,
       );
-    // The value without optional whitespace around it, cut once.
+    // The value without optional whitespace around it.
     let v0 = colon + 1;
     let v1 = end;
     while (v0 < v1 && (text.charCodeAt(v0) === 32 || text.charCodeAt(v0) === 9)) v0++;
     while (v1 > v0 && (text.charCodeAt(v1 - 1) === 32 || text.charCodeAt(v1 - 1) === 9)) v1--;
-    const value = text.slice(v0, v1);
-    headers.push(name, value);
-    at = end + 2;
-    switch (name.length) {
+    spans.push(at, colon, v0, v1);
+    switch (colon - at) {
       case 4:
-        if (isNamed(name, "host")) hosts++;
+        if (isNamed(text, at, "host")) hosts++;
         break;
       case 6:
-        if (isNamed(name, "expect")) expect = value.toLowerCase();
+        if (isNamed(text, at, "expect")) expect = text.slice(v0, v1).toLowerCase();
         break;
       case 10:
-        if (isNamed(name, "connection"))
-          connection =
-            connection === undefined ? value.toLowerCase() : `${connection},${value.toLowerCase()}`;
+        if (isNamed(text, at, "connection")) {
+          const value = text.slice(v0, v1).toLowerCase();
+          connection = connection === undefined ? value : `${connection},${value}`;
+        }
         break;
       case 14:
-        if (isNamed(name, "content-length")) {
+        if (isNamed(text, at, "content-length")) {
+          const value = text.slice(v0, v1);
           if (!/^\d{1,15}$/.test(value)) throw new Refused(400, "content-length must be a number");
           if (length !== undefined && length !== value)
             throw new Refused(400, "conflicting content-length headers");
@@ -191,9 +213,13 @@ function parseHead(text: string, limits: ParserLimits): Head {
         }
         break;
       case 17:
-        if (isNamed(name, "transfer-encoding")) te = te === undefined ? value : `${te}, ${value}`;
+        if (isNamed(text, at, "transfer-encoding")) {
+          const value = text.slice(v0, v1);
+          te = te === undefined ? value : `${te}, ${value}`;
+        }
         break;
     }
+    at = end + 2;
   }
   if (hosts > 1) throw new Refused(400, "more than one host header");
   if (hosts === 0 && !http10) throw new Refused(400, "HTTP/1.1 requests need a host header");
@@ -214,7 +240,7 @@ function parseHead(text: string, limits: ParserLimits): Head {
     keepAlive = http10 ? tokens.includes("keep-alive") : !tokens.includes("close");
   }
   return {
-    request: new HttpRequest(method, target, path, query, http10, headers, keepAlive),
+    request: new HttpRequest(method, target, path, query, http10, text, spans, keepAlive),
     length: bodyLength,
     expectContinue: expect === "100-continue" && bodyLength !== 0,
   };

@@ -12,8 +12,11 @@ import { type HttpRequest, type ParserLimits, RequestParser } from "./parse";
 
 export interface HttpResponse {
   status: number;
-  /** Names as written; values must not contain CR or LF. */
-  headers: Record<string, string>;
+  /**
+   * Names as written; values must not contain CR or LF. Or the header lines already written out, each
+   * ending in CRLF (the hot route's answer, built in one piece).
+   */
+  headers: Record<string, string> | string;
   body: string | Uint8Array;
 }
 
@@ -101,7 +104,8 @@ function render(res: HttpResponse, req: HttpRequest | undefined, close: boolean)
   if (close) head += "connection: close\r\n";
   else if (req?.http10) head += "connection: keep-alive\r\n";
   const h = res.headers;
-  for (const name in h) head += `${name}: ${h[name]}\r\n`;
+  if (typeof h === "string") head += h;
+  else for (const name in h) head += `${name}: ${h[name]}\r\n`;
   head += "\r\n";
   if (req?.method === "HEAD" || length === 0) return head;
   if (typeof body === "string") return head + body;

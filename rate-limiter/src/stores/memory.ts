@@ -35,14 +35,23 @@ export class MemoryStore implements Store {
     const d = take(prev, limits, hits, this.now());
     // A peek at an unknown key must not take a slot that a real client could need.
     if (hits === 0 && !prev) return d;
-    if (prev) this.buckets.delete(key);
-    else this.newSinceSweep++;
-    this.buckets.set(key, {
-      tokens: d.state.tokens,
-      updatedMs: d.state.updatedMs,
-      capacity: limits.capacity,
-      refillPerSecond: limits.refillPerSecond,
-    });
+    if (prev) {
+      // Updated in place and re-inserted (the LRU order): one object per key, not one per check.
+      this.buckets.delete(key);
+      prev.tokens = d.state.tokens;
+      prev.updatedMs = d.state.updatedMs;
+      prev.capacity = limits.capacity;
+      prev.refillPerSecond = limits.refillPerSecond;
+      this.buckets.set(key, prev);
+    } else {
+      this.newSinceSweep++;
+      this.buckets.set(key, {
+        tokens: d.state.tokens,
+        updatedMs: d.state.updatedMs,
+        capacity: limits.capacity,
+        refillPerSecond: limits.refillPerSecond,
+      });
+    }
     if (this.buckets.size > this.maxKeys) this.evict();
     return d;
   }
