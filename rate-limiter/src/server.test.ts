@@ -146,22 +146,36 @@ describe("HTTP API", () => {
     expect((await res.json()).error).toMatch(message as RegExp);
   });
 
-  test("start listens for real; stop drains (not ready, Connection: close), then stops accepting", async () => {
+  test("start listens for real; stop takes no new connections, drains open ones (not ready, Connection: close)", async () => {
     const { app } = setup();
     const port = app.start({ port: 0, hostname: "127.0.0.1" });
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // A client already connected when the stop begins, like a keep-alive client of a load balancer.
+    let got = "";
+    const sock = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_s, d) {
+          got += d.toString("latin1");
+        },
+      },
+    });
     const stopped = app.stop(300);
-    const during = await fetch(`${base}/readyz`);
-    expect(during.status).toBe(503);
-    expect(during.headers.get("connection")).toBe("close");
-    await stopped;
-    expect(
-      await fetch(`${base}/healthz`).then(
+    const refused = (url: string) =>
+      fetch(url, { keepalive: false }).then(
         () => "answered",
         () => "refused",
-      ),
-    ).toBe("refused");
+      );
+    // New connections go to whatever shares the port; here nothing does.
+    expect(await refused(`${base}/healthz`)).toBe("refused");
+    sock.write("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (let i = 0; i < 50 && !got.includes("}"); i++) await Bun.sleep(10);
+    expect(got).toStartWith("HTTP/1.1 503 ");
+    expect(got.toLowerCase()).toContain("connection: close\r\n");
+    await stopped;
+    expect(await refused(`${base}/healthz`)).toBe("refused");
   });
 
   test("over HTTP, an oversized body gets a 413: with a message up to the buffer cap, from Bun past it", async () => {

@@ -422,8 +422,9 @@ export function createServer(deps: ServerDeps) {
     },
 
     /**
-     * Answers not-ready and closes connections for `drainMs`, then stops accepting and waits for in-flight
-     * requests to finish.
+     * Stops accepting at once (a process sharing the port takes every new connection), answers not-ready
+     * and closes open connections after their next answer for `drainMs`, then closes idle ones and waits
+     * for in-flight requests to finish.
      */
     async stop(drainMs = 0): Promise<void> {
       draining = true;

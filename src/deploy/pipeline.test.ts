@@ -132,10 +132,10 @@ describe("deploy pipeline (real processes)", () => {
       .get(result.id);
     expect(Object.keys(JSON.parse(recorded?.metrics ?? "{}"))).toEqual(["before", "after"]);
     expect(sent).toBeGreaterThan(10);
-    // The old instance answers `Connection: close` while it drains, so the keep-alive client reconnects
-    // during the drain window, and about half of those connections land on the old listener. One that
-    // sits in its accept queue when it closes is reset by the kernel: the same rare loss as for the
-    // new-connection client below.
+    // A draining instance stops listening before it tells its clients to reconnect, so a keep-alive
+    // client reconnects to the new one. One failed request was still seen in about 15 runs under load
+    // (cause not found: perhaps an idle connection closed as the client reused it), so it gets the same
+    // allowance as the new-connection client below.
     expect(failed).toBeLessThanOrEqual(Math.ceil(sent * 0.01));
     expect(headOf()).toBe(result.commit);
     expect(supervisor.status()[0]?.pid).not.toBe(oldPid);

@@ -35,7 +35,10 @@ export interface ServeOptions extends ParserLimits {
 
 export interface Http1Server {
   port: number;
-  /** From now on every response carries `Connection: close` and its connection ends after it. */
+  /**
+   * Stops taking new connections (with reusePort, a process sharing the port gets them all), and from
+   * now on every answer on an open connection carries `Connection: close` and ends it.
+   */
   drain(): void;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes every connection. */
   stop(graceMs?: number): Promise<void>;
@@ -276,6 +279,13 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
     },
   });
 
+  let listening = true;
+  const stopListening = () => {
+    if (!listening) return;
+    listening = false;
+    listener.stop(false);
+  };
+
   return {
     port: listener.port,
     get connections() {
@@ -283,10 +293,13 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
     },
     drain() {
       draining = true;
+      // Listening on while telling clients to reconnect would send about half of them back here, and one
+      // still queued when the listener closes is reset by the kernel: stop listening first.
+      stopListening();
     },
     async stop(graceMs = 10_000) {
       stopping = true;
-      listener.stop(false);
+      stopListening();
       // Idle keep-alive connections go now; a connection mid-request ends after its answer.
       for (const sock of open) {
         const c = sock.data;
