@@ -3,6 +3,7 @@ import { parseConfig } from "./config";
 import { createMetrics } from "./metrics";
 import { createServer } from "./server";
 import { MemoryStore } from "./stores/memory";
+import { freshRequest, tcpClient } from "./testing/tcp-client";
 
 function setup(
   yaml = "domain: api\ndefault: { name: default, capacity: 3, refill_per_second: 1 }\npolicies:\n  - { name: shadow, match: { tenant: beta }, capacity: 1, refill_per_second: 0.001, shadow_mode: true }\n",
@@ -152,30 +153,16 @@ describe("HTTP API", () => {
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     // A client already connected when the stop begins, like a keep-alive client of a load balancer.
-    let got = "";
-    const sock = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data(_s, d) {
-          got += d.toString("latin1");
-        },
-      },
-    });
+    const client = await tcpClient(port);
     const stopped = app.stop(300);
-    const refused = (url: string) =>
-      fetch(url, { keepalive: false }).then(
-        () => "answered",
-        () => "refused",
-      );
     // New connections go to whatever shares the port; here nothing does.
-    expect(await refused(`${base}/healthz`)).toBe("refused");
-    sock.write("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
-    for (let i = 0; i < 50 && !got.includes("}"); i++) await Bun.sleep(10);
-    expect(got).toStartWith("HTTP/1.1 503 ");
-    expect(got.toLowerCase()).toContain("connection: close\r\n");
+    expect(await freshRequest(`${base}/healthz`)).toBe("refused");
+    client.write("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (let i = 0; i < 50 && !client.state.got.includes("}"); i++) await Bun.sleep(10);
+    expect(client.state.got).toStartWith("HTTP/1.1 503 ");
+    expect(client.state.got.toLowerCase()).toContain("connection: close\r\n");
     await stopped;
-    expect(await refused(`${base}/healthz`)).toBe("refused");
+    expect(await freshRequest(`${base}/healthz`)).toBe("refused");
   });
 
   test("over HTTP, an oversized body gets a 413: with a message up to the buffer cap, from Bun past it", async () => {

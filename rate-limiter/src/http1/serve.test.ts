@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { freshRequest, tcpClient } from "../testing/tcp-client";
 import { headerOf } from "./parse";
 import { type Http1Server, type HttpResponse, type ServeOptions, serveHttp1 } from "./serve";
 
@@ -238,31 +239,14 @@ describe("HTTP/1.1 listener", () => {
 
   test("drain: no new connections; an answer on an open one says Connection: close and ends it", async () => {
     const s = start(() => text(200, "ok"));
-    let got = "";
-    let closed = false;
-    const sock = await Bun.connect({
-      hostname: "127.0.0.1",
-      port: s.port,
-      socket: {
-        data(_s, d) {
-          got += d.toString("latin1");
-        },
-        close() {
-          closed = true;
-        },
-      },
-    });
+    const client = await tcpClient(s.port);
     s.drain();
-    sock.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    for (let i = 0; i < 100 && !closed; i++) await Bun.sleep(20);
-    expect(got).toContain("connection: close\r\n");
-    expect(got.endsWith("ok")).toBe(true);
-    expect(closed).toBe(true);
-    const fresh = await fetch(`http://127.0.0.1:${s.port}/`, { keepalive: false }).then(
-      () => "answered",
-      () => "refused",
-    );
-    expect(fresh).toBe("refused");
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (let i = 0; i < 100 && !client.state.closed; i++) await Bun.sleep(20);
+    expect(client.state.got).toContain("connection: close\r\n");
+    expect(client.state.got.endsWith("ok")).toBe(true);
+    expect(client.state.closed).toBe(true);
+    expect(await freshRequest(`http://127.0.0.1:${s.port}/`)).toBe("refused");
   });
 
   test("stop closes idle connections, lets an in-flight request finish, and refuses new ones", async () => {
