@@ -25,6 +25,33 @@ describe("memory store", () => {
     expect((await s.inspect("busy-4", limits))?.tokens).toBe(0);
   });
 
+  test("a bucket checked since the eviction pass last went by outlives one that was not", () => {
+    const s = new MemoryStore(3, () => 0);
+    for (const k of ["a", "b", "c", "d"]) s.checkSync(k, limits, 1);
+    // Every bucket was used: the pass gives each a second chance, then takes the oldest.
+    expect(s.inspectSync("a")).toBeUndefined();
+    s.checkSync("b", limits, 1); // b, c and d remain; b is used again, c is not
+    s.checkSync("e", limits, 1);
+    expect(s.inspectSync("c")).toBeUndefined();
+    expect(s.inspectSync("b")?.tokens).toBe(3);
+    expect(s.inspectSync("d")?.tokens).toBe(4);
+    expect(s.inspectSync("e")?.tokens).toBe(4);
+    expect(s.size()).toBe(3);
+  });
+
+  test("a hot key among many keeps one bucket and its state", () => {
+    const s = new MemoryStore(1000, () => 0);
+    for (let i = 0; i < 999; i++) s.checkSync(`k${i}`, limits, 1);
+    for (let i = 0; i < 5; i++) s.checkSync("hot", limits, 1);
+    expect(s.size()).toBe(1000);
+    expect(s.inspectSync("hot")?.tokens).toBe(0);
+    expect(s.checkSync("hot", limits, 1).allowed).toBe(false);
+    // A newcomer evicts a bucket not used since the pass, never the hot one.
+    s.checkSync("new", limits, 1);
+    expect(s.inspectSync("hot")).toBeDefined();
+    expect(s.size()).toBe(1000);
+  });
+
   test("stays bounded and quick under many distinct keys", async () => {
     let now = 0;
     const s = new MemoryStore(1000, () => now);

@@ -2,14 +2,20 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { type BucketLimits, type BucketState, type Decision, refill, take } from "../bucket";
 import type { Store } from "./store";
 
-interface Entry extends BucketState, BucketLimits {}
+interface Entry extends BucketState, BucketLimits {
+  /** Checked since the eviction pass last went by (the CLOCK algorithm's reference bit). */
+  used: boolean;
+}
 
 const snapshotVersion = 2;
 
 /**
- * Bounded in-memory buckets. Map order is insertion order and a touched key is re-inserted, so the first
- * keys are the least recently used. When the bound is hit, buckets that have refilled completely go first
- * (a full bucket is indistinguishable from a new one, so dropping it loses nothing), then the LRU ones.
+ * Bounded in-memory buckets. When the bound is hit, buckets that have refilled completely go first (a full
+ * bucket is indistinguishable from a new one, so dropping it loses nothing), then, by a second-chance
+ * (CLOCK) pass in insertion order, the first bucket not checked since the pass last went by: about the
+ * least recently used. A check only sets the bucket's `used` bit. Re-inserting the key on every check
+ * (exact LRU order) costs, on Bun's Map, time in proportion to the map's size when one key is hot: 46 µs
+ * a check at 10,000 keys.
  */
 export class MemoryStore implements Store {
   private buckets = new Map<string, Entry>();
@@ -36,22 +42,23 @@ export class MemoryStore implements Store {
     // A peek at an unknown key must not take a slot that a real client could need.
     if (hits === 0 && !prev) return d;
     if (prev) {
-      // Updated in place and re-inserted (the LRU order): one object per key, not one per check.
-      this.buckets.delete(key);
+      // Updated in place: one object per key, not one per check.
       prev.tokens = d.state.tokens;
       prev.updatedMs = d.state.updatedMs;
       prev.capacity = limits.capacity;
       prev.refillPerSecond = limits.refillPerSecond;
-      this.buckets.set(key, prev);
-    } else {
-      this.newSinceSweep++;
-      this.buckets.set(key, {
-        tokens: d.state.tokens,
-        updatedMs: d.state.updatedMs,
-        capacity: limits.capacity,
-        refillPerSecond: limits.refillPerSecond,
-      });
+      prev.used = true;
+      return d;
     }
+    this.newSinceSweep++;
+    // A new bucket starts as used, so the pass that its own arrival starts cannot take it first.
+    this.buckets.set(key, {
+      tokens: d.state.tokens,
+      updatedMs: d.state.updatedMs,
+      capacity: limits.capacity,
+      refillPerSecond: limits.refillPerSecond,
+      used: true,
+    });
     if (this.buckets.size > this.maxKeys) this.evict();
     return d;
   }
@@ -66,10 +73,22 @@ export class MemoryStore implements Store {
       const now = this.now();
       for (const [k, b] of this.buckets) if (this.isFull(b, now)) this.buckets.delete(k);
     }
-    for (const k of this.buckets.keys()) {
+    // Second chance: a bucket used since the last pass moves to the back with its bit cleared; the first
+    // one found unused goes. Each bucket moves at most once per pass, so the loop ends.
+    for (const [k, b] of this.buckets) {
       if (this.buckets.size <= this.maxKeys) return;
       this.buckets.delete(k);
+      if (b.used) {
+        b.used = false;
+        this.buckets.set(k, b);
+      }
     }
+  }
+
+  /** A bucket's stored state, not refilled (for tests). */
+  inspectSync(key: string): BucketState | undefined {
+    const b = this.buckets.get(key);
+    return b ? { tokens: b.tokens, updatedMs: b.updatedMs } : undefined;
   }
 
   async inspect(key: string, limits: BucketLimits): Promise<BucketState | undefined> {
@@ -97,7 +116,18 @@ export class MemoryStore implements Store {
   /** Written on graceful shutdown so a restart or deploy never hands clients a fresh burst. */
   saveSnapshot(path: string): number {
     const now = this.now();
-    const live = [...this.buckets].filter(([, b]) => !this.isFull(b, now));
+    const live: [string, BucketState & BucketLimits][] = [];
+    for (const [k, b] of this.buckets)
+      if (!this.isFull(b, now))
+        live.push([
+          k,
+          {
+            tokens: b.tokens,
+            updatedMs: b.updatedMs,
+            capacity: b.capacity,
+            refillPerSecond: b.refillPerSecond,
+          },
+        ]);
     const tmp = `${path}.tmp`;
     writeFileSync(tmp, JSON.stringify({ version: snapshotVersion, saved_ms: now, buckets: live }));
     renameSync(tmp, path);
@@ -141,5 +171,5 @@ function toEntry(item: unknown): [string, Entry] | undefined {
     refillPerSecond === undefined
   )
     return undefined;
-  return [item[0], { tokens, updatedMs, capacity, refillPerSecond }];
+  return [item[0], { tokens, updatedMs, capacity, refillPerSecond, used: false }];
 }
