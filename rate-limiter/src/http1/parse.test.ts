@@ -89,6 +89,31 @@ describe("HTTP/1.1 request parser", () => {
     ]);
   });
 
+  test("a repeated head is reused only when every byte is the same; bodies are each request's own", () => {
+    const req = (path: string, conn: string, body: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: h\r\nConnection: ${conn}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const stream = [
+      req("/aa?x=1", "keep-alive", "one"),
+      req("/aa?x=1", "keep-alive", "two"), // the same head
+      req("/bb?y=2", "keep-alive", "333"), // same length, other path
+      req("/bb?y=2", "close     ", "444"), // same length, other connection option
+      req("/bb?y=2", "Close     ", "555"), // differs in case only
+    ].join("");
+    const got = feed(stream).flatMap((e) => (e.type === "request" ? [e.request] : []));
+    expect(got.map((r) => [r.path, r.query, r.text(), r.keepAlive])).toEqual([
+      ["/aa", "x=1", "one", true],
+      ["/aa", "x=1", "two", true],
+      ["/bb", "y=2", "333", true],
+      ["/bb", "y=2", "444", false],
+      ["/bb", "y=2", "555", false],
+    ]);
+    expect(got[4]?.headers).toEqual(["Host", "h", "Connection", "Close", "Content-Length", "3"]);
+    // A head the parser refused is never taken for a repeat of the last good one.
+    const bad = `${req("/aa?x=1", "keep-alive", "one")}POST /aa?x=1 HTTP/1.1\r\nHost: h\r\nConnection:\x01keep-alive\r\nContent-Length: 3\r\n\r\none`;
+    const events = feed(bad);
+    expect(events.map((e) => e.type)).toEqual(["request", "error"]);
+  });
+
   test.each([1, 2, 3, 7, 64])("the same stream split every %i bytes parses the same", (step) => {
     expect(summary(feed(pipelined, step))).toEqual(summary(feed(pipelined)));
   });

@@ -7,27 +7,49 @@
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * What a request head says: a pure function of its bytes, so a connection that sends the same head again
+ * (a keep-alive client with a fixed header set and body size) reuses it instead of parsing it again.
+ */
+export interface ParsedHead {
+  readonly method: string;
+  readonly target: string;
+  readonly path: string;
+  readonly query: string;
+  readonly http10: boolean;
+  readonly keepAlive: boolean;
+  /** The head as latin1 text, and per header where its name starts and ends and its trimmed value. */
+  readonly text: string;
+  readonly spans: readonly number[];
+  /** Body length from Content-Length; -1: chunked. */
+  readonly length: number;
+  readonly expectContinue: boolean;
+}
+
 /** One parsed request. The body stays in the connection's buffer until it is asked for. */
 export class HttpRequest {
   /** Set once the body has arrived. */
   bodyBuf: Buffer = EMPTY;
   bodyStart = 0;
   bodyEnd = 0;
+  readonly method: string;
+  /** The request target as sent (origin-form, or absolute-form reduced to its path and query). */
+  readonly target: string;
+  readonly path: string;
+  readonly query: string;
+  readonly http10: boolean;
+  readonly keepAlive: boolean;
 
   private list: string[] | undefined;
 
-  constructor(
-    readonly method: string,
-    /** The request target as sent (origin-form, or absolute-form reduced to its path and query). */
-    readonly target: string,
-    readonly path: string,
-    readonly query: string,
-    readonly http10: boolean,
-    private readonly head: string,
-    /** Per header: where its name starts and ends, and where its trimmed value starts and ends. */
-    private readonly spans: number[],
-    readonly keepAlive: boolean,
-  ) {}
+  constructor(private readonly head: ParsedHead) {
+    this.method = head.method;
+    this.target = head.target;
+    this.path = head.path;
+    this.query = head.query;
+    this.http10 = head.http10;
+    this.keepAlive = head.keepAlive;
+  }
 
   /**
    * Names as sent, values trimmed, in the order received: name, value, name, value, … Cut from the head
@@ -35,8 +57,8 @@ export class HttpRequest {
    */
   get headers(): string[] {
     if (!this.list) {
-      const h = this.head;
-      const sp = this.spans;
+      const h = this.head.text;
+      const sp = this.head.spans;
       const list: string[] = [];
       for (let i = 0; i < sp.length; i += 4)
         list.push(h.slice(sp[i], sp[i + 1]), h.slice(sp[i + 2], sp[i + 3]));
@@ -79,6 +101,8 @@ export interface ParserLimits {
 }
 
 const CRLF = Buffer.from("\r\n");
+// Heads up to this size are remembered per connection to skip parsing a repeat.
+const REPEAT_MAX = 512;
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 const tchar = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // The same, sticky: matched in place at lastIndex, so a header name is checked without cutting it out.
@@ -141,13 +165,7 @@ function splitTarget(target: string): { path: string; query: string; target: str
     : { path: t.slice(0, q), query: t.slice(q + 1), target: t };
 }
 
-interface Head {
-  request: HttpRequest;
-  length: number; // -1: chunked
-  expectContinue: boolean;
-}
-
-function parseHead(text: string, limits: ParserLimits): Head {
+export function parseHead(text: string, limits: ParserLimits): ParsedHead {
   if (badHeadBytes.test(text)) throw new Refused(400, "control character or bare CR/LF in the request head");
   // Request line: method SP target SP version, with exactly two spaces.
   let eol = text.indexOf("\r\n");
@@ -240,7 +258,14 @@ function parseHead(text: string, limits: ParserLimits): Head {
     keepAlive = http10 ? tokens.includes("keep-alive") : !tokens.includes("close");
   }
   return {
-    request: new HttpRequest(method, target, path, query, http10, text, spans, keepAlive),
+    method,
+    target,
+    path,
+    query,
+    http10,
+    keepAlive,
+    text,
+    spans,
     length: bodyLength,
     expectContinue: expect === "100-continue" && bodyLength !== 0,
   };
@@ -251,7 +276,12 @@ export class RequestParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
   private scanned = 0; // where the search for the end of the head resumes
-  private head: Head | undefined;
+  private head: ParsedHead | undefined;
+  private request: HttpRequest | undefined;
+  // The last head parsed and its bytes: a repeated head is compared, not parsed (it is most of parsing).
+  private last: ParsedHead | undefined;
+  private lastBytes: Buffer = EMPTY;
+  private lastLength = 0;
   private bodyStart = 0;
   private continued = false;
   // Chunked bodies are decoded in place as chunks complete, so a slow sender costs linear time.
@@ -270,7 +300,7 @@ export class RequestParser {
 
   /** True between requests: nothing of a next request has arrived. */
   get idle(): boolean {
-    return this.head === undefined && this.buffered === 0;
+    return this.request === undefined && this.buffered === 0;
   }
 
   push(chunk: Buffer): void {
@@ -311,7 +341,7 @@ export class RequestParser {
   }
 
   private step(): ParseEvent | undefined {
-    if (!this.head) {
+    if (!this.request) {
       // RFC 9112 2.2: ignore empty lines before a request line.
       while (this.buf[this.pos] === 13 && this.buf[this.pos + 1] === 10) this.pos += 2;
       if (this.pos >= this.buf.length) return undefined;
@@ -325,13 +355,15 @@ export class RequestParser {
       if (end - this.pos > this.limits.maxHeadBytes)
         throw new Refused(431, `request head larger than ${this.limits.maxHeadBytes} bytes`);
       this.bodyStart = end + 4; // before parsing: a refusal counts the body bytes already here
-      this.head = parseHead(this.buf.toString("latin1", this.pos, end), this.limits);
+      const head = this.repeated(end) ?? this.parsed(end);
+      this.head = head;
+      this.request = new HttpRequest(head);
       this.chunkAt = this.bodyStart;
       this.continued = false;
     }
-    const head = this.head;
-    const done =
-      head.length >= 0 ? this.fixedBody(head.request, head.length) : this.chunkedBody(head.request);
+    const head = this.head as ParsedHead;
+    const req = this.request;
+    const done = head.length >= 0 ? this.fixedBody(req, head.length) : this.chunkedBody(req);
     if (!done) {
       if (head.expectContinue && !this.continued && this.buf.length === this.bodyStart) {
         this.continued = true;
@@ -340,8 +372,33 @@ export class RequestParser {
       return undefined;
     }
     this.head = undefined;
+    this.request = undefined;
     this.scanned = this.pos;
-    return { type: "request", request: head.request };
+    return { type: "request", request: req };
+  }
+
+  /** The last head again, when the bytes from `pos` to `end` are the same as its bytes. */
+  private repeated(end: number): ParsedHead | undefined {
+    const n = end - this.pos;
+    if (this.last === undefined || n !== this.lastLength) return undefined;
+    const buf = this.buf;
+    const last = this.lastBytes;
+    const at = this.pos;
+    for (let i = 0; i < n; i++) if (buf[at + i] !== last[i]) return undefined;
+    return this.last;
+  }
+
+  private parsed(end: number): ParsedHead {
+    const head = parseHead(this.buf.toString("latin1", this.pos, end), this.limits);
+    const n = end - this.pos;
+    // Only short heads are kept for comparing: a copy into one small buffer per connection.
+    if (n <= REPEAT_MAX) {
+      if (this.lastBytes.length === 0) this.lastBytes = Buffer.allocUnsafe(REPEAT_MAX);
+      this.buf.copy(this.lastBytes, 0, this.pos, end);
+      this.lastLength = n;
+      this.last = head;
+    } else this.last = undefined;
+    return head;
   }
 
   private fixedBody(req: HttpRequest, length: number): boolean {
