@@ -1,5 +1,6 @@
 import { checkAnswerText } from "./answer";
 import type { Decision } from "./bucket";
+import { compactCheckBody } from "./compact-body";
 import type { Config, ResolvedPolicy } from "./config";
 import { rateLimitHeaderLines } from "./headers";
 import { type HttpRequest, headerOf } from "./http1/parse";
@@ -9,6 +10,7 @@ import type { Metrics } from "./metrics";
 import { bucketKey, matchPolicy } from "./policy";
 import {
   BadRequest,
+  type CheckBody,
   checkBody,
   EnvoyRequest,
   envoyDuration,
@@ -171,7 +173,14 @@ export function createServer(deps: ServerDeps) {
     query: string,
     req: Request | HttpRequest,
   ): HttpResponse | Promise<HttpResponse> {
-    const body = checkBody(raw);
+    return checkChecked(checkBody(raw), query, req);
+  }
+
+  function checkChecked(
+    body: CheckBody,
+    query: string,
+    req: Request | HttpRequest,
+  ): HttpResponse | Promise<HttpResponse> {
     const cfg = deps.config();
     if (body.domain !== undefined && body.domain !== cfg.domain)
       throw new BadRequest(`unknown domain "${body.domain}"`);
@@ -222,7 +231,7 @@ export function createServer(deps: ServerDeps) {
    * bucket decision) and, for the memory store, stays synchronous.
    */
   function checkRoute(
-    text: string,
+    text: string | CheckBody,
     bytes: number,
     query: string,
     req: Request | HttpRequest,
@@ -230,14 +239,17 @@ export function createServer(deps: ServerDeps) {
   ): HttpResponse | Promise<HttpResponse> {
     let answer: HttpResponse | Promise<HttpResponse>;
     try {
-      if (bytes > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw new BadRequest("body is not valid JSON");
+      if (typeof text !== "string") answer = checkChecked(text, query, req);
+      else {
+        if (bytes > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          throw new BadRequest("body is not valid JSON");
+        }
+        answer = checkParsed(raw, query, req);
       }
-      answer = checkParsed(raw, query, req);
     } catch (err) {
       return observed("/v1/check", failed(err, req, "/v1/check", started), started);
     }
@@ -367,7 +379,13 @@ export function createServer(deps: ServerDeps) {
   function handleWire(r: HttpRequest): HttpResponse | Promise<HttpResponse> {
     const started = performance.now();
     if (r.path === "/v1/check" && r.method === "POST")
-      return checkRoute(r.text(), r.bodyLength, r.query, r, started);
+      return checkRoute(
+        compactCheckBody(r.bodyBuf, r.bodyStart, r.bodyEnd) ?? r.text(),
+        r.bodyLength,
+        r.query,
+        r,
+        started,
+      );
     return viaFetch(r);
   }
 
