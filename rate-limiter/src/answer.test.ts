@@ -33,10 +33,15 @@ describe("the /v1/check answer, written out", () => {
     ["denied, never payable", policy("login"), decision(false, 3, Number.POSITIVE_INFINITY, 9700), false],
     ["shadow-denied", policy("tenant-any", true), decision(false, 0, 100, 10_000), true],
     ["a name that needs escaping", policy('we"ird\\name\n€'), decision(true, 5, 0, 1), true],
+    ["a name beyond the BMP", policy("rate 🚦 ü\u007f"), decision(true, 5, 0, 1), true],
     ["a fractional capacity", policy("half", false, 2.5), decision(true, 1, 0, 150), true],
   ])("%s: the same text JSON.stringify gives for the answer object", (_, p, d, allowed) => {
     const text = checkAnswerText(p, d, allowed);
-    expect(text).toBe(JSON.stringify(checkAnswerObject(p, d, allowed)));
+    const reference = JSON.stringify(checkAnswerObject(p, d, allowed));
+    // ASCII throughout (the listener counts its bytes by its length), and the same JSON.
+    expect(text).toMatch(/^[\x20-\x7e]*$/);
+    expect(JSON.parse(text)).toEqual(JSON.parse(reference));
+    if (/^[\x20-\x7e]*$/.test(reference)) expect(text).toBe(reference);
     expect(JSON.parse(text).policy).toBe(p.name);
   });
 

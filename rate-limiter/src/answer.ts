@@ -26,13 +26,17 @@ const nameJson = new WeakMap<ResolvedPolicy, string>();
 const num = (n: number) => (Number.isFinite(n) ? String(n) : "null");
 
 /**
- * `JSON.stringify(checkAnswerObject(...))`, written out: building and serialising the object was the
+ * `JSON.stringify(checkAnswerObject(...))`, written out (in ASCII: other characters escaped): building and serialising the object was the
  * largest cost of answering a check after parsing its request.
  */
 export function checkAnswerText(policy: ResolvedPolicy, d: Decision, allowed: boolean): string {
   let name = nameJson.get(policy);
   if (name === undefined) {
-    name = JSON.stringify(policy.name);
+    // Escaped to ASCII (still the same JSON string), so the answer's length is its length in bytes.
+    name = JSON.stringify(policy.name).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
     nameJson.set(policy, name);
   }
   const retry = Number.isFinite(d.retryAfterMs) ? num(d.retryAfterMs) : "-1";

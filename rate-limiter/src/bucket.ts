@@ -19,13 +19,15 @@ export interface Decision {
   state: BucketState;
 }
 
+/** Tokens in the bucket at `nowMs`: what it held plus the refill since, up to capacity. */
+function tokensAt(state: BucketState, limits: BucketLimits, nowMs: number): number {
+  const elapsed = Math.max(0, nowMs - state.updatedMs) / 1000;
+  return Math.min(limits.capacity, state.tokens + elapsed * limits.refillPerSecond);
+}
+
 export function refill(state: BucketState | undefined, limits: BucketLimits, nowMs: number): BucketState {
   if (!state) return { tokens: limits.capacity, updatedMs: nowMs };
-  const elapsed = Math.max(0, nowMs - state.updatedMs) / 1000;
-  return {
-    tokens: Math.min(limits.capacity, state.tokens + elapsed * limits.refillPerSecond),
-    updatedMs: Math.max(nowMs, state.updatedMs),
-  };
+  return { tokens: tokensAt(state, limits, nowMs), updatedMs: Math.max(nowMs, state.updatedMs) };
 }
 
 /** Takes `hits` tokens if available; `hits` 0 only looks. */
@@ -35,9 +37,11 @@ export function take(
   hits: number,
   nowMs: number,
 ): Decision {
-  const current = refill(state, limits, nowMs);
-  const allowed = current.tokens >= hits;
-  return decision(limits, hits, allowed, allowed ? current.tokens - hits : current.tokens, current.updatedMs);
+  // Refilled without an intermediate state object: this runs on every check.
+  const tokens = state ? tokensAt(state, limits, nowMs) : limits.capacity;
+  const updatedMs = state ? Math.max(nowMs, state.updatedMs) : nowMs;
+  const allowed = tokens >= hits;
+  return decision(limits, hits, allowed, allowed ? tokens - hits : tokens, updatedMs);
 }
 
 /**

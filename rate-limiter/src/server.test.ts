@@ -238,3 +238,43 @@ test("every response names the instance that served it (X-Instance), on every ro
   for (const req of requests)
     expect([req.url, (await app.fetch(req)).headers.get("x-instance")]).toEqual([req.url, "rl-7"]);
 });
+
+test("over the wire, a policy name and instance beyond ASCII still frame every answer exactly", async () => {
+  const app = createServer({
+    config: () => parseConfig('default: { name: "pölicy €", capacity: 3, refill_per_second: 1 }\n'),
+    store: new MemoryStore(1000, () => 1_000_000),
+    metrics: createMetrics(),
+    log: () => {},
+    ready: () => true,
+    instance: "rl-ü\n7",
+  });
+  const port = app.start({ port: 0, hostname: "127.0.0.1" });
+  try {
+    const client = await tcpClient(port);
+    const body = JSON.stringify({ key: "k" });
+    const one = `POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    client.write(one + one);
+    const deadline = Date.now() + 5000;
+    while ((client.state.got.match(/HTTP\/1\.1 /g) ?? []).length < 2 && Date.now() < deadline)
+      await Bun.sleep(10);
+    // Two answers, each exactly as long as it says: the second starts where the first one's body ends.
+    const raw = Buffer.from(client.state.got, "latin1");
+    const answers: { head: string; body: string }[] = [];
+    let at = 0;
+    while (at < raw.length) {
+      const end = raw.indexOf("\r\n\r\n", at);
+      const head = raw.toString("latin1", at, end);
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+      answers.push({ head, body: raw.toString("utf8", end + 4, end + 4 + length) });
+      at = end + 4 + length;
+    }
+    expect(answers).toHaveLength(2);
+    for (const a of answers) {
+      expect(a.head).toContain("\r\nx-instance: rl-__7");
+      expect(JSON.parse(a.body).policy).toBe("pölicy €");
+    }
+    expect(JSON.parse(answers[1]?.body ?? "{}").remaining).toBe(1);
+  } finally {
+    await app.stop();
+  }
+});

@@ -70,9 +70,9 @@ export function createServer(deps: ServerDeps) {
   let denials = 0;
   let draining = false;
   let listener: Http1Server | undefined;
-  // A header value must not carry a line break (it would start a header of its own).
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-  const instance = deps.instance?.replace(/[\x00-\x1f\x7f]/g, "_");
+  // A header value must not carry a line break (it would start a header of its own), and stays ASCII so
+  // the hot route's answer needs no byte count.
+  const instance = deps.instance?.replace(/[^\x20-\x7e]/g, "_");
   // X-Instance goes in with every response's headers: setting it afterwards would rebuild them on the hot path.
   const served: Record<string, string> = instance ? { "x-instance": instance } : {};
   const answerJson = (body: unknown, status = 200): HttpResponse => ({
@@ -199,6 +199,8 @@ export function createServer(deps: ServerDeps) {
       status,
       headers: rateLimitHeaderLines(policy, d, instanceLine),
       body: checkAnswerText(policy, d, allowed),
+      // Policy names in headers are cut to a token's characters and in the body escaped; the instance is ASCII.
+      ascii: true,
     };
   }
 

@@ -18,6 +18,8 @@ export interface HttpResponse {
    */
   headers: Record<string, string> | string;
   body: string | Uint8Array;
+  /** The header lines and body are ASCII, so their length in bytes is their length (no count needed). */
+  ascii?: boolean;
 }
 
 export type Handler = (req: HttpRequest) => HttpResponse | Promise<HttpResponse>;
@@ -67,17 +69,26 @@ const reasons: Record<number, string> = {
   505: "HTTP Version Not Supported",
 };
 
-// RFC 9110 6.6.1: an origin server with a clock sends Date. Formatting it once a second, not per response.
-let dateSecond = 0;
+// RFC 9110 6.6.1: an origin server with a clock sends Date, its best approximation of the time. Written
+// once a second by a timer (as uWS does), not looked up per response; running while any server is.
 let dateLine = "";
-function date(): string {
-  const now = Date.now();
-  const s = Math.floor(now / 1000);
-  if (s !== dateSecond) {
-    dateSecond = s;
-    dateLine = `date: ${new Date(now).toUTCString()}\r\n`;
+let dateTimer: ReturnType<typeof setInterval> | undefined;
+let servers = 0;
+const refreshDate = () => {
+  dateLine = `date: ${new Date().toUTCString()}\r\n`;
+};
+function dateClock(): () => void {
+  if (servers++ === 0) {
+    refreshDate();
+    dateTimer = setInterval(refreshDate, 1000);
+    dateTimer.unref();
   }
-  return dateLine;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--servers === 0) clearInterval(dateTimer);
+  };
 }
 
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -100,10 +111,15 @@ interface Conn {
 
 type Sock = Socket<Conn>;
 
+/** Bytes of a rendered answer: its length when it is known to be ASCII. */
+const bytesOf = (text: string | Buffer, ascii: boolean | undefined): number =>
+  typeof text !== "string" ? text.byteLength : ascii ? text.length : Buffer.byteLength(text);
+
 function render(res: HttpResponse, req: HttpRequest | undefined, close: boolean): string | Buffer {
   const body = res.body;
-  const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-  let head = `HTTP/1.1 ${res.status} ${reasons[res.status] ?? "Status"}\r\n${date()}content-length: ${length}\r\n`;
+  const length =
+    typeof body !== "string" ? body.byteLength : res.ascii ? body.length : Buffer.byteLength(body);
+  let head = `HTTP/1.1 ${res.status} ${reasons[res.status] ?? "Status"}\r\n${dateLine}content-length: ${length}\r\n`;
   if (close) head += "connection: close\r\n";
   else if (req?.http10) head += "connection: keep-alive\r\n";
   const h = res.headers;
@@ -130,13 +146,13 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
   let stopping = false;
   let allClosed: (() => void) | undefined;
 
-  const write = (sock: Sock, c: Conn, data: string | Buffer): void => {
+  // `total` is the data's length in bytes.
+  const write = (sock: Sock, c: Conn, data: string | Buffer, total: number): void => {
     if (c.backlog) {
       c.backlog = Buffer.concat([c.backlog, typeof data === "string" ? Buffer.from(data) : data]);
       return;
     }
     const n = sock.write(data);
-    const total = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     if (n < total) {
       const bytes = typeof data === "string" ? Buffer.from(data) : data;
       c.backlog = Buffer.from(bytes.subarray(Math.max(0, n)));
@@ -155,15 +171,19 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
   // Parses and answers as many buffered requests as it can; synchronous answers go out in one write.
   const pump = (sock: Sock, c: Conn): void => {
     let out = "";
+    let outBytes = 0;
     while (!c.busy && !c.backlog && !c.closing) {
       const ev = c.parser.next();
       if (!ev) break;
       if (ev.type === "continue") {
         out += CONTINUE;
+        outBytes += CONTINUE.length;
         continue;
       }
       if (ev.type === "error") {
-        out += render(errorResponse(ev.status, ev.message), undefined, true);
+        const text = render(errorResponse(ev.status, ev.message), undefined, true);
+        out += text;
+        outBytes += bytesOf(text, false);
         c.closing = true;
         if (ev.discard !== 0) {
           c.discard = ev.discard > 0 ? ev.discard : Number.POSITIVE_INFINITY;
@@ -182,8 +202,7 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
         res = answerFailure(err, req);
       }
       if (res instanceof Promise) {
-        if (out) write(sock, c, out);
-        out = "";
+        if (out) write(sock, c, out, outBytes);
         c.busy = true;
         // One reaction for both outcomes: every promise hop is a turn of the microtask queue per request.
         const settle = (r: HttpResponse) => {
@@ -198,21 +217,25 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
       }
       const close = draining || stopping || !req.keepAlive;
       const text = render(res, req, close);
-      if (typeof text === "string") out += text;
-      else {
-        if (out) write(sock, c, out);
+      if (typeof text === "string") {
+        out += text;
+        outBytes += bytesOf(text, res.ascii);
+      } else {
+        if (out) write(sock, c, out, outBytes);
         out = "";
-        write(sock, c, text);
+        outBytes = 0;
+        write(sock, c, text, text.byteLength);
       }
       if (close) c.closing = true;
     }
-    if (out) write(sock, c, out);
+    if (out) write(sock, c, out, outBytes);
     finish(sock, c);
   };
 
   const respond = (sock: Sock, c: Conn, req: HttpRequest, res: HttpResponse): void => {
     const close = draining || stopping || !req.keepAlive;
-    write(sock, c, render(res, req, close));
+    const text = render(res, req, close);
+    write(sock, c, text, bytesOf(text, res.ascii));
     if (close) c.closing = true;
   };
 
@@ -256,7 +279,7 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
         const pending = c.backlog;
         if (!pending) return;
         c.backlog = undefined;
-        write(sock, c, pending);
+        write(sock, c, pending, pending.byteLength);
         if (c.backlog) return;
         finish(sock, c);
         pump(sock, c);
@@ -279,6 +302,8 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
     },
   });
 
+  // Taken once listening (a port in use throws above), given back by stop().
+  const releaseDate = dateClock();
   let listening = true;
   const stopListening = () => {
     if (!listening) return;
@@ -319,6 +344,7 @@ export function serveHttp1(opts: ServeOptions): Http1Server {
         clearTimeout(timer);
       }
       listener.stop(true);
+      releaseDate();
     },
   };
 }
