@@ -44,3 +44,54 @@ test("a file that disappears is a failed reload, not a crash", () => {
   expect(outcomes).toEqual([false]);
   expect(reloader.current().fallback.capacity).toBe(3);
 });
+
+test("one bad file is one rejection, however many change events it makes; an explicit reload judges it again", () => {
+  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  writeFileSync(path, policy(5));
+  const results: boolean[] = [];
+  reloader = createReloader(path, loadConfigFile(path), (ok) => results.push(ok), 60_000);
+  writeFileSync(path, "default: { capacity: oops }\n");
+  for (let i = 0; i < 3; i++) expect(reloader.reload("file changed")).toBe(false);
+  expect(results).toEqual([false]);
+  expect(reloader.reload("SIGHUP")).toBe(false);
+  expect(results).toEqual([false, false]);
+  writeFileSync(path, policy(6));
+  expect(reloader.reload("file changed")).toBe(true);
+  expect(results).toEqual([false, false, true]);
+  expect(reloader.current().fallback.capacity).toBe(6);
+});
+
+test("an empty file on reload is taken for a write caught halfway: rejected, the limits stay", () => {
+  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  writeFileSync(path, policy(5));
+  const errors: string[] = [];
+  reloader = createReloader(
+    path,
+    loadConfigFile(path),
+    (ok, d) => errors.push(ok ? "ok" : `${d.error}`),
+    60_000,
+  );
+  writeFileSync(path, "");
+  expect(reloader.reload("file changed")).toBe(false);
+  expect(errors).toEqual(["the file is empty (a write in progress?)"]);
+  expect(reloader.current().fallback.capacity).toBe(5);
+});
+
+test("a burst of writes is read once, after it settles", async () => {
+  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  writeFileSync(path, policy(5));
+  const results: { ok: boolean; hash: string | undefined }[] = [];
+  reloader = createReloader(
+    path,
+    loadConfigFile(path),
+    (ok, d) => results.push({ ok, hash: d.hash }),
+    60_000,
+    200,
+  );
+  for (const capacity of [6, 7, 8]) writeFileSync(path, policy(capacity));
+  const deadline = Date.now() + 5000;
+  while (results.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+  await Bun.sleep(400);
+  expect(results).toEqual([{ ok: true, hash: loadConfigFile(path).hash }]);
+  expect(reloader.current().fallback.capacity).toBe(8);
+});

@@ -1,5 +1,6 @@
-import { statSync, watch } from "node:fs";
-import { type Config, ConfigError, loadConfigFile } from "./config";
+import { createHash } from "node:crypto";
+import { readFileSync, statSync, watch } from "node:fs";
+import { type Config, ConfigError, parseConfig } from "./config";
 
 export interface Reloader {
   current(): Config;
@@ -10,15 +11,21 @@ export interface Reloader {
 /**
  * Keeps the last good config: an invalid file is rejected (logged, counted) and the previous one stays in
  * force. Watches the file and polls its mtime, since editors often replace files in ways fs.watch misses.
+ * A change is read once it has settled (`settleMs` without a further event): one write makes several
+ * events (truncate, then write), and reading between them would see a half-written file. The same bytes
+ * are judged once: a rejected file is not rejected again on every event it causes.
  */
 export function createReloader(
   path: string,
   initial: Config,
   onResult: (ok: boolean, detail: { reason: string; hash?: string; error?: string }) => void,
   pollMs = 500,
+  settleMs = 100,
 ): Reloader {
   let config = initial;
   let lastMtime = mtime(path);
+  // Hash of the bytes last rejected, so repeated events for one bad file count one failure.
+  let rejected: string | undefined;
   function mtime(p: string): number {
     try {
       return statSync(p).mtimeMs;
@@ -28,25 +35,47 @@ export function createReloader(
   }
   function reload(reason: string): boolean {
     lastMtime = mtime(path);
+    let text: string;
     try {
-      const next = loadConfigFile(path);
-      if (next.hash === config.hash) return true;
-      config = next;
-      onResult(true, { reason, hash: next.hash });
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      rejected = undefined;
+      onResult(false, { reason, error: (err as Error).message });
+      return false;
+    }
+    const hash = createHash("sha256").update(text).digest("hex").slice(0, 12);
+    if (hash === config.hash) return true;
+    if (hash === rejected && reason === CHANGED) return false;
+    try {
+      // At start an empty file means the built-in defaults; on a reload it is far more likely a write
+      // caught halfway, and taking it would reset every limit at once.
+      if (text.trim() === "") throw new ConfigError("the file is empty (a write in progress?)");
+      config = parseConfig(text);
+      rejected = undefined;
+      onResult(true, { reason, hash: config.hash });
       return true;
     } catch (err) {
+      rejected = hash;
       onResult(false, { reason, error: err instanceof ConfigError ? err.message : (err as Error).message });
       return false;
     }
   }
+  let settling: ReturnType<typeof setTimeout> | undefined;
+  const changed = () => {
+    clearTimeout(settling);
+    settling = setTimeout(() => reload(CHANGED), settleMs);
+  };
   let watcher: ReturnType<typeof watch> | null = null;
   try {
-    watcher = watch(path, () => reload("file changed"));
+    watcher = watch(path, changed);
   } catch {
     watcher = null;
   }
   const timer = setInterval(() => {
-    if (mtime(path) !== lastMtime) reload("file changed");
+    if (mtime(path) !== lastMtime) {
+      lastMtime = mtime(path);
+      changed();
+    }
   }, pollMs);
   return {
     current: () => config,
@@ -54,6 +83,9 @@ export function createReloader(
     stop() {
       watcher?.close();
       clearInterval(timer);
+      clearTimeout(settling);
     },
   };
 }
+
+const CHANGED = "file changed";
