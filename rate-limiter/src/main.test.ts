@@ -1,14 +1,17 @@
 import { afterAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDirs } from "./testing/temp";
 
 const main = join(import.meta.dir, "main.ts");
 const procs: ReturnType<typeof Bun.spawn>[] = [];
-afterAll(() => {
+const dirs = tempDirs("rl-proc-");
+afterAll(async () => {
   for (const p of procs) p.kill("SIGKILL");
+  await Promise.all(procs.map((p) => p.exited));
+  dirs.cleanup();
 });
 
 async function freePort(): Promise<number> {
@@ -37,7 +40,7 @@ const policy = (capacity: number) =>
   `default: { name: default, capacity: ${capacity}, refill_per_second: 0.001 }\n`;
 
 test("validate exits 0 with the hash, or 1 with the bad field", () => {
-  const dir = mkdtempSync(join(tmpdir(), "rl-validate-"));
+  const dir = dirs.make();
   writeFileSync(join(dir, "good.yaml"), policy(5));
   writeFileSync(join(dir, "bad.yaml"), "default: { name: d, capacity: -3, refill_per_second: 1 }\n");
   const good = Bun.spawnSync([process.execPath, main, "validate", join(dir, "good.yaml")]);
@@ -49,7 +52,7 @@ test("validate exits 0 with the hash, or 1 with the bad field", () => {
 });
 
 test("hot reload within a second, bad config rejected, graceful stop writes a snapshot that the next start restores", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "rl-proc-"));
+  const dir = dirs.make();
   const config = join(dir, "limits.yaml");
   const snapshot = join(dir, "state.json");
   writeFileSync(config, policy(2));
@@ -134,7 +137,7 @@ const redisUp = await new Bun.RedisClient("redis://127.0.0.1:6379", {
 test.skipIf(!redisUp)(
   "two service instances sharing Redis over-admit one hot key by at most 1 %",
   async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rl-redis2-"));
+    const dir = dirs.make();
     const config = join(dir, "limits.yaml");
     // A fresh domain per run keeps this test's buckets apart from any other user of the Redis.
     const domain = `two-instances-${process.pid}-${Date.now()}`;

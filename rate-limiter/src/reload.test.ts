@@ -1,9 +1,12 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfigFile } from "./config";
 import { createReloader, type Reloader } from "./reload";
+import { tempDirs } from "./testing/temp";
+
+const dirs = tempDirs("rl-reload-");
+afterAll(() => dirs.cleanup());
 
 let reloader: Reloader | undefined;
 afterEach(() => reloader?.stop());
@@ -11,7 +14,7 @@ afterEach(() => reloader?.stop());
 const policy = (capacity: number) => `default: { name: d, capacity: ${capacity}, refill_per_second: 1 }\n`;
 
 test("an invalid file is rejected with its reason and the previous config stays in force", () => {
-  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const results: { ok: boolean; error?: string; hash?: string }[] = [];
   // A long poll interval: this test drives reloads itself.
@@ -32,7 +35,7 @@ test("an invalid file is rejected with its reason and the previous config stays 
 });
 
 test("a file that disappears is a failed reload, not a crash", () => {
-  const dir = mkdtempSync(join(tmpdir(), "rl-reload-"));
+  const dir = dirs.make();
   const path = join(dir, "c.yaml");
   writeFileSync(path, policy(3));
   const outcomes: boolean[] = [];
@@ -46,7 +49,7 @@ test("a file that disappears is a failed reload, not a crash", () => {
 });
 
 test("one bad file is one rejection, however many change events it makes; an explicit reload judges it again", () => {
-  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const results: boolean[] = [];
   reloader = createReloader(path, loadConfigFile(path), (ok) => results.push(ok), 60_000);
@@ -62,7 +65,7 @@ test("one bad file is one rejection, however many change events it makes; an exp
 });
 
 test("an empty file on reload is taken for a write caught halfway: rejected, the limits stay", () => {
-  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const errors: string[] = [];
   reloader = createReloader(
@@ -78,7 +81,7 @@ test("an empty file on reload is taken for a write caught halfway: rejected, the
 });
 
 test("a burst of writes is read once, after it settles", async () => {
-  const path = join(mkdtempSync(join(tmpdir(), "rl-reload-")), "c.yaml");
+  const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const results: { ok: boolean; hash: string | undefined }[] = [];
   reloader = createReloader(

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { slowServe } from "../lab/bad-deploy";
@@ -38,7 +38,10 @@ async function setup(extra: Partial<Parameters<typeof createPipeline>[0]> = {}) 
     clock: systemClock,
   });
   await supervisor.start();
-  cleanups.push(() => supervisor.stop());
+  cleanups.push(async () => {
+    await supervisor.stop();
+    rmSync(base, { recursive: true, force: true });
+  });
   await waitFor("instance ready", async () => supervisor.status()[0]?.state === "ready", 20_000);
   const pipeline = createPipeline({
     core,

@@ -1,11 +1,13 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../testing/temp";
 import { MemoryStore } from "./memory";
 
 const limits = { capacity: 5, refillPerSecond: 1 };
-const tmp = () => mkdtempSync(join(tmpdir(), "rl-snap-"));
+const dirs = tempDirs("rl-snap-");
+const tmp = () => dirs.make();
+afterAll(() => dirs.cleanup());
 
 describe("memory store", () => {
   test("is bounded: full buckets are evicted first, then the least recently used", async () => {
