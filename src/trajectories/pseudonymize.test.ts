@@ -72,7 +72,7 @@ test("an export streams: 3,000 episodes (about 70 MiB of JSONL) keep the live he
   expect(r.bytes).toBeGreaterThan(60 * 1_048_576);
   // Holding the output, or the episodes, would keep tens of MiB alive; streaming keeps a page of tickets.
   expect(r.peakMb).toBeLessThan(16);
-});
+}, 60_000);
 
 test("the export API pseudonymises on request, with a salt that makes pseudonyms comparable", async () => {
   const { core } = testCore();
