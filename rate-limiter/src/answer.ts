@@ -26,8 +26,8 @@ const nameJson = new WeakMap<ResolvedPolicy, string>();
 const num = (n: number) => (Number.isFinite(n) ? String(n) : "null");
 
 /**
- * `JSON.stringify(checkAnswerObject(...))`, written out (in ASCII: other characters escaped): building and serialising the object was the
- * largest cost of answering a check after parsing its request.
+ * `JSON.stringify(checkAnswerObject(...))`, written out, in ASCII (other characters escaped): building and
+ * serialising the object was the largest cost of answering a check after parsing its request.
  */
 export function checkAnswerText(policy: ResolvedPolicy, d: Decision, allowed: boolean): string {
   let name = nameJson.get(policy);

@@ -134,8 +134,13 @@ export function parseConfig(text: string): Config {
     denySample: c.log.deny_sample,
     policies: c.policies.map(resolve),
     fallback: resolve(c.default ?? builtinDefault),
-    hash: createHash("sha256").update(text).digest("hex").slice(0, 12),
+    hash: configHash(text),
   };
+}
+
+/** A config's identity: the first 12 hex digits of the sha256 of its file's bytes. */
+export function configHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
 
 export function loadConfigFile(path: string): Config {

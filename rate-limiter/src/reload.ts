@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { readFileSync, statSync, watch } from "node:fs";
-import { type Config, ConfigError, parseConfig } from "./config";
+import { type Config, ConfigError, configHash, parseConfig } from "./config";
 
 export interface Reloader {
   current(): Config;
@@ -43,7 +42,7 @@ export function createReloader(
       onResult(false, { reason, error: (err as Error).message });
       return false;
     }
-    const hash = createHash("sha256").update(text).digest("hex").slice(0, 12);
+    const hash = configHash(text);
     if (hash === config.hash) return true;
     if (hash === rejected && reason === CHANGED) return false;
     try {
@@ -72,8 +71,9 @@ export function createReloader(
     watcher = null;
   }
   const timer = setInterval(() => {
-    if (mtime(path) !== lastMtime) {
-      lastMtime = mtime(path);
+    const m = mtime(path);
+    if (m !== lastMtime) {
+      lastMtime = m;
       changed();
     }
   }, pollMs);

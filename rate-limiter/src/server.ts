@@ -173,10 +173,10 @@ export function createServer(deps: ServerDeps) {
     query: string,
     req: Request | HttpRequest,
   ): HttpResponse | Promise<HttpResponse> {
-    return checkChecked(checkBody(raw), query, req);
+    return checkValid(checkBody(raw), query, req);
   }
 
-  function checkChecked(
+  function checkValid(
     body: CheckBody,
     query: string,
     req: Request | HttpRequest,
@@ -233,7 +233,8 @@ export function createServer(deps: ServerDeps) {
    * bucket decision) and, for the memory store, stays synchronous.
    */
   function checkRoute(
-    text: string | CheckBody,
+    /** The body's text, or the body already read and checked (the compact form). */
+    body: string | CheckBody,
     bytes: number,
     query: string,
     req: Request | HttpRequest,
@@ -241,12 +242,12 @@ export function createServer(deps: ServerDeps) {
   ): HttpResponse | Promise<HttpResponse> {
     let answer: HttpResponse | Promise<HttpResponse>;
     try {
-      if (typeof text !== "string") answer = checkChecked(text, query, req);
+      if (typeof body !== "string") answer = checkValid(body, query, req);
       else {
         if (bytes > maxBody) throw new BadRequest(`body larger than ${maxBody} bytes`, 413);
         let raw: unknown;
         try {
-          raw = JSON.parse(text);
+          raw = JSON.parse(body);
         } catch {
           throw new BadRequest("body is not valid JSON");
         }

@@ -42,7 +42,8 @@ export class HttpRequest {
 
   private list: string[] | undefined;
 
-  constructor(private readonly head: ParsedHead) {
+  /** What the head said; shared by every request that repeated it. */
+  constructor(readonly head: ParsedHead) {
     this.method = head.method;
     this.target = head.target;
     this.path = head.path;
@@ -101,9 +102,9 @@ export interface ParserLimits {
 }
 
 const CRLF = Buffer.from("\r\n");
+const CRLFCRLF = Buffer.from("\r\n\r\n");
 // Heads up to this size are remembered per connection to skip parsing a repeat.
 const REPEAT_MAX = 512;
-const CRLFCRLF = Buffer.from("\r\n\r\n");
 const tchar = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // The same, sticky: matched in place at lastIndex, so a header name is checked without cutting it out.
 const tcharAt = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
@@ -276,7 +277,7 @@ export class RequestParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
   private scanned = 0; // where the search for the end of the head resumes
-  private head: ParsedHead | undefined;
+  // The request whose head has been read and whose body is awaited.
   private request: HttpRequest | undefined;
   // The last head parsed and its bytes: a repeated head is compared, not parsed (it is most of parsing).
   private last: ParsedHead | undefined;
@@ -355,14 +356,12 @@ export class RequestParser {
       if (end - this.pos > this.limits.maxHeadBytes)
         throw new Refused(431, `request head larger than ${this.limits.maxHeadBytes} bytes`);
       this.bodyStart = end + 4; // before parsing: a refusal counts the body bytes already here
-      const head = this.repeated(end) ?? this.parsed(end);
-      this.head = head;
-      this.request = new HttpRequest(head);
+      this.request = new HttpRequest(this.repeated(end) ?? this.parsed(end));
       this.chunkAt = this.bodyStart;
       this.continued = false;
     }
-    const head = this.head as ParsedHead;
     const req = this.request;
+    const head = req.head;
     const done = head.length >= 0 ? this.fixedBody(req, head.length) : this.chunkedBody(req);
     if (!done) {
       if (head.expectContinue && !this.continued && this.buf.length === this.bodyStart) {
@@ -371,7 +370,6 @@ export class RequestParser {
       }
       return undefined;
     }
-    this.head = undefined;
     this.request = undefined;
     this.scanned = this.pos;
     return { type: "request", request: req };

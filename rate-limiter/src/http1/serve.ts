@@ -112,13 +112,12 @@ interface Conn {
 type Sock = Socket<Conn>;
 
 /** Bytes of a rendered answer: its length when it is known to be ASCII. */
-const bytesOf = (text: string | Buffer, ascii: boolean | undefined): number =>
+const bytesOf = (text: string | Uint8Array, ascii: boolean | undefined): number =>
   typeof text !== "string" ? text.byteLength : ascii ? text.length : Buffer.byteLength(text);
 
 function render(res: HttpResponse, req: HttpRequest | undefined, close: boolean): string | Buffer {
   const body = res.body;
-  const length =
-    typeof body !== "string" ? body.byteLength : res.ascii ? body.length : Buffer.byteLength(body);
+  const length = bytesOf(body, res.ascii);
   let head = `HTTP/1.1 ${res.status} ${reasons[res.status] ?? "Status"}\r\n${dateLine}content-length: ${length}\r\n`;
   if (close) head += "connection: close\r\n";
   else if (req?.http10) head += "connection: keep-alive\r\n";
