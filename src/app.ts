@@ -24,6 +24,7 @@ import { defaultAnomalies } from "./rules/anomalies";
 import { defaultInvariants } from "./rules/defaults";
 import { applyRules, parseRuleFile } from "./rules/rule-files";
 import { defaultSchedules } from "./rules/schedules";
+import { Sandbox } from "./sandbox/sandbox";
 import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
@@ -49,6 +50,28 @@ export async function startApp(opts: AppOptions) {
   const { config, log } = opts;
   const clock = opts.clock ?? systemClock;
   const has = (r: Role) => opts.roles.includes(r);
+  const sandbox = new Sandbox({
+    mode: config.sandbox.mode,
+    limits: {
+      wallMs: config.sandbox.wall,
+      cpuMs: config.sandbox.cpu,
+      memoryBytes: config.sandbox.memory_mb * 1024 * 1024,
+    },
+    envAllow: config.sandbox.env,
+  });
+  if (has("agent") || has("supervisor")) {
+    const sb = sandbox.status();
+    if (sb.confined) log("sandbox", { confined: true, via: "bubblewrap" });
+    else if (config.sandbox.mode === "required")
+      throw invalid(`sandbox.mode is required, but the sandbox is unavailable: ${sb.reason}`);
+    else {
+      log("sandbox", { confined: false, reason: sb.reason });
+      process.stderr.write(
+        `harness: tests and deploy checks run without a sandbox (${sb.reason}): they still get no secrets, their own process group and time, CPU and memory limits, but they can read and write the harness user's files and reach the network; install bubblewrap (docs/security.md)\n`,
+      );
+    }
+  }
+
   mkdirSync(config.dataDir, { recursive: true });
   const tokenInfo = resolveToken(config.dataDir, config.token);
   if (tokenInfo.generated) {
@@ -94,6 +117,7 @@ export async function startApp(opts: AppOptions) {
     log,
     onSamples: remote.samples ? (b) => remote.samples?.enqueue(b) : undefined,
     onLines: remote.lines ? (l) => remote.lines?.enqueue(l) : undefined,
+    redact: (line) => core.redactor.text(line),
   });
   const metricsBackend = remote.metrics ?? telemetry.metrics;
   const logsBackend = remote.logs ?? telemetry.logsBackend;
@@ -146,6 +170,8 @@ export async function startApp(opts: AppOptions) {
           metrics: metricsBackend,
           budgetFloor: config.deploy.budget_floor,
           stateDir: config.dataDir,
+          sandbox,
+          testCommand: config.service.test_command,
           log,
         })
       : null;
@@ -190,6 +216,8 @@ export async function startApp(opts: AppOptions) {
         workspaceDir,
         pipeline,
         logs: logsBackend,
+        sandbox,
+        testCommand: config.service.test_command,
         log,
       })
     : null;

@@ -91,9 +91,35 @@ export const ConfigSchema = z
         config: z.string().optional(),
         /** A git repository (path or URL) to clone as the service workspace instead of the bundled sources. */
         repo: z.string().min(1).optional(),
+        /**
+         * The service's test command, as an argument list (no shell); `bun` means the harness binary as Bun.
+         * It is the operator's, never read from the service's package.json, which the model can edit.
+         */
+        test_command: z.array(z.string().min(1)).min(1).max(64).default(["bun", "test"]),
       })
       .strict()
-      .default({ name: "rate-limiter", enabled: true, instances: 1, port: 7071 }),
+      .default({
+        name: "rate-limiter",
+        enabled: true,
+        instances: 1,
+        port: 7071,
+        test_command: ["bun", "test"],
+      }),
+    /** How the service's tests and deploy checks are confined (docs/security.md). */
+    sandbox: z
+      .object({
+        /** auto: bubblewrap when it works here, else a warning; required: refuse to start without it; off. */
+        mode: z.enum(["auto", "required", "off"]).default("auto"),
+        wall: duration.default(300_000),
+        cpu: duration.default(600_000),
+        memory_mb: z.number().int().min(64).max(1_048_576).default(2048),
+        /** Names of further environment variables tests may see; never a secret Harness holds. */
+        env: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"))
+          .default([]),
+      })
+      .strict()
+      .default({ mode: "auto", wall: 300_000, cpu: 600_000, memory_mb: 2048, env: [] }),
     deploy: z
       .object({
         canary: duration.default(120_000),
@@ -175,6 +201,14 @@ export function loadConfig(src: ConfigSources): Config & { configFile: string | 
   }
   const cfg = parsed.data;
   const env = src.env;
+  const secretNames = new Set([
+    "HARNESS_TOKEN",
+    "HARNESS_WEBHOOK_SECRET",
+    "ANTHROPIC_API_KEY",
+    ...[cfg.telemetry.metrics, cfg.telemetry.logs].flatMap((t) => [t.password_env, t.bearer_token_env]),
+  ]);
+  const leaked = cfg.sandbox.env.find((n) => secretNames.has(n));
+  if (leaked) throw invalid(`sandbox.env: ${leaked} holds a secret of Harness's; tests may not see it`);
   const envPort = env.HARNESS_PORT !== undefined ? Number(env.HARNESS_PORT) : undefined;
   if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort < 65_536)) {
     throw invalid(`HARNESS_PORT must be a port number, got "${env.HARNESS_PORT}"`);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Core } from "../core";
 import type { Pipeline } from "../deploy/pipeline";
+import type { Sandbox } from "../sandbox/sandbox";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
@@ -66,6 +67,10 @@ export interface ToolContext {
   /** LogQL over the service's logs, embedded or remote. */
   logs?: LogsBackend | null;
   workerId: string;
+  /** Where the service's tests run; the default sandbox when unset. */
+  sandbox?: Sandbox | null;
+  /** The operator's test command (`service.test_command`). */
+  testCommand?: readonly string[];
 }
 
 export type ToolOutcome = {

@@ -1,5 +1,6 @@
 import type { Core } from "../core";
 import type { Pipeline } from "../deploy/pipeline";
+import type { Sandbox } from "../sandbox/sandbox";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
@@ -20,6 +21,9 @@ export interface AgentDeps {
   workspaceDir?: string | null;
   pipeline?: Pipeline | null;
   logs?: ToolContext["logs"];
+  /** Where the service's tests run, and the operator's test command. */
+  sandbox?: Sandbox;
+  testCommand?: readonly string[];
   workers: number;
   leaseMs: number;
   pollMs: number;
@@ -125,6 +129,8 @@ export function createAgent(deps: AgentDeps) {
       pipeline: deps.pipeline ?? null,
       logs: deps.logs ?? null,
       workerId,
+      sandbox: deps.sandbox ?? null,
+      ...(deps.testCommand ? { testCommand: deps.testCommand } : {}),
     };
     const lease = { leaseOwner: workerId };
     let messages = rebuildConversation(core.tickets.events(t.id));

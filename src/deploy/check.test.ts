@@ -2,21 +2,24 @@ import { expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultSandbox } from "../sandbox/sandbox";
 import { commitForTicket, ticketBranch } from "../workspace/git";
 import { ensureWorkspace } from "../workspace/workspace";
 import { ticketWorktree } from "../workspace/worktree";
 import { buildCheck, dependenciesChanged, typeCheck } from "./check";
+
+const sandbox = defaultSandbox();
 
 // A real workspace of the bundled rate limiter, with ticket branches as the agent makes them.
 const ws = ensureWorkspace(join(mkdtempSync(join(tmpdir(), "harness-check-")), "rate-limiter")).dir;
 
 test("the build step compiles the entry point and its imports, and names what does not resolve", async () => {
   const good = ticketWorktree(ws, 1);
-  expect(await buildCheck(good)).toMatchObject({ ok: true });
+  expect(await buildCheck(sandbox, good)).toMatchObject({ ok: true });
   const broken = ticketWorktree(ws, 2);
   const entry = join(broken, "src", "main.ts");
   writeFileSync(entry, `import { nothing } from "./nowhere";\nvoid nothing;\n${readFileSync(entry, "utf8")}`);
-  const r = await buildCheck(broken);
+  const r = await buildCheck(sandbox, broken);
   expect(r.ok).toBe(false);
   expect(r.output).toMatch(/nowhere/);
 });
@@ -36,7 +39,7 @@ test("a dependency change is noticed against main; other changes are not", () =>
 });
 
 test("a workspace that carries TypeScript is type-checked; one without it is not", async () => {
-  expect(await typeCheck(ticketWorktree(ws, 4))).toBeNull();
+  expect(await typeCheck(sandbox, ticketWorktree(ws, 4))).toBeNull();
   const dir = mkdtempSync(join(tmpdir(), "harness-tsc-"));
   mkdirSync(join(dir, "src"));
   mkdirSync(join(dir, "node_modules"));
@@ -50,9 +53,9 @@ test("a workspace that carries TypeScript is type-checked; one without it is not
     JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ["src"] }),
   );
   writeFileSync(join(dir, "src", "main.ts"), "export const n: number = 1;\n");
-  expect(await typeCheck(dir)).toMatchObject({ ok: true });
+  expect(await typeCheck(sandbox, dir)).toMatchObject({ ok: true });
   writeFileSync(join(dir, "src", "main.ts"), 'export const n: number = "one";\n');
-  const bad = await typeCheck(dir);
+  const bad = await typeCheck(sandbox, dir);
   expect(bad?.ok).toBe(false);
   expect(bad?.output).toMatch(/not assignable to type 'number'/);
 });

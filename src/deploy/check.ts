@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dependencyMounts, type Sandbox } from "../sandbox/sandbox";
 import { git } from "../workspace/git";
 
 export interface CheckStep {
@@ -8,21 +9,25 @@ export interface CheckStep {
   output: string;
 }
 
-/** Runs the harness binary as Bun (never a shell) in `dir`, with a five-minute limit. */
-async function runAsBun(dir: string, args: string[], title: string): Promise<CheckStep> {
-  const proc = Bun.spawn([process.execPath, ...args], {
+/**
+ * Runs the harness binary as Bun (never a shell) in `dir`, in the sandbox: the branch's code is the model's,
+ * and a check runs it (tests, the type checker's plugins, bundler macros if they were on).
+ */
+async function runAsBun(
+  sandbox: Sandbox,
+  dir: string,
+  args: string[],
+  title: string,
+  network: "loopback" | "host" = "loopback",
+): Promise<CheckStep> {
+  const r = await sandbox.run({
+    argv: ["bun", ...args],
     cwd: dir,
-    env: { ...process.env, BUN_BE_BUN: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 300_000,
+    readOnly: dependencyMounts(dir),
+    protect: [join(dir, ".git")],
+    network,
   });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { ok: code === 0, output: `${title}\n${out}\n${err}`.trim() };
+  return { ok: r.ok, output: `${title}\n${r.output}`.trim() };
 }
 
 /** Whether a branch changes the service's dependency manifest or lockfile compared with main. */
@@ -43,42 +48,41 @@ export function dependenciesChanged(workspace: string, branch: string): boolean 
  * Installs the branch's dependencies into its own worktree (never into the shared node_modules the running
  * version uses), through the harness binary. Needs the registry, or the packages in Bun's cache.
  */
-export async function installDependencies(dir: string): Promise<CheckStep> {
+export async function installDependencies(sandbox: Sandbox, dir: string): Promise<CheckStep> {
   const modules = join(dir, "node_modules");
   try {
     if (lstatSync(modules).isSymbolicLink()) unlinkSync(modules);
   } catch {
     // no node_modules yet
   }
-  return runAsBun(dir, ["install"], "bun install (dependencies changed)");
+  // The registry is the one place a check may reach beyond loopback; lifecycle scripts stay off.
+  return runAsBun(
+    sandbox,
+    dir,
+    ["install", "--ignore-scripts"],
+    "bun install (dependencies changed)",
+    "host",
+  );
 }
 
 /**
  * Compiles the service's entry point and everything it imports (Bun's bundler): a syntax error or an import
- * that does not resolve fails here, before any test runs, whichever files the tests happen to load.
+ * that does not resolve fails here, before any test runs, whichever files the tests happen to load. The
+ * bundler runs in the sandbox with macros off: a macro is code the bundler executes, and the branch is the
+ * model's.
  */
-export async function buildCheck(dir: string): Promise<CheckStep> {
+export async function buildCheck(sandbox: Sandbox, dir: string): Promise<CheckStep> {
+  // Packages stay external: the vendored bundles are checked by running, not re-bundled here. The output
+  // goes to a directory of ours (inside the sandbox, its private /tmp) and is thrown away.
   const out = mkdtempSync(join(tmpdir(), "harness-build-"));
-  try {
-    // Packages stay external: the vendored bundles are checked by running, not re-bundled here.
-    const r = await Bun.build({
-      entrypoints: [join(dir, "src", "main.ts")],
-      target: "bun",
-      outdir: out,
-      packages: "external",
-    });
-    if (r.success) return { ok: true, output: "build: src/main.ts and its imports compile" };
-    return { ok: false, output: `build failed:\n${r.logs.map((l) => String(l)).join("\n")}` };
-  } catch (err) {
-    // Bun.build throws an AggregateError for resolution failures.
-    const e = err as { errors?: unknown[]; message: string };
-    return {
-      ok: false,
-      output: `build failed:\n${(e.errors ?? [e.message]).map((x) => String(x)).join("\n")}`,
-    };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  const r = await runAsBun(
+    sandbox,
+    dir,
+    ["build", "--no-macros", "--target", "bun", "--packages", "external", "--outdir", out, "src/main.ts"],
+    "build: src/main.ts and its imports",
+  ).finally(() => rmSync(out, { recursive: true, force: true }));
+  if (r.ok) return { ok: true, output: "build: src/main.ts and its imports compile" };
+  return { ok: false, output: r.output.replace(/^build: src\/main.ts and its imports/, "build failed:") };
 }
 
 /**
@@ -86,8 +90,8 @@ export async function buildCheck(dir: string): Promise<CheckStep> {
  * through the harness binary as Bun). The bundled rate limiter vendors only its runtime packages, so there
  * the build step is the check; a workspace that carries TypeScript gets `tsc --noEmit` as well.
  */
-export async function typeCheck(dir: string): Promise<CheckStep | null> {
+export async function typeCheck(sandbox: Sandbox, dir: string): Promise<CheckStep | null> {
   const tsc = join(dir, "node_modules", "typescript", "bin", "tsc");
   if (!existsSync(tsc) || !existsSync(join(dir, "tsconfig.json"))) return null;
-  return runAsBun(dir, [tsc, "--noEmit", "-p", "tsconfig.json"], "tsc --noEmit");
+  return runAsBun(sandbox, dir, [tsc, "--noEmit", "-p", "tsconfig.json"], "tsc --noEmit");
 }

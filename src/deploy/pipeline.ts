@@ -1,11 +1,13 @@
 import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Core } from "../core";
+import { bunChildEnv } from "../lib/child-env";
+import { defaultSandbox, type Sandbox } from "../sandbox/sandbox";
 import { reapPidFile, writePidFile } from "../supervisor/pid-files";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { MetricsBackend } from "../telemetry/types";
 import { git, gitOrThrow, ticketBranch } from "../workspace/git";
-import { runDeclaredTests } from "../workspace/tests";
+import { runServiceTests } from "../workspace/tests";
 import { ticketWorktree } from "../workspace/worktree";
 import { type CanaryVerdict, judgeCanary, type ProbeStats, p99 } from "./canary";
 import { buildCheck, dependenciesChanged, installDependencies, typeCheck } from "./check";
@@ -25,6 +27,10 @@ export interface PipelineDeps {
   budgetFloor?: number;
   /** Where the canary's pid file lives, so a harness restarted after a crash can stop a left-over canary. */
   stateDir?: string;
+  /** Where checks run (tests, build, type check); the default sandbox when unset. */
+  sandbox?: Sandbox;
+  /** The operator's test command (`service.test_command`). */
+  testCommand?: readonly string[];
   log: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -96,6 +102,7 @@ const head = (dir: string, ref = "HEAD") => gitOrThrow(dir, ["rev-parse", "--sho
  */
 export function createPipeline(deps: PipelineDeps) {
   const { core, workspaceDir } = deps;
+  const sandbox = deps.sandbox ?? defaultSandbox();
   let busy = false;
 
   function record(ticketId: number, kind: string, data: Record<string, unknown>): void {
@@ -106,19 +113,19 @@ export function createPipeline(deps: PipelineDeps) {
   async function runTests(dir: string, branch: string): Promise<{ ok: boolean; output: string }> {
     const parts: string[] = [];
     if (dependenciesChanged(workspaceDir, branch)) {
-      const installed = await installDependencies(dir);
+      const installed = await installDependencies(sandbox, dir);
       parts.push(installed.output);
       if (!installed.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
     }
-    const built = await buildCheck(dir);
+    const built = await buildCheck(sandbox, dir);
     parts.push(built.output);
     if (!built.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
-    const typed = await typeCheck(dir);
+    const typed = await typeCheck(sandbox, dir);
     if (typed) {
       parts.push(typed.output);
       if (!typed.ok) return { ok: false, output: parts.join("\n\n").slice(-6000) };
     }
-    const r = await runDeclaredTests(dir);
+    const r = await runServiceTests(sandbox, dir, deps.testCommand);
     parts.push(r.output.slice(-6000));
     return { ok: r.ok, output: parts.join("\n\n").slice(-6000) };
   }
@@ -142,7 +149,7 @@ export function createPipeline(deps: PipelineDeps) {
         "1000",
         ...(existsSync(config) ? ["--config", config] : []),
       ],
-      { cwd: dir, env: { ...process.env, BUN_BE_BUN: "1" }, stdout: "ignore", stderr: "ignore" },
+      { cwd: dir, env: bunChildEnv(), stdout: "ignore", stderr: "ignore" },
     );
     if (deps.stateDir) writePidFile(canaryPidFile(deps.stateDir), proc.pid);
     let exited = false;

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { bunChildEnv } from "../lib/child-env";
 import type { Clock } from "../lib/clock";
 import { reapPidFile, writePidFile } from "./pid-files";
 
@@ -134,8 +135,8 @@ export function createSupervisor(deps: SupervisorDeps) {
       join(deps.stateDir, `${inst.status.name}.snapshot.json`),
       ...(deps.configPath ? ["--config", deps.configPath] : []),
     ];
-    const env: Record<string, string | undefined> = { ...process.env, BUN_BE_BUN: "1" };
-    delete env.RATE_LIMITER_CONFIG;
+    // An allowlisted environment: the service needs none of Harness's secrets, and prints what it has.
+    const env = bunChildEnv();
     const proc = Bun.spawn(args, {
       cwd: deps.workspaceDir,
       env,

@@ -1,34 +1,42 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { dependencyMounts, type Sandbox, type SandboxLimits } from "../sandbox/sandbox";
 
 export interface TestRun {
   ok: boolean;
   exitCode: number;
   command: string;
   output: string;
+  /** Whether bubblewrap confined the run (false: environment and limits only). */
+  sandboxed: boolean;
 }
 
+/** The operator's test command when harness.yaml names none: Bun's test runner over the worktree. */
+export const defaultTestCommand = ["bun", "test"];
+
 /**
- * Runs the workspace's declared test command (`scripts.test`), only in its `bun …` form and through the
- * harness binary itself: never a shell, never model text as arguments.
+ * Runs the operator's test command (`service.test_command`) in the worktree, in the sandbox. The command comes
+ * from Harness's config, never from a file the model can edit: a `scripts.test` in package.json is not read,
+ * so a script cannot turn the test run into a shell.
  */
-export async function runDeclaredTests(dir: string, timeoutMs = 300_000): Promise<TestRun> {
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts?: { test?: string } };
-  const command = pkg.scripts?.test ?? "bun test";
-  const argv = command.trim().split(/\s+/);
-  if (argv[0] !== "bun")
-    return { ok: false, exitCode: -1, command, output: `unsupported test command: ${command}` };
-  const proc = Bun.spawn([process.execPath, ...argv.slice(1)], {
+export async function runServiceTests(
+  sandbox: Sandbox,
+  dir: string,
+  command: readonly string[] = defaultTestCommand,
+  limits?: Partial<SandboxLimits>,
+): Promise<TestRun> {
+  const r = await sandbox.run({
+    argv: [...command],
     cwd: dir,
-    env: { ...process.env, BUN_BE_BUN: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: timeoutMs,
+    readOnly: dependencyMounts(dir),
+    protect: [join(dir, ".git")],
+    env: { NODE_ENV: "test", CI: "true" },
+    ...(limits ? { limits } : {}),
   });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { ok: code === 0, exitCode: code, command, output: `${out}\n${err}`.trim() };
+  return {
+    ok: r.ok,
+    exitCode: r.exitCode,
+    command: command.join(" "),
+    output: r.output,
+    sandboxed: r.sandboxed,
+  };
 }

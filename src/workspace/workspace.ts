@@ -64,7 +64,8 @@ export function ensureWorkspace(dir: string, opts: { repo?: string | undefined }
 function cloneService(dir: string, repo: string): void {
   mkdirSync(dirname(dir), { recursive: true });
   // "--" ends the options: a repository argument can never be taken for a git flag.
-  const cloned = git(dirname(dir), ["clone", "-q", "--", repo, dir]);
+  // The operator's own git config applies (credentials, proxies); hooks and drivers stay off.
+  const cloned = git(dirname(dir), ["clone", "-q", "--", repo, dir], { userConfig: true });
   if (!cloned.ok) throw invalid(`service.repo: cannot clone ${repo}: ${cloned.stderr.trim()}`);
   if (!existsSync(join(dir, "src", "main.ts"))) {
     // Not a usable service: leave no half-made workspace behind for the next start to trip over.

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { defaultSandbox, dependencyMounts } from "../../sandbox/sandbox";
 import { Priority, TicketSource, TicketStatus } from "../../tickets/model";
 import { commitForTicket, git } from "../../workspace/git";
 import { LIMITS_FILE } from "../../workspace/workspace";
@@ -18,17 +19,26 @@ const limitsPath = (ctx: ToolContext) => {
   return join(ctx.workspaceDir, LIMITS_FILE);
 };
 
-/** The service's own validator, run through the harness binary itself (no shell, no model text as argv). */
-function validate(workspace: string, content: string): { ok: boolean; message: string } {
+/**
+ * The service's own validator, run through the harness binary in the sandbox (no shell, no model text as
+ * argv): the candidate file sits in a directory of its own, the workspace is visible read-only.
+ */
+async function validate(
+  ctx: ToolContext,
+  workspace: string,
+  content: string,
+): Promise<{ ok: boolean; message: string }> {
   const dir = mkdtempSync(join(tmpdir(), "harness-limits-"));
   try {
     const file = join(dir, LIMITS_FILE);
     writeFileSync(file, content);
-    const r = Bun.spawnSync([process.execPath, join(workspace, "src", "main.ts"), "validate", file], {
-      cwd: workspace,
-      env: { ...process.env, BUN_BE_BUN: "1" },
+    const r = await (ctx.sandbox ?? defaultSandbox()).run({
+      argv: ["bun", join(workspace, "src", "main.ts"), "validate", file],
+      cwd: dir,
+      readOnly: [workspace, ...dependencyMounts(workspace)],
+      limits: { wallMs: 30_000 },
     });
-    return { ok: r.exitCode === 0, message: (r.exitCode === 0 ? r.stdout : r.stderr).toString().trim() };
+    return { ok: r.ok, message: r.output.trim() };
   } finally {
     // One candidate config per call: a long-running agent must not fill the temp directory.
     rmSync(dir, { recursive: true, force: true });
@@ -64,7 +74,7 @@ export const updateConfig: Tool = {
   async run(input: { content: string; reason?: string }, ctx) {
     const path = limitsPath(ctx);
     const workspace = ctx.workspaceDir as string;
-    const check = validate(workspace, input.content);
+    const check = await validate(ctx, workspace, input.content);
     if (!check.ok) return { output: `rejected by the service's validator: ${check.message}`, isError: true };
     const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
     writeFileSync(path, input.content);
@@ -74,7 +84,7 @@ export const updateConfig: Tool = {
       [LIMITS_FILE],
       `Update limits: ${input.reason ?? "config change"}`,
     );
-    const hash = check.message.replace(/^ok\s+/, "");
+    const hash = /^ok\s+(\S+)/m.exec(check.message)?.[1] ?? check.message;
     ctx.core.tickets.addEvent(ctx.ticket.id, "config_change", ctx.workerId, {
       file: LIMITS_FILE,
       commit,
