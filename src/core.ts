@@ -17,11 +17,11 @@ export function createCore(db: Database, clock: Clock, secrets: (string | undefi
     clock,
     redactor,
     tickets,
-    approvals: createApprovalService(db, tickets, clock),
+    approvals: createApprovalService(db, tickets, clock, redactor),
     rules: createRuleRepo(db, clock),
     anomalies: createAnomalyRepo(db, () => clock.now()),
     schedules: createScheduleRepo(db, () => clock.now()),
-    observations: createObservationRepo(db),
+    observations: createObservationRepo(db, redactor),
   };
 }
 

@@ -109,6 +109,82 @@ describe("tickets API", () => {
   });
 });
 
+describe("secrets never leave through the read API", () => {
+  // The API token is a known secret of the test core; these are the forms a red team found leaking.
+  const forms = [
+    TEST_TOKEN,
+    Buffer.from(TEST_TOKEN).toString("base64").replace(/=+$/, ""),
+    Buffer.from(TEST_TOKEN).toString("hex"),
+  ];
+  const leaked = (json: unknown) => forms.filter((f) => JSON.stringify(json).includes(f));
+
+  test("a ticket created with the secret in title, objective and criteria is stored and served without it", async () => {
+    const { call, core } = setup();
+    const [literal, base64] = forms;
+    const created = await call("POST", "/api/v1/tickets", {
+      title: `token leaked: ${literal}`,
+      objective: `the test printed ${base64} in its output`,
+      success_criteria: [
+        { name: `no ${base64}`, query: `sum(rate(x{k="${literal}"}[5m]))`, comparator: "<", threshold: 1 },
+      ],
+      context: { note: `echo ${literal} | base64` },
+    });
+    expect(created.status).toBe(201);
+    expect(leaked(created.json)).toEqual([]);
+    const id = created.json.data.id;
+    const got = await call("GET", `/api/v1/tickets/${id}`);
+    expect(got.json.data.title).toBe("token leaked: [REDACTED]");
+    expect(got.json.data.objective).toBe("the test printed [REDACTED] in its output");
+    expect(got.json.data.success_criteria[0]).toMatchObject({
+      name: "no [REDACTED]",
+      query: 'sum(rate(x{k="[REDACTED]"}[5m]))',
+      threshold: 1,
+    });
+    expect(leaked(got.json)).toEqual([]);
+    expect(leaked((await call("GET", "/api/v1/tickets")).json)).toEqual([]);
+    expect(leaked((await call("GET", `/api/v1/tickets/${id}/events`)).json)).toEqual([]);
+    // Stored redacted, not only served so: the model and the exports read the same rows.
+    expect(leaked(core.db.query("SELECT * FROM tickets").all())).toEqual([]);
+  });
+
+  test("approval reasons, comments and actions, and resolutions, are served without the secret", async () => {
+    const { call, core } = setup();
+    const id = (await call("POST", "/api/v1/tickets", { title: "t", objective: "o" })).json.data.id;
+    core.tickets.claimNext("w1", 60_000);
+    core.approvals.request(id, `run curl -H 'x: ${forms[2]}'`, `it needs ${forms[1]}`, "agent", "w1");
+    await call("POST", `/api/v1/tickets/${id}/deny`, { comment: `no, that is ${TEST_TOKEN}` });
+    core.tickets.claimNext("w1", 60_000);
+    core.tickets.transition(id, "verifying", "w1", { resolution: `used ${forms[1]}`, leaseOwner: "w1" });
+    const got = await call("GET", `/api/v1/tickets/${id}`);
+    expect(got.json.data.approvals).toHaveLength(1);
+    expect(got.json.data.resolution).toBe("used [REDACTED]");
+    expect(leaked(got.json)).toEqual([]);
+    expect(leaked((await call("GET", `/api/v1/tickets/${id}/events`)).json)).toEqual([]);
+  });
+
+  test("deploy rows, whose stages keep test output, are served without the secret", async () => {
+    const { core } = testCore();
+    const api = createApi({
+      core,
+      token: TEST_TOKEN,
+      health: () => ({ ok: true, roles: {} }),
+      plugins: [deployRoutes(core, () => null)],
+    });
+    const t = core.tickets.create({ title: "ship", objective: "o" }, "t");
+    const stages = [{ stage: "check", ok: false, ms: 5, detail: `expected ${forms[1]} got undefined` }];
+    core.db
+      .query(
+        "INSERT INTO deploys (ticket_id, commit_sha, status, stage, reason, stages, started_at) VALUES (?, 'abc', 'failed', 'check', ?, ?, 0)",
+      )
+      .run(t.id, `tests printed ${TEST_TOKEN}`, JSON.stringify(stages));
+    const res = await api.handle(new Request("http://localhost/api/v1/deploys"));
+    const json = (await res.json()) as { data: { reason: string; stages: string }[] };
+    expect(json.data[0]?.reason).toBe("tests printed [REDACTED]");
+    expect(JSON.parse(json.data[0]?.stages ?? "[]")[0].detail).toBe("expected [REDACTED] got undefined");
+    expect(leaked(json)).toEqual([]);
+  });
+});
+
 describe("rules API", () => {
   test("SLO and invariant CRUD with validation", async () => {
     const { call } = setup();

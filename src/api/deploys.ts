@@ -12,7 +12,11 @@ export function deployRoutes(core: Core, pipeline: () => Pipeline | null) {
   return new Elysia()
     .get("/api/v1/deploys", ({ query }) => {
       const limit = Math.min(200, Math.max(1, Number(query.limit ?? 50) || 50));
-      return success(core.db.query("SELECT * FROM deploys ORDER BY id DESC LIMIT ?").all(limit));
+      // Stages keep the tail of the test output, which may print a secret: rows are redacted on the way out.
+      const rows = core.db.query<Record<string, unknown>, [number]>(
+        "SELECT * FROM deploys ORDER BY id DESC LIMIT ?",
+      );
+      return success(core.redactor.value(rows.all(limit)));
     })
     .post("/api/v1/tickets/:id/deploy", ({ params, request }) => {
       const p = pipeline();

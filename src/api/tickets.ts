@@ -58,7 +58,8 @@ export function ticketRoutes(core: Core) {
     .get("/api/v1/tickets/:id", ({ params }) => {
       const t = tickets.get(idParam(params.id));
       const observation = t.observation_id ? observations.get(t.observation_id) : null;
-      return success({ ...t, observation, approvals: approvals.list(t.id) });
+      // An approval's action is stored as the agent named it (the worker matches decisions on it): redact here.
+      return success({ ...t, observation, approvals: core.redactor.value(approvals.list(t.id)) });
     })
     .get("/api/v1/tickets/:id/events", ({ params, query }) =>
       success(tickets.events(idParam(params.id), intParam(query.after, "after", 0))),

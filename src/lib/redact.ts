@@ -1,22 +1,35 @@
 // Secrets must never reach prompts, logs, events or trajectories; everything stored passes through here.
-const patterns: RegExp[] = [
-  /sk-ant-[A-Za-z0-9_-]{8,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\b(api[_-]?key|token|password|secret|authorization)(["']?\s*[:=]\s*["']?)[^\s"',}]{4,}/gi,
-];
+import { secretPattern } from "./secret-forms";
+import { shapeAnchors, shapes } from "./secret-shapes";
+
+/** Literal secrets shorter than this are ignored: they would match ordinary words. */
+const MIN_LITERAL_LENGTH = 6;
+
+const escapeRegExp = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+
+/** One expression per secret, compiled once: the literal, and from 8 characters on every encoded form. */
+function compileSecret(secret: string): RegExp {
+  return new RegExp(secretPattern(secret) ?? escapeRegExp(secret), "g");
+}
 
 export class Redactor {
-  private readonly literals: string[];
+  private readonly secrets: RegExp[];
   constructor(secrets: Iterable<string | undefined> = []) {
-    this.literals = [...secrets].filter((s): s is string => typeof s === "string" && s.length >= 6);
+    const known = new Set(
+      [...secrets].filter((s): s is string => typeof s === "string" && s.length >= MIN_LITERAL_LENGTH),
+    );
+    // Longest first, so a secret that contains another is replaced whole.
+    this.secrets = [...known].sort((a, b) => b.length - a.length).map(compileSecret);
   }
 
   text(input: string): string {
     let out = input;
-    for (const lit of this.literals) out = out.split(lit).join("[REDACTED]");
-    out = out.replace(patterns[0] as RegExp, "[REDACTED]");
-    out = out.replace(patterns[1] as RegExp, (_m, scheme: string) => `${scheme} [REDACTED]`);
-    out = out.replace(patterns[2] as RegExp, (_m, key: string, sep: string) => `${key}${sep}[REDACTED]`);
+    for (const re of this.secrets) out = out.replace(re, "[REDACTED]");
+    // Most text holds none of the shapes' anchors: one scan for them spares the nine full passes.
+    if (!shapeAnchors.test(out)) return out;
+    for (const { re, replace } of shapes) {
+      out = typeof replace === "string" ? out.replace(re, replace) : out.replace(re, replace);
+    }
     return out;
   }
 

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { notFound } from "../lib/errors";
+import { Redactor } from "../lib/redact";
 
 export interface Observation {
   id: number;
@@ -23,8 +24,9 @@ const toObservation = (r: Row): Observation => ({
 
 export type ObservationRepo = ReturnType<typeof createObservationRepo>;
 
-export function createObservationRepo(db: Database) {
+export function createObservationRepo(db: Database, redactor = new Redactor()) {
   return {
+    /** Stored redacted: webhook senders and log queries put arbitrary text in labels, data and the query. */
     record(o: NewObservation): Observation {
       const row = db
         .query<Row, (string | number | null)[]>(
@@ -33,11 +35,11 @@ export function createObservationRepo(db: Database) {
         )
         .get(
           o.rule_kind,
-          o.rule,
-          o.query,
+          redactor.text(o.rule),
+          redactor.text(o.query),
           o.value !== null && Number.isFinite(o.value) ? o.value : null,
-          JSON.stringify(o.labels),
-          JSON.stringify(o.data),
+          JSON.stringify(redactor.value(o.labels)),
+          JSON.stringify(redactor.value(o.data)),
           o.observed_at,
         );
       return toObservation(row as Row);

@@ -22,6 +22,11 @@ export interface TelemetryDeps {
   /** Copies of what the scraper stores and of the service's log lines, for shipping to a remote. */
   onSamples?: ((batch: AppendSample[]) => void) | undefined;
   onLines?: ((lines: LogLine[]) => void) | undefined;
+  /**
+   * Applied to every log line before it is stored or shipped (the redactor, in the app): the open Loki
+   * API, the dashboard and the agent's log tools all read what is stored.
+   */
+  redact?: ((line: string) => string) | undefined;
 }
 
 /** The embedded default: metrics and logs in SQLite files beside the harness database. */
@@ -69,7 +74,7 @@ export function createTelemetry(deps: TelemetryDeps) {
   };
   const lokiRoutes = new Elysia().all("/loki/api/v1/*", async ({ request }) => {
     flush();
-    const res = await handleLokiRequest(request, logs, deps.clock.now());
+    const res = await handleLokiRequest(request, logs, deps.clock.now(), deps.redact);
     return (
       res ??
       Response.json({ status: "error", errorType: "not_found", error: "no such Loki route" }, { status: 404 })
@@ -86,7 +91,8 @@ export function createTelemetry(deps: TelemetryDeps) {
         handleImportPrometheus(request, store, deps.clock.now()),
       )
       .use(lokiRoutes),
-    appendLog(labels: Labels, line: string): void {
+    appendLog(labels: Labels, raw: string): void {
+      const line = deps.redact ? deps.redact(raw) : raw;
       buffer.push({ labels: labelsForLine(labels, line), t: deps.clock.now(), line });
       if (buffer.length >= 500) flush();
     },

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Clock } from "../lib/clock";
 import { conflict } from "../lib/errors";
+import { Redactor } from "../lib/redact";
 import type { TicketRepo } from "./repo";
 
 export interface Approval {
@@ -18,7 +19,12 @@ export interface Approval {
 export type ApprovalService = ReturnType<typeof createApprovalService>;
 
 /** Approvals pause a ticket in `awaiting_approval` until a person decides; the decision is evidence. */
-export function createApprovalService(db: Database, tickets: TicketRepo, clock: Clock) {
+export function createApprovalService(
+  db: Database,
+  tickets: TicketRepo,
+  clock: Clock,
+  redactor = new Redactor(),
+) {
   const pendingFor = (ticketId: number) =>
     db
       .query<Approval, [number]>(
@@ -33,7 +39,15 @@ export function createApprovalService(db: Database, tickets: TicketRepo, clock: 
         .query<Approval, [number]>("SELECT * FROM approvals WHERE ticket_id = ? ORDER BY id")
         .all(ticketId);
     },
-    request(ticketId: number, action: string, reason: string, actor: string, leaseOwner?: string): Approval {
+    request(
+      ticketId: number,
+      action: string,
+      rawReason: string,
+      actor: string,
+      leaseOwner?: string,
+    ): Approval {
+      // The ticket page and the read API show the reason; the agent writes it, quoting what it saw.
+      const reason = redactor.text(rawReason);
       return db
         .transaction(() => {
           const approval = db
@@ -65,7 +79,13 @@ export function createApprovalService(db: Database, tickets: TicketRepo, clock: 
           const status = approved ? "approved" : "denied";
           db.query(
             "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, comment = ? WHERE id = ?",
-          ).run(status, clock.now(), actor, comment ?? null, pending.id);
+          ).run(
+            status,
+            clock.now(),
+            actor,
+            comment === undefined ? null : redactor.text(comment),
+            pending.id,
+          );
           tickets.addEvent(ticketId, approved ? "approved" : "denied", actor, {
             approval_id: pending.id,
             action: pending.action,

@@ -86,6 +86,45 @@ describe("ticket repo", () => {
     expect(JSON.stringify(core.tickets.get(t.id).context)).not.toContain("abcdefghijklmnop");
   });
 
+  test("every text of a ticket is stored redacted, in any encoding, and fingerprints still match", () => {
+    const { core } = testCore();
+    const secret = "test-token-0123456789";
+    const hex = Buffer.from(secret).toString("hex").toUpperCase();
+    const url = [...Buffer.from(secret)].map((b) => `%${b.toString(16)}`).join("");
+    const t = core.tickets.create(
+      {
+        title: `leak ${secret}`,
+        objective: `hex ${hex} url ${url}`,
+        success_criteria: [{ query: `up{k="${secret}"}`, comparator: "==", threshold: 1 }],
+        source: "webhook",
+        source_ref: `src-${secret}`,
+        fingerprint: `webhook:x:${secret}`,
+      },
+      "t",
+    );
+    expect(t).toMatchObject({
+      title: "leak [REDACTED]",
+      objective: "hex [REDACTED] url [REDACTED]",
+      source_ref: "src-[REDACTED]",
+      fingerprint: "webhook:x:[REDACTED]",
+    });
+    expect(t.success_criteria[0]?.query).toBe('up{k="[REDACTED]"}');
+    // Callers look tickets up by the fingerprint they built, secret included.
+    expect(core.tickets.findOpenByFingerprint(`webhook:x:${secret}`)?.id).toBe(t.id);
+    expect(core.tickets.lastByFingerprint(`webhook:x:${secret}`)?.id).toBe(t.id);
+    expect(() =>
+      core.tickets.create({ title: "again", objective: "o", fingerprint: `webhook:x:${secret}` }, "t"),
+    ).toThrow(/already has fingerprint webhook:x:\[REDACTED\]/);
+    core.tickets.claimNext("w", 60_000);
+    const done = core.tickets.transition(t.id, "failed", "w", { resolution: `gave up: ${hex}` });
+    expect(done.resolution).toBe("gave up: [REDACTED]");
+    const stored = JSON.stringify([
+      core.db.query("SELECT * FROM tickets").all(),
+      core.db.query("SELECT * FROM ticket_events").all(),
+    ]);
+    for (const form of [secret, hex, url]) expect(stored).not.toContain(form);
+  });
+
   test("list filters and text search", () => {
     const { core } = testCore();
     core.tickets.create({ title: "Capacity low", objective: "raise capacity", priority: "P2" }, "t");

@@ -92,12 +92,25 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
   }
 
   const tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
+  // Fingerprints can carry sender text (a webhook's dedup key), so they are stored redacted; lookups redact
+  // the same way so they still find the ticket.
+  const storedFingerprint = (f: string): string => redactor.text(f);
 
   return {
     get,
 
+    /** Every text a ticket carries is redacted before it is stored: the read API and the model see these. */
     create(input: NewTicket, actor: string): Ticket {
-      const t = parseOrThrow(NewTicket, input, "ticket");
+      const parsed = parseOrThrow(NewTicket, input, "ticket");
+      const t = {
+        ...parsed,
+        title: redactor.text(parsed.title),
+        objective: redactor.text(parsed.objective),
+        success_criteria: redactor.value(parsed.success_criteria),
+        context: redactor.value(parsed.context),
+        ...(parsed.source_ref !== undefined ? { source_ref: redactor.text(parsed.source_ref) } : {}),
+        ...(parsed.fingerprint !== undefined ? { fingerprint: storedFingerprint(parsed.fingerprint) } : {}),
+      };
       return tx(() => {
         if (t.parent_id !== undefined) get(t.parent_id);
         if (t.fingerprint) {
@@ -119,7 +132,7 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
             t.title,
             t.objective,
             JSON.stringify(t.success_criteria),
-            JSON.stringify(redactor.value(t.context)),
+            JSON.stringify(t.context),
             t.source,
             t.source_ref ?? null,
             t.fingerprint ?? null,
@@ -140,14 +153,14 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
         .query<Row, [string]>(
           "SELECT * FROM tickets WHERE fingerprint = ? AND status NOT IN ('completed','failed','cancelled')",
         )
-        .get(fingerprint);
+        .get(storedFingerprint(fingerprint));
       return row ? toTicket(row) : null;
     },
 
     lastByFingerprint(fingerprint: string): Ticket | null {
       const row = db
         .query<Row, [string]>("SELECT * FROM tickets WHERE fingerprint = ? ORDER BY id DESC LIMIT 1")
-        .get(fingerprint);
+        .get(storedFingerprint(fingerprint));
       return row ? toTicket(row) : null;
     },
 
@@ -235,6 +248,8 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
         }
         const now = clock.now();
         const keepLease = to === "in_progress";
+        // The resolution is the agent's own summary, often quoting the output it acted on.
+        const resolution = opts.resolution === undefined ? null : redactor.text(opts.resolution);
         const final = to === "completed" || to === "failed" || to === "cancelled";
         db.query(
           `UPDATE tickets SET status = ?, updated_at = ?,
@@ -243,7 +258,7 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
              finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
              resolution = COALESCE(?, resolution)
            WHERE id = ?`,
-        ).run(to, now, keepLease ? 1 : 0, keepLease ? 1 : 0, final ? 1 : 0, now, opts.resolution ?? null, id);
+        ).run(to, now, keepLease ? 1 : 0, keepLease ? 1 : 0, final ? 1 : 0, now, resolution, id);
         addEventTx(id, "status_changed", actor, {
           from: t.status,
           to,

@@ -160,3 +160,58 @@ describe("dashboard", () => {
     expect((await req("GET", "/tickets/999")).status).toBe(404);
   });
 });
+
+describe("no page shows a secret", () => {
+  // The test core knows this secret; the forms are how a red team got copies past the literal match.
+  const secret = "test-token-0123456789";
+  const forms = [
+    secret,
+    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+    Buffer.from(secret).toString("hex"),
+  ];
+  const leaked = (html: string) => forms.filter((f) => html.includes(f));
+
+  test("tickets, approvals, deploys, episodes and log lines pass the redactor", async () => {
+    const { core, clock } = testCore();
+    const app = dashboardRoutes({
+      core,
+      banner: () => ({ brain: "runbook", metrics: "embedded", logs: "loki" }),
+      instances: () => [],
+      sessions: createSessions(TOKEN, () => clock.now()),
+      metrics: null,
+      // A remote Loki: its lines never passed this redactor on the way in.
+      logs: {
+        kind: "loki",
+        lines: async () => [{ t: clock.now(), labels: { service: "rl" }, line: `boot with ${forms[1]}` }],
+        instantQuery: async () => ({ resultType: "vector", result: [] }),
+      },
+    });
+    const { req, login } = dashboardClient(app, TOKEN);
+    const t = core.tickets.create({ title: `leak ${secret}`, objective: `base64 ${forms[1]}` }, "t");
+    core.tickets.claimNext("w1", 60_000);
+    core.approvals.request(t.id, `curl -d ${forms[2]}`, `needs ${secret}`, "agent", "w1");
+    core.db
+      .query(
+        "INSERT INTO deploys (ticket_id, commit_sha, status, stage, reason, stages, started_at) VALUES (?, 'abc', 'failed', 'check', ?, '[]', 0)",
+      )
+      .run(t.id, `tests printed ${secret}`);
+    await login();
+    const pages = [
+      "/",
+      "/tickets",
+      `/tickets/${t.id}`,
+      "/deploys",
+      `/trajectories/t${t.id}-a1`,
+      "/explore?logql=%7Bservice%3D%22rl%22%7D",
+    ];
+    for (const path of pages) {
+      const page = await req("GET", path);
+      expect([path, page.status, leaked(page.text)]).toEqual([path, 200, []]);
+    }
+    expect((await req("GET", `/tickets/${t.id}`)).text).toContain("Waiting for approval: curl -d [REDACTED]");
+    expect((await req("GET", "/deploys")).text).toContain("tests printed [REDACTED]");
+    expect((await req("GET", "/explore?logql=%7Bservice%3D%22rl%22%7D")).text).toContain(
+      "boot with [REDACTED]",
+    );
+  });
+});

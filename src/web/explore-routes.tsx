@@ -74,7 +74,8 @@ async function logResults(deps: DashboardDeps, q: string, rangeText: string): Pr
                 </code>
               </td>
               <td>
-                <code safe>{l.line}</code>
+                {/* A remote Loki holds lines no redactor saw on the way in. */}
+                <code safe>{deps.core.redactor.text(l.line)}</code>
               </td>
             </tr>
           ))}

@@ -111,7 +111,10 @@ export function miscPages(deps: DashboardDeps) {
           `SELECT ticket_id, seq, ts, kind, actor, data FROM ticket_events WHERE kind IN (${changeKinds.map((k) => `'${k}'`).join(",")}) ORDER BY id DESC LIMIT 200`,
         )
         .all();
-      const deploys = core.db.query<DeployRow, []>("SELECT * FROM deploys ORDER BY id DESC LIMIT 100").all();
+      // Stages keep the tail of the test output, which may print a secret: rows are redacted on the way out.
+      const deploys = core.redactor.value(
+        core.db.query<DeployRow, []>("SELECT * FROM deploys ORDER BY id DESC LIMIT 100").all(),
+      );
       return page(
         request,
         "Deploys",
@@ -233,7 +236,10 @@ export function miscPages(deps: DashboardDeps) {
         );
       }
       const obs = ticket.observation_id ? core.observations.get(ticket.observation_id) : null;
-      const rec = buildTrajectory(trajectoryContext(), ticket, obs, attempt, n, n === attempts.length);
+      // Redacted again like the export: this also covers secrets added to the redactor since it was stored.
+      const rec = core.redactor.value(
+        buildTrajectory(trajectoryContext(), ticket, obs, attempt, n, n === attempts.length),
+      );
       return page(
         request,
         `Episode ${rec.episode_id}`,

@@ -176,6 +176,8 @@ export function ticketPages(deps: DashboardDeps) {
       const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
       const viewer = viewerOf(deps, request);
       const chart = observation ? await observationChart(deps, observation, t.context) : "";
+      // An approval's action is stored as the agent named it (the worker matches decisions on it): redact here.
+      const pending = core.approvals.pendingFor(t.id);
       return (
         <Layout title={`Ticket ${t.id}`} banner={deps.banner()} viewer={viewer}>
           <TicketDetail
@@ -184,7 +186,7 @@ export function ticketPages(deps: DashboardDeps) {
             observation={observation}
             chart={chart}
             viewer={viewer}
-            pending={core.approvals.pendingFor(t.id) ?? null}
+            pending={pending ? core.redactor.value(pending) : null}
           />
         </Layout>
       );

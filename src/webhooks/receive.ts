@@ -48,18 +48,23 @@ function delivered(core: Core, source: string, raw: string): WebhookResult | nul
   return prior ? { ticket_id: prior.ticket_id, action: "duplicate" } : null;
 }
 
-function record(core: Core, source: string, raw: string, ticketId: number): void {
+/**
+ * The payload is kept redacted (senders paste tokens into alert annotations); the hash stays over the raw
+ * body, so a retried delivery is still recognised.
+ */
+function record(core: Core, source: string, raw: string, payload: unknown, ticketId: number): void {
   const hash = createHash("sha256").update(`${source}\n${raw}`).digest("hex");
   core.db
     .query(
       "INSERT OR IGNORE INTO webhook_deliveries (source, payload_hash, ticket_id, received_at, payload) VALUES (?, ?, ?, ?, ?)",
     )
-    .run(source, hash, ticketId, core.clock.now(), raw);
+    .run(source, hash, ticketId, core.clock.now(), JSON.stringify(core.redactor.value(payload)));
 }
 
 /** One ticket per alert group; later deliveries for an open group become events, resolutions are noted. */
 export function receiveAlertmanager(core: Core, raw: string): WebhookResult {
-  const payload = parseOrThrow(AlertmanagerPayload, parseJson(raw), "Alertmanager payload");
+  const body = parseJson(raw);
+  const payload = parseOrThrow(AlertmanagerPayload, body, "Alertmanager payload");
   const dup = delivered(core, "alertmanager", raw);
   if (dup) return dup;
   return core.db
@@ -105,14 +110,15 @@ export function receiveAlertmanager(core: Core, raw: string): WebhookResult {
         );
         result = { ticket_id: t.id, action: "created" };
       }
-      record(core, "alertmanager", raw, result.ticket_id);
+      record(core, "alertmanager", raw, body, result.ticket_id);
       return result;
     })
     .immediate();
 }
 
 export function receiveGeneric(core: Core, raw: string): WebhookResult {
-  const w = parseOrThrow(GenericWebhook, parseJson(raw), "webhook");
+  const body = parseJson(raw);
+  const w = parseOrThrow(GenericWebhook, body, "webhook");
   const dup = delivered(core, "generic", raw);
   if (dup) return dup;
   return core.db
@@ -149,7 +155,7 @@ export function receiveGeneric(core: Core, raw: string): WebhookResult {
         );
         result = { ticket_id: t.id, action: "created" };
       }
-      record(core, "generic", raw, result.ticket_id);
+      record(core, "generic", raw, body, result.ticket_id);
       return result;
     })
     .immediate();

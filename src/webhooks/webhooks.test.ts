@@ -129,3 +129,61 @@ describe("generic webhook", () => {
     expect((await post("/api/v1/webhooks/generic", { title: "" })).status).toBe(400);
   });
 });
+
+describe("secrets in webhook payloads", () => {
+  // The API token is a secret the test core knows; senders paste such things into alerts.
+  const b64 = Buffer.from(TEST_TOKEN).toString("base64");
+  const forms = [TEST_TOKEN, b64.replace(/=+$/, "")];
+  const leaked = (v: unknown) => forms.filter((f) => JSON.stringify(v).includes(f));
+
+  test("a generic delivery is stored redacted and its retry is still answered as a duplicate", async () => {
+    const { core, post } = setup();
+    const body = {
+      title: `Token ${TEST_TOKEN} rejected`,
+      objective: `Rotate it; the client sent ${b64}`,
+      dedup_key: `client-${TEST_TOKEN}`,
+      source_name: "gateway",
+      context: { header: `Authorization: Bearer ${TEST_TOKEN}`, encoded: b64 },
+    };
+    const first = await post("/api/v1/webhooks/generic", body);
+    expect(first.status).toBe(201);
+    const rows = core.db
+      .query<{ payload: string; payload_hash: string }, []>(
+        "SELECT payload, payload_hash FROM webhook_deliveries",
+      )
+      .all();
+    expect(rows).toHaveLength(1);
+    expect(leaked(rows)).toEqual([]);
+    expect(JSON.parse(rows[0]?.payload ?? "{}")).toMatchObject({
+      title: "Token [REDACTED] rejected",
+      source_name: "gateway",
+      context: { encoded: "[REDACTED]" },
+    });
+    // The same bytes again: recognised by the hash of the raw body, not by the redacted copy.
+    const retry = await post("/api/v1/webhooks/generic", body);
+    expect(retry.status).toBe(200);
+    expect(retry.json.data).toEqual({ ticket_id: first.json.data.ticket_id, action: "duplicate" });
+    // A new delivery for the same dedup key still finds the open ticket through its redacted fingerprint.
+    const again = await post("/api/v1/webhooks/generic", { ...body, objective: "Rotate it now" });
+    expect(again.json.data).toEqual({ ticket_id: first.json.data.ticket_id, action: "updated" });
+    const t = core.tickets.get(first.json.data.ticket_id);
+    const observation = core.observations.get(t.observation_id as number);
+    expect(leaked([t, observation, core.tickets.events(t.id)])).toEqual([]);
+  });
+
+  test("an Alertmanager delivery with the secret in annotations and labels is stored redacted", async () => {
+    const { core, post } = setup();
+    const payload = group("firing");
+    const leaky = {
+      ...payload,
+      commonLabels: { ...payload.commonLabels, client: b64 },
+      commonAnnotations: { summary: `client sent ${TEST_TOKEN}` },
+    };
+    const res = await post("/api/v1/webhooks/alertmanager", leaky);
+    expect(res.status).toBe(201);
+    expect(leaked(core.db.query("SELECT payload FROM webhook_deliveries").all())).toEqual([]);
+    const t = core.tickets.get(res.json.data.ticket_id);
+    expect(leaked([t, core.observations.get(t.observation_id as number)])).toEqual([]);
+    expect((await post("/api/v1/webhooks/alertmanager", leaky)).json.data.action).toBe("duplicate");
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { Redactor } from "../../lib/redact";
 import {
   decodeLokiPush,
   encodeLokiPush,
@@ -86,6 +87,33 @@ describe("Loki push", () => {
     );
     expect(g.status).toBe(204);
     expect(store.labelValues("a")).toEqual(["b"]);
+  });
+
+  test("a line filter (the redactor, in the app) runs before pushed lines are stored", async () => {
+    const store = new LogStore(":memory:");
+    const secret = "push-secret-0123456789";
+    const redactor = new Redactor([secret]);
+    const body = encodeLokiPush([
+      {
+        labels: { service: "api" },
+        entries: [{ t: T0, line: `auth failed for ${Buffer.from(secret).toString("base64")} and ${secret}` }],
+      },
+    ]);
+    const push = new Request(`${base}/push`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
+    expect((await handleLokiRequest(push, store, T0, (l) => redactor.text(l)))?.status).toBe(204);
+    const res = await handleLokiRequest(
+      get("/query_range", { query: '{service="api"}', start: ns(T0 - 1000), end: ns(T0 + 1000) }),
+      store,
+      T0,
+    );
+    const json = (await res?.json()) as { data: { result: { values: [string, string][] }[] } };
+    expect(json.data.result[0]?.values.map(([, line]) => line)).toEqual([
+      "auth failed for [REDACTED] and [REDACTED]",
+    ]);
   });
 });
 

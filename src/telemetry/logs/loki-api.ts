@@ -160,8 +160,11 @@ export function handleLokiLabelValues(req: Request, store: LogStore, name: strin
   });
 }
 
+/** Applied to each pushed line before it is stored (the redactor, in the app). */
+export type LineFilter = (line: string) => string;
+
 /** `POST /loki/api/v1/push` with Loki's JSON body (gzip allowed); protobuf is refused. */
-export function handleLokiPush(req: Request, store: LogStore): Promise<Response> {
+export function handleLokiPush(req: Request, store: LogStore, filter?: LineFilter): Promise<Response> {
   return guarded(async () => {
     const type = req.headers.get("content-type") ?? "application/json";
     if (!type.includes("json"))
@@ -175,7 +178,8 @@ export function handleLokiPush(req: Request, store: LogStore): Promise<Response>
       throw new BadRequest("invalid push body: not JSON");
     }
     try {
-      store.append(decodeLokiPush(json));
+      const entries = decodeLokiPush(json);
+      store.append(filter ? entries.map((e) => ({ ...e, line: filter(e.line) })) : entries);
     } catch (err) {
       throw new BadRequest((err as Error).message);
     }
@@ -184,9 +188,14 @@ export function handleLokiPush(req: Request, store: LogStore): Promise<Response>
 }
 
 /** Routes any of the above by path; null when the path is not a Loki API path. */
-export function handleLokiRequest(req: Request, store: LogStore, nowMs: number): Promise<Response> | null {
+export function handleLokiRequest(
+  req: Request,
+  store: LogStore,
+  nowMs: number,
+  filter?: LineFilter,
+): Promise<Response> | null {
   const path = new URL(req.url).pathname;
-  if (path === "/loki/api/v1/push" && req.method === "POST") return handleLokiPush(req, store);
+  if (path === "/loki/api/v1/push" && req.method === "POST") return handleLokiPush(req, store, filter);
   if (path === "/loki/api/v1/query") return handleLokiQuery(req, store, nowMs);
   if (path === "/loki/api/v1/query_range") return handleLokiQueryRange(req, store, nowMs);
   if (path === "/loki/api/v1/labels" || path === "/loki/api/v1/label") return handleLokiLabels(req, store);
