@@ -1,14 +1,23 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Core } from "../core";
 import type { Pipeline } from "../deploy/pipeline";
 import type { Sandbox } from "../sandbox/sandbox";
 import type { Supervisor } from "../supervisor/supervisor";
 import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
+import { readConfined } from "../workspace/confined-fs";
 import { git, ticketBranch } from "../workspace/git";
+import { pathSegments } from "../workspace/paths";
+import { LIMITS_FILE } from "../workspace/workspace";
+import { ticketWorktree, worktreePath } from "../workspace/worktree";
 import { costUsd } from "./brains/pricing";
 import { buildBrief } from "./context";
 import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
+import { configEffects, editEffects } from "./effects";
+import { hostPathScrubber } from "./host-paths";
 import { type ActionFacts, defaultPolicy, judge, type Policy } from "./policy";
+import { taintedValues, trustedText, untrustedSources } from "./provenance";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
 import { toolDefs, tools } from "./tools/registry";
 import type { Brain, Message, Tool, ToolContext, ToolOutcome, ToolUseBlock } from "./types";
@@ -71,25 +80,84 @@ export function createAgent(deps: AgentDeps) {
     }
   }
 
-  /** What the policy needs to know about a deploy: the size of the change and whether its tests passed. */
-  function actionFacts(t: Ticket, action: string): ActionFacts {
-    if (action !== "deploy" || !deps.workspaceDir) return { priority: t.priority };
-    const stat = git(deps.workspaceDir, ["diff", "--shortstat", `main...${ticketBranch(t.id)}`]).stdout;
-    const diffLines = [...stat.matchAll(/(\d+) (insertion|deletion)/g)].reduce((n, m) => n + Number(m[1]), 0);
-    const lastTests = core.tickets.events(t.id).findLast((e) => e.kind === "tests");
-    return { priority: t.priority, diffLines, testsPassed: lastTests?.data.exit_code === 0 };
+  const policy = deps.policy ?? defaultPolicy;
+  /** Text Harness itself gave the brain: the system prompt and the tools' descriptions. */
+  const ownText = `${systemPrompt}\n${JSON.stringify(defs)}`;
+
+  function readLimits(ref: "live" | "committed"): string | null {
+    if (!deps.workspaceDir) return null;
+    if (ref === "committed") {
+      const r = git(deps.workspaceDir, ["show", `HEAD:${LIMITS_FILE}`]);
+      return r.ok ? r.stdout : null;
+    }
+    const p = join(deps.workspaceDir, LIMITS_FILE);
+    return existsSync(p) ? readFileSync(p, "utf8") : null;
+  }
+
+  /**
+   * What the policy needs to know about a call: for a deploy the size of the change and whether its tests
+   * passed; for a config change or an edit, what it would do (effects.ts) and whether its arguments carry
+   * text seen only in untrusted data (provenance.ts).
+   */
+  function actionFacts(t: Ticket, call: ToolUseBlock): ActionFacts {
+    const facts: ActionFacts = { priority: t.priority };
+    if (!deps.workspaceDir) return facts;
+    const events = core.tickets.events(t.id);
+    const untrusted = untrustedSources(events);
+    const trusted = `${ownText}\n${trustedText(events)}`;
+    if (call.name === "deploy") {
+      const stat = git(deps.workspaceDir, ["diff", "--shortstat", `main...${ticketBranch(t.id)}`]).stdout;
+      facts.diffLines = [...stat.matchAll(/(\d+) (insertion|deletion)/g)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+      facts.testsPassed = events.findLast((e) => e.kind === "tests")?.data.exit_code === 0;
+    } else if (call.name === "update_config") {
+      const content = String(call.input.content ?? "");
+      const live = readLimits("live");
+      const committed = readLimits("committed");
+      // Going back to the committed file restores the last state a ticket applied: nothing new happens.
+      facts.effects =
+        content === committed
+          ? []
+          : configEffects(live, content, {
+              limitFactor: policy.effects.limit_factor,
+              timeoutMs: policy.effects.timeout_ms,
+            });
+      facts.taint = taintedValues(content, `${live ?? ""}\n${committed ?? ""}`, untrusted, trusted);
+    } else if (call.name === "edit_file") {
+      let path: string;
+      try {
+        path = pathSegments(String(call.input.path ?? "")).join("/");
+      } catch {
+        return facts; // the tool refuses the path itself
+      }
+      const changed = git(deps.workspaceDir, ["diff", "--name-only", `main...${ticketBranch(t.id)}`]);
+      const branchFiles = changed.ok ? changed.stdout.split("\n").filter(Boolean) : [];
+      facts.effects = editEffects(path, branchFiles, policy.effects.build_config);
+      let current = "";
+      try {
+        current = readConfined(ticketWorktree(deps.workspaceDir, t.id), path)?.text ?? "";
+      } catch {
+        // unreadable: judged on its arguments alone
+      }
+      facts.taint = taintedValues(String(call.input.new ?? ""), current, untrusted, trusted);
+    }
+    return facts;
+  }
+
+  /** A gated call's outcome, with the facts it was judged on (recorded with its result). */
+  interface Gated {
+    outcome: ToolOutcome;
+    facts?: ActionFacts;
+    approvedBy?: string;
   }
 
   /**
    * Every tool call passes the policy. A call that needs a person pauses the ticket; when it resumes, the
    * person's decision either runs the call or answers it with the denial.
    */
-  async function gated(
-    t: Ticket,
-    call: ToolUseBlock,
-    resumed: boolean,
-    ctx: ToolContext,
-  ): Promise<ToolOutcome> {
+  async function gated(t: Ticket, call: ToolUseBlock, resumed: boolean, ctx: ToolContext): Promise<Gated> {
     const action = call.name === "request_approval" ? String(call.input.action ?? "") : call.name;
     const decided = resumed
       ? core.approvals
@@ -99,23 +167,34 @@ export function createAgent(deps: AgentDeps) {
       : undefined;
     if (decided) {
       const answer = { decision: decided.status, comment: decided.comment ?? null, by: decided.decided_by };
-      if (call.name === "request_approval") return { output: answer };
+      if (call.name === "request_approval") return { outcome: { output: answer } };
       if (decided.status === "denied")
-        return { output: { ...answer, note: `a person denied ${action}` }, isError: true };
-      return runTool(call, ctx);
+        return { outcome: { output: { ...answer, note: `a person denied ${action}` }, isError: true } };
+      return {
+        outcome: await runTool(call, ctx),
+        facts: actionFacts(t, call),
+        approvedBy: decided.decided_by ?? "a person",
+      };
     }
-    const verdict = judge(deps.policy ?? defaultPolicy, call.name, actionFacts(t, call.name));
-    if (verdict.verdict === "allow") return runTool(call, ctx);
+    const facts = actionFacts(t, call);
+    const verdict = judge(policy, call.name, facts);
+    if (verdict.verdict === "allow") return { outcome: await runTool(call, ctx), facts };
     core.tickets.addEvent(t.id, "policy", ctx.workerId, {
       tool: call.name,
       verdict: verdict.verdict,
       reason: verdict.reason,
+      ...(facts.effects?.length ? { effects: facts.effects } : {}),
+      ...(facts.taint?.length ? { taint: facts.taint } : {}),
     });
-    if (verdict.verdict === "deny") return { output: `blocked by policy: ${verdict.reason}`, isError: true };
+    if (verdict.verdict === "deny")
+      return { outcome: { output: `blocked by policy: ${verdict.reason}`, isError: true }, facts };
     return {
-      output: { waiting_for: action },
-      control: "await_approval",
-      approval: { action, reason: verdict.reason },
+      outcome: {
+        output: { waiting_for: action },
+        control: "await_approval",
+        approval: { action, reason: verdict.reason },
+      },
+      facts,
     };
   }
 
@@ -133,6 +212,10 @@ export function createAgent(deps: AgentDeps) {
       ...(deps.testCommand ? { testCommand: deps.testCommand } : {}),
     };
     const lease = { leaseOwner: workerId };
+    const scrub = hostPathScrubber(
+      deps.workspaceDir ? worktreePath(deps.workspaceDir, t.id) : null,
+      deps.workspaceDir ?? null,
+    );
     let messages = rebuildConversation(core.tickets.events(t.id));
     if (messages.length === 0) {
       const observation = t.observation_id ? core.observations.get(t.observation_id) : null;
@@ -213,15 +296,15 @@ export function createAgent(deps: AgentDeps) {
       const outcomes = await Promise.all(
         pending.map(async (call) => {
           const started = performance.now();
-          const outcome = await gated(t, call, resumedIds.has(call.id), ctx);
-          return { call, outcome, ms: Math.round(performance.now() - started) };
+          const g = await gated(t, call, resumedIds.has(call.id), ctx);
+          return { call, ...g, ms: Math.round(performance.now() - started) };
         }),
       );
       const resultMsg: Message = { role: "user", content: [] };
       let control: ToolOutcome["control"];
       let controlCall: ToolUseBlock | undefined;
       let approval: ToolOutcome["approval"];
-      for (const { call, outcome, ms } of outcomes) {
+      for (const { call, outcome, facts, approvedBy, ms } of outcomes) {
         if (outcome.control) {
           control = outcome.control;
           controlCall = call;
@@ -230,7 +313,7 @@ export function createAgent(deps: AgentDeps) {
             continue; // answered when the person decides
           }
         }
-        const content = render(outcome.output);
+        const content = scrub(render(outcome.output));
         core.tickets.addEvent(t.id, "tool_result", workerId, {
           tool_use_id: call.id,
           name: call.name,
@@ -238,6 +321,10 @@ export function createAgent(deps: AgentDeps) {
           content,
           ...(outcome.isError ? { is_error: true } : {}),
           duration_ms: ms,
+          // What the action did and on whose word: the lab counts unsafe actions from these.
+          ...(facts?.effects?.length ? { effects: facts.effects } : {}),
+          ...(facts?.taint?.length ? { taint: facts.taint } : {}),
+          ...(approvedBy ? { approved_by: approvedBy } : {}),
         });
         resultMsg.content.push({
           type: "tool_result",

@@ -2,12 +2,16 @@ import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, gitOrThrow, ticketBranch } from "./git";
 
+/** Where a ticket's worktree lives (it may not exist yet). */
+export const worktreePath = (workspace: string, ticketId: number) =>
+  join(dirname(workspace), "worktrees", `ticket-${ticketId}`);
+
 /**
  * Each ticket edits its own git worktree on branch `ticket/<id>`, so the main workspace keeps running
  * what is deployed and two tickets never trample each other's files.
  */
 export function ticketWorktree(workspace: string, ticketId: number): string {
-  const dir = join(dirname(workspace), "worktrees", `ticket-${ticketId}`);
+  const dir = worktreePath(workspace, ticketId);
   if (existsSync(join(dir, ".git"))) return dir;
   mkdirSync(dirname(dir), { recursive: true });
   const branch = ticketBranch(ticketId);

@@ -141,7 +141,8 @@ describe("claude brain", () => {
     expect(b2.messages[2]?.content[0]).toEqual({
       type: "tool_result",
       tool_use_id: "toolu_01",
-      content: '{"v":0.02}',
+      // Labelled as data from outsiders: query_metrics returns label values clients chose.
+      content: '<tool_output tool="query_metrics" trust="untrusted">\n{"v":0.02}\n</tool_output>',
       cache_control: { type: "ephemeral" },
     });
     const req = fake.requests[0];
@@ -442,7 +443,7 @@ describe("claude brain in the agent loop", () => {
     expect(second.messages[2]?.content[0]).toMatchObject({
       type: "tool_result",
       tool_use_id: "toolu_rec_01",
-      content: "note added",
+      content: '<tool_output tool="add_note" trust="harness">\nnote added\n</tool_output>',
     });
     expect(fake.remaining()).toBe(0);
   });

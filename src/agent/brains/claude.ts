@@ -1,5 +1,6 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { Redactor } from "../../lib/redact";
+import { asData } from "../provenance";
 import type {
   Brain,
   BrainReply,
@@ -229,7 +230,11 @@ function redactValue(v: unknown, redact: (s: string) => string): unknown {
   return v;
 }
 
-function toApiBlock(b: ContentBlock, redact: (s: string) => string): Anthropic.ContentBlockParam[] {
+function toApiBlock(
+  b: ContentBlock,
+  redact: (s: string) => string,
+  toolNames: Map<string, string>,
+): Anthropic.ContentBlockParam[] {
   switch (b.type) {
     case "text":
       // The API rejects empty text blocks.
@@ -248,7 +253,8 @@ function toApiBlock(b: ContentBlock, redact: (s: string) => string): Anthropic.C
         {
           type: "tool_result",
           tool_use_id: b.tool_use_id,
-          content: redact(b.content),
+          // Labelled as data: whose text it is, inside an envelope it cannot close.
+          content: asData(toolNames.get(b.tool_use_id) ?? "unknown", redact(b.content)),
           ...(b.is_error ? { is_error: true } : {}),
         },
       ];
@@ -257,8 +263,10 @@ function toApiBlock(b: ContentBlock, redact: (s: string) => string): Anthropic.C
 
 function toApiMessages(messages: Message[], redact: (s: string) => string): Anthropic.MessageParam[] {
   const out: Anthropic.MessageParam[] = [];
+  const toolNames = new Map<string, string>();
+  for (const m of messages) for (const b of m.content) if (b.type === "tool_use") toolNames.set(b.id, b.name);
   for (const m of messages) {
-    const content = m.content.flatMap((b) => toApiBlock(b, redact));
+    const content = m.content.flatMap((b) => toApiBlock(b, redact, toolNames));
     // A turn left empty (its only block was a tool call cut off at max_tokens) would be rejected; the API
     // joins the user turns on either side of it.
     if (content.length > 0) out.push({ role: m.role, content });
