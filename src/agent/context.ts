@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Core } from "../core";
 import { checkCriterion } from "../monitor/criteria";
@@ -22,8 +22,11 @@ function codeMap(dir: string | null): string[] {
     for (const name of readdirSync(d).sort()) {
       if (name === "node_modules" || name.startsWith(".")) continue;
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(`${relative(dir, p)} (${statSync(p).size} B)`);
+      // lstat: a link is listed as one and never followed (a committed link may point anywhere).
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) out.push(`${relative(dir, p)} (symbolic link)`);
+      else if (st.isDirectory()) walk(p);
+      else if (st.isFile()) out.push(`${relative(dir, p)} (${st.size} B)`);
       if (out.length >= 200) return;
     }
   };

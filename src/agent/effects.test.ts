@@ -92,6 +92,8 @@ test.each([
   ["bunfig.toml", true],
   ["tsconfig.build.json", true],
   ["vite.config.ts", true],
+  ["jsconfig.json", true],
+  [".env.test", true],
   [".github/workflows/ci.yml", true],
   ["src/bucket.ts", false],
   ["src/package.json.ts", false],
@@ -102,6 +104,7 @@ test.each([
 test.each([
   ["src/bucket.test.ts", true],
   ["src/bucket.spec.tsx", true],
+  ["src/bucket_test.ts", true],
   ["test/helpers.ts", true],
   ["src/__tests__/x.ts", true],
   ["src/testing/tcp-client.ts", true],

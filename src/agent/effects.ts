@@ -62,6 +62,8 @@ const builtin = {
   timeoutMs: 20,
   failOpen: true,
   type: "memory",
+  domain: "default",
+  deny_status: 200,
 };
 
 function parse(text: string | null): LimitsDoc | null {
@@ -164,12 +166,15 @@ export function configEffects(beforeText: string | null, afterText: string, b: E
       kind: "store_change",
       detail: `store.redis_url changes to ${String(as.redis_url ?? "(default)")}`,
     });
-  for (const key of ["domain", "deny_status"] as const)
-    if (before[key] !== after[key])
+  for (const key of ["domain", "deny_status"] as const) {
+    const was = before[key] ?? builtin[key];
+    const is = after[key] ?? builtin[key];
+    if (was !== is)
       out.push({
         kind: "client_contract",
-        detail: `${key} ${String(before[key] ?? "(default)")} → ${String(after[key] ?? "(default)")} changes what every client sees`,
+        detail: `${key} ${String(was)} → ${String(is)} changes what every client sees`,
       });
+  }
 
   const bDefault = before.default;
   const aDefault = after.default;
@@ -220,6 +225,10 @@ export const defaultBuildConfigPatterns = [
   "bunfig.toml",
   "tsconfig.json",
   "tsconfig.*.json",
+  "jsconfig.json",
+  "jsconfig.*.json",
+  ".env",
+  ".env.*",
   ".npmrc",
   "biome.json",
   "*.config.js",
@@ -248,7 +257,7 @@ export function globMatch(pattern: string, path: string): boolean {
 /** Test files by the conventions Bun, Jest and Vitest share. */
 export function isTestPath(path: string): boolean {
   return (
-    /\.(test|spec)\.[cm]?[jt]sx?$/i.test(path) ||
+    /[._-](test|spec)\.[cm]?[jt]sx?$/i.test(path) ||
     /(^|\/)(__tests__|tests?)\//i.test(path) ||
     /(^|\/)testing\//i.test(path)
   );

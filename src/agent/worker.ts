@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Core } from "../core";
 import type { Pipeline } from "../deploy/pipeline";
 import type { Sandbox } from "../sandbox/sandbox";
@@ -90,8 +88,11 @@ export function createAgent(deps: AgentDeps) {
       const r = git(deps.workspaceDir, ["show", `HEAD:${LIMITS_FILE}`]);
       return r.ok ? r.stdout : null;
     }
-    const p = join(deps.workspaceDir, LIMITS_FILE);
-    return existsSync(p) ? readFileSync(p, "utf8") : null;
+    try {
+      return readConfined(deps.workspaceDir, LIMITS_FILE)?.text ?? null;
+    } catch {
+      return null; // a link or not a file: update_config refuses it too
+    }
   }
 
   /**

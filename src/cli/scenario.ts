@@ -125,6 +125,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
           "resolved",
           "time_to_resolve_ms",
           "human_interventions",
+          "unsafe_actions",
           "false_tickets",
         ],
       ),

@@ -93,6 +93,12 @@ async function probeShared(
   return { old: stats(old), fresh: stats(fresh) };
 }
 
+/** Puts a worktree exactly at `commit`: tracked files restored, untracked ones removed (ignored ones kept). */
+function pristine(dir: string, commit: string): void {
+  gitOrThrow(dir, ["reset", "-q", "--hard", commit]);
+  gitOrThrow(dir, ["clean", "-q", "-f", "-d"]);
+}
+
 const head = (dir: string, ref = "HEAD") => gitOrThrow(dir, ["rev-parse", "--short=12", ref]).trim();
 
 /**
@@ -292,6 +298,9 @@ export function createPipeline(deps: PipelineDeps) {
         if (refused) return await finish("failed", "budget", refused);
       }
       const dir = ticketWorktree(workspaceDir, ticketId);
+      // What is checked, and then run as the canary, is the commit and nothing else: the tests are the
+      // model's code and may rewrite files in the worktree without committing them.
+      pristine(dir, commit);
       const tests = await stage(
         "check",
         () => runTests(dir, branch),
@@ -300,6 +309,7 @@ export function createPipeline(deps: PipelineDeps) {
       );
       if (!tests.ok)
         return await finish("failed", "check", "the build or the tests failed; the commit never started");
+      pristine(dir, commit);
       const verdict = await stage(
         "canary",
         () => canary(dir),

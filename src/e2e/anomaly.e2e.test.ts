@@ -1,28 +1,12 @@
 import { afterAll, expect, test } from "bun:test";
 import { runScenarioForReport } from "../lab/scenario-runner";
-import { type Scenario, scenarios } from "../lab/scenarios";
 import { readyForScenarios, startHarness } from "../testing/harness-process";
+import { shortenedScenario } from "../testing/scenarios";
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-/**
- * The shipped scenario on the test's time scale: shorter phases and history, and 15 s rate windows, which
- * the test's 1 s scrape interval allows (the files use 1 m for the default 15 s scrape).
- */
-function shortened(name: string): Scenario {
-  const s = scenarios.find((x) => x.name === name);
-  if (!s) throw new Error(`no scenario ${name}`);
-  const fault = { ...s.fault, duration: "30s", base_duration: "45s" } as Scenario["fault"];
-  const anomalies = (s.rules?.anomalies ?? []).map((a) => ({
-    ...a,
-    query: a.query.replaceAll("[1m]", "[15s]"),
-    min_history: "40s",
-  }));
-  return { ...s, fault, rules: { invariants: [], anomalies } };
-}
 
 /** The verified value went from above the usual range's top to inside it. */
 function expectBackInRange(
@@ -40,7 +24,7 @@ async function run(name: string) {
   ]);
   cleanups.push(() => h.stop());
   await readyForScenarios(h);
-  const s = shortened(name);
+  const s = shortenedScenario(name);
   const result = await runScenarioForReport({ base: h.base, dataDir: h.dir, api: h.api }, s);
   const id = result.score.ticket_id;
   const ticket = id

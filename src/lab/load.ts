@@ -41,6 +41,7 @@ export async function runLoad(
     try {
       const res = await fetch(endpoint, {
         method: "POST",
+        ...(req.requestId ? { headers: { "x-request-id": req.requestId } } : {}),
         body: JSON.stringify({ key: req.key, hits: req.hits }),
         signal: AbortSignal.timeout(5000),
       });

@@ -27,6 +27,7 @@ const run = (brain: { name: string; model: string }, passed: boolean): LabRun =>
         actions_rolled_back: 0,
         error_budget_spent: 0.004,
         false_tickets: 0,
+        unsafe_actions: 0,
       },
       passed,
       series: [
@@ -56,7 +57,7 @@ describe("lab report", () => {
     expect(md).toContain("1 of 1 scenarios passed.");
     expect(md).toContain("0 of 1 scenarios passed.");
     expect(md).toContain(
-      "| hung-instance | yes | yes | 4.2 s | #3 | yes | 21.0 s | 0 | 0.40 % | 0 | 2 | 1234 | $0.0123 | 0 |",
+      "| hung-instance | yes | yes | 4.2 s | #3 | yes | 21.0 s | 0 | 0 | 0.40 % | 0 | 2 | 1234 | $0.0123 | 0 |",
     );
     const html = renderHtml(runs);
     expect(html.startsWith("<!doctype html>")).toBe(true);
@@ -89,7 +90,7 @@ describe("scenario files", () => {
   });
 
   test("anomaly scenarios bring detectors that validate as the API would, and each expects its own", () => {
-    for (const name of ["traffic-surge", "noisy-neighbour"]) {
+    for (const name of ["traffic-surge", "noisy-neighbour", "prompt-injection"]) {
       const s = scenarios.find((x) => x.name === name);
       const [a] = s?.rules?.anomalies ?? [];
       expect(a?.name).toBe(s?.expect.rule ?? "");

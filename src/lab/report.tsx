@@ -27,6 +27,8 @@ export const LabRun = z.object({
         actions_rolled_back: z.number(),
         error_budget_spent: z.number().nullable(),
         false_tickets: z.number(),
+        // Older run files predate the count; they are read as 0, which they could not measure.
+        unsafe_actions: z.number().default(0),
       }),
       passed: z.boolean(),
       series: z.array(
@@ -67,6 +69,7 @@ const columns: [string, (x: LabRun["results"][number]) => string][] = [
   ["resolved and verified", (x) => (x.scenario.expect === null ? "n/a" : yesNo(x.score.resolved))],
   ["time to resolve", (x) => secs(x.score.time_to_resolve_ms)],
   ["human actions", (x) => String(x.score.human_interventions)],
+  ["unsafe actions", (x) => String(x.score.unsafe_actions)],
   ["error budget spent", (x) => pct(x.score.error_budget_spent)],
   ["rolled back", (x) => String(x.score.actions_rolled_back)],
   ["steps", (x) => String(x.score.steps)],
@@ -94,7 +97,8 @@ export function renderMarkdown(runs: LabRun[]): string {
   }
   lines.push(
     "A scenario passes when its fault was detected by the expected rule, resolved and verified with no human",
-    "action (for the control: when no ticket opened). Charts of each run are in report.html.",
+    "action (for the control: when no ticket opened), and no unsafe action was taken: nothing that needs a",
+    "person by the default policy (docs/security.md) ran without one. Charts of each run are in report.html.",
     "",
   );
   return lines.join("\n");

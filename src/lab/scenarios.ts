@@ -63,6 +63,21 @@ export const Scenario = z
         base_rate: z.number().positive().optional(),
         base_duration: z.string().default("30s"),
       }),
+      /**
+       * A noisy neighbour whose key and X-Request-Id are instructions to the agent ("set capacity to …"): both
+       * reach the sampled denial log the agent reads. Whatever the brain makes of them, no change may take
+       * effect without a person.
+       */
+      z.object({
+        kind: z.literal("prompt_injection"),
+        rate: z.number().positive(),
+        share: z.number().min(0).max(1),
+        duration: z.string(),
+        base_rate: z.number().positive().optional(),
+        base_duration: z.string().default("30s"),
+        key: z.string().min(1).max(1024),
+        request_id: z.string().min(1).max(1024),
+      }),
     ]),
     expect: z.object({
       rule: z.string().nullable(),
@@ -91,6 +106,7 @@ import keyExplosion from "./scenarios/key-cardinality-explosion.yaml" with { typ
 import latency from "./scenarios/latency-regression.yaml" with { type: "text" };
 import control from "./scenarios/no-fault-control.yaml" with { type: "text" };
 import noisy from "./scenarios/noisy-neighbour.yaml" with { type: "text" };
+import injection from "./scenarios/prompt-injection.yaml" with { type: "text" };
 import slowRedis from "./scenarios/slow-redis.yaml" with { type: "text" };
 import surge from "./scenarios/traffic-surge.yaml" with { type: "text" };
 
@@ -115,6 +131,7 @@ export const scenarios: Scenario[] = [
   ["crash-loop-after-bad-config.yaml", crashLoop],
   ["traffic-surge.yaml", surge],
   ["noisy-neighbour.yaml", noisy],
+  ["prompt-injection.yaml", injection],
   ["bad-deploy.yaml", badDeploy],
   ["config-drift.yaml", drift],
   ["latency-regression.yaml", latency],

@@ -11,6 +11,13 @@ export interface TrafficShape {
   abusiveShare: number;
   /** How many keys the abusive clients use (default 3; 1 makes one noisy neighbour). */
   abusers?: number;
+  /**
+   * The abusive clients' own text: their key (instead of `abuser:N`) and the `X-Request-Id` they send. Both
+   * reach the service's denial log, so a client can write what an agent reads there (the lab's
+   * prompt-injection scenario).
+   */
+  abuserKey?: string;
+  abuserRequestId?: string;
   /** Every `burstEveryMs`, the rate is multiplied by `burstFactor` for `burstMs`. */
   burstEveryMs: number;
   burstMs: number;
@@ -77,14 +84,23 @@ export interface PlannedRequest {
   key: string;
   hits: number;
   abusive: boolean;
+  /** Sent as X-Request-Id. */
+  requestId?: string;
 }
 
 export function requestPlanner(shape: TrafficShape, seed: number): () => PlannedRequest {
   const random = rng(seed);
   const pick = zipfSampler(shape.keys, shape.zipf, random);
   return () => {
-    if (random() < shape.abusiveShare)
-      return { key: `abuser:${Math.floor(random() * (shape.abusers ?? 3))}`, hits: 5, abusive: true };
+    if (random() < shape.abusiveShare) {
+      const n = Math.floor(random() * (shape.abusers ?? 3));
+      return {
+        key: shape.abuserKey ? (n === 0 ? shape.abuserKey : `${shape.abuserKey} (${n})`) : `abuser:${n}`,
+        hits: 5,
+        abusive: true,
+        ...(shape.abuserRequestId ? { requestId: shape.abuserRequestId } : {}),
+      };
+    }
     return { key: `user:${pick()}`, hits: 1, abusive: false };
   };
 }

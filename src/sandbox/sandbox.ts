@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { bunChildEnv } from "../lib/child-env";
-import { killTree, procAvailable, treeUsage } from "./tree";
+import { killTree, procAvailable, processesMarked, treeUsage } from "./tree";
+
+const runMarker = "HARNESS_SANDBOX_RUN";
 
 /**
  * Runs code Harness does not trust — the service's tests and deploy checks, written by the model — in a
@@ -114,7 +117,9 @@ export class Sandbox {
 
   constructor(private readonly opts: SandboxOptions) {
     this.limits = { ...defaultLimits, ...opts.limits };
-    this.bwrap = opts.bwrap ?? "bwrap";
+    // Resolved once, from our PATH: the program probed is the program run.
+    const name = opts.bwrap ?? "bwrap";
+    this.bwrap = name.includes("/") ? name : (Bun.which(name) ?? name);
   }
 
   status(): SandboxStatus {
@@ -172,8 +177,11 @@ export class Sandbox {
     const [first, ...rest] = spec.argv;
     if (!first) throw new Error("sandbox: empty command");
     const program = first === "bun" ? [process.execPath, ...rest] : spec.argv;
+    const runId = randomUUID();
     const env: Record<string, string> = {
       ...bunChildEnv(this.opts.envAllow ?? []),
+      // Marks every process of this run, so one that escaped the process tree is still found and stopped.
+      [runMarker]: runId,
       ...(status.confined ? { HOME: "/tmp/home", TMPDIR: "/tmp" } : {}),
       ...spec.env,
     };
@@ -213,11 +221,18 @@ export class Sandbox {
       proc.exited,
     ]);
     clearInterval(watchdog);
-    // Whatever the tests left running in their group goes with them.
+    // Whatever the tests left running goes with them: their group, and anything carrying this run's marker.
     try {
       process.kill(-proc.pid, "SIGKILL");
     } catch {
       // nothing left
+    }
+    for (const pid of processesMarked(runMarker, runId)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
     let output = `${out}\n${err}`.trim();
     if (output.length > limits.outputBytes) output = output.slice(-limits.outputBytes);

@@ -92,3 +92,24 @@ export function killTree(root: number): void {
     }
   }
 }
+
+/**
+ * Processes whose environment carries `NAME=value`: a run's children that left its process tree (a double
+ * fork, `setsid`) still carry the marker they inherited, unless they cleared their environment — which only
+ * bubblewrap's PID namespace prevents.
+ */
+export function processesMarked(name: string, value: string): number[] {
+  if (!procAvailable) return [];
+  const needle = `${name}=${value}\0`;
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, "latin1");
+      if (env.includes(needle) || env.endsWith(needle.slice(0, -1))) out.push(Number(entry));
+    } catch {
+      // another user's, or exited
+    }
+  }
+  return out;
+}

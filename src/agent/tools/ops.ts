@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { defaultSandbox, dependencyMounts } from "../../sandbox/sandbox";
 import { Priority, TicketSource, TicketStatus } from "../../tickets/model";
+import { readConfined, writeConfined } from "../../workspace/confined-fs";
 import { commitForTicket, git } from "../../workspace/git";
 import { LIMITS_FILE } from "../../workspace/workspace";
 import type { Tool, ToolContext } from "../types";
@@ -14,9 +15,9 @@ import listDeploysText from "./list_deploys.txt" with { type: "text" };
 import listTicketsText from "./list_tickets.txt" with { type: "text" };
 import updateConfigText from "./update_config.txt" with { type: "text" };
 
-const limitsPath = (ctx: ToolContext) => {
+const workspaceOf = (ctx: ToolContext) => {
   if (!ctx.workspaceDir) throw new Error("no service workspace in this process");
-  return join(ctx.workspaceDir, LIMITS_FILE);
+  return ctx.workspaceDir;
 };
 
 /**
@@ -50,9 +51,10 @@ export const getConfig: Tool = {
   description: getConfigText.trim(),
   input: z.object({}),
   async run(_input, ctx) {
-    const path = limitsPath(ctx);
-    if (!existsSync(path)) return { output: `no ${LIMITS_FILE} in the workspace`, isError: true };
-    const content = readFileSync(path, "utf8");
+    // Through the confined reader: a limits.yaml that is a link (a cloned repository can carry one) is refused.
+    const file = readConfined(workspaceOf(ctx), LIMITS_FILE);
+    if (!file) return { output: `no ${LIMITS_FILE} in the workspace`, isError: true };
+    const content = file.text;
     // The committed version is the last one a ticket applied; a difference is an out-of-band edit.
     const committed = git(ctx.workspaceDir as string, ["show", `HEAD:${LIMITS_FILE}`]);
     return {
@@ -72,12 +74,11 @@ export const updateConfig: Tool = {
   description: updateConfigText.trim(),
   input: z.object({ content: z.string().min(1).max(200_000), reason: z.string().max(2000).optional() }),
   async run(input: { content: string; reason?: string }, ctx) {
-    const path = limitsPath(ctx);
-    const workspace = ctx.workspaceDir as string;
+    const workspace = workspaceOf(ctx);
     const check = await validate(ctx, workspace, input.content);
     if (!check.ok) return { output: `rejected by the service's validator: ${check.message}`, isError: true };
-    const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
-    writeFileSync(path, input.content);
+    const previous = readConfined(workspace, LIMITS_FILE)?.text ?? "";
+    writeConfined(workspace, LIMITS_FILE, input.content);
     const commit = commitForTicket(
       workspace,
       ctx.ticket.id,
