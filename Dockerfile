@@ -9,7 +9,11 @@ RUN npm run build
 
 FROM debian:bookworm-slim
 # git: the service workspace is a git repository, so every change the agent makes is a commit.
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates \
+# bubblewrap: the sandbox for the service's tests and deploy checks (docs/security.md). Inside a container it
+# needs user namespaces (e.g. `docker run --security-opt seccomp=unconfined --security-opt apparmor=unconfined`);
+# without them Harness says so at start-up and runs checks with environment and limits only, or refuses to
+# start with `sandbox: { mode: required }`.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates bubblewrap \
   && rm -rf /var/lib/apt/lists/* \
   && useradd --create-home --uid 10001 harness
 COPY --from=build /src/dist/harness /usr/local/bin/harness

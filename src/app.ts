@@ -228,6 +228,8 @@ export async function startApp(opts: AppOptions) {
     roles: { ...roleState },
     // Which brain works the tickets here: the lab scores runs per brain.
     brain: { name: brain.name, model: brain.model },
+    // Whether the service's tests and checks are confined (docs/security.md), and why not.
+    sandbox: { confined: sandbox.status().confined, reason: sandbox.status().reason },
   });
   if (has("web")) {
     const api = createApi({

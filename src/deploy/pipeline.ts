@@ -96,7 +96,8 @@ async function probeShared(
 /** Puts a worktree exactly at `commit`: tracked files restored, untracked ones removed (ignored ones kept). */
 function pristine(dir: string, commit: string): void {
   gitOrThrow(dir, ["reset", "-q", "--hard", commit]);
-  gitOrThrow(dir, ["clean", "-q", "-f", "-d"]);
+  // node_modules is a link to the shared packages: `node_modules/` in .gitignore names directories only.
+  gitOrThrow(dir, ["clean", "-q", "-f", "-d", "-e", "node_modules"]);
 }
 
 const head = (dir: string, ref = "HEAD") => gitOrThrow(dir, ["rev-parse", "--short=12", ref]).trim();
