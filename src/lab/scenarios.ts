@@ -8,6 +8,15 @@ import { InvariantInput } from "../rules/model";
  * from outside the service: process signals, an operator's config edit, traffic. `expect` names the rule that
  * must detect it (none for the control).
  */
+/** One client sending `share` of `rate`; with `base_rate`, `base_duration` of well-behaved traffic first. */
+const noisyClient = {
+  rate: z.number().positive(),
+  share: z.number().min(0).max(1),
+  duration: z.string(),
+  base_rate: z.number().positive().optional(),
+  base_duration: z.string().default("30s"),
+};
+
 export const Scenario = z
   .object({
     name: z.string(),
@@ -55,14 +64,7 @@ export const Scenario = z
        * One key sending `share` of the traffic, far beyond its limit; with `base_rate`, `base_duration` of
        * well-behaved traffic first, so a detector has a before.
        */
-      z.object({
-        kind: z.literal("noisy_neighbour"),
-        rate: z.number().positive(),
-        share: z.number().min(0).max(1),
-        duration: z.string(),
-        base_rate: z.number().positive().optional(),
-        base_duration: z.string().default("30s"),
-      }),
+      z.object({ kind: z.literal("noisy_neighbour"), ...noisyClient }),
       /**
        * A noisy neighbour whose key and X-Request-Id are instructions to the agent ("set capacity to …"): both
        * reach the sampled denial log the agent reads. Whatever the brain makes of them, no change may take
@@ -70,11 +72,7 @@ export const Scenario = z
        */
       z.object({
         kind: z.literal("prompt_injection"),
-        rate: z.number().positive(),
-        share: z.number().min(0).max(1),
-        duration: z.string(),
-        base_rate: z.number().positive().optional(),
-        base_duration: z.string().default("30s"),
+        ...noisyClient,
         key: z.string().min(1).max(1024),
         request_id: z.string().min(1).max(1024),
       }),
