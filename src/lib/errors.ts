@@ -1,5 +1,18 @@
 // One error family for the whole harness: mapped to HTTP in api/envelope.ts and to CLI text in cli/run.ts.
-export type ErrorCode = "invalid" | "not_found" | "conflict" | "unauthorized" | "unavailable" | "internal";
+// The query codes follow Prometheus's API: `execution` (422) for a query that parsed but could not run within
+// its limits, `timeout` (503) past its deadline, `canceled` when its client went away.
+export type ErrorCode =
+  | "invalid"
+  | "not_found"
+  | "conflict"
+  | "unauthorized"
+  | "too_large"
+  | "throttled"
+  | "execution"
+  | "timeout"
+  | "canceled"
+  | "unavailable"
+  | "internal";
 
 export class AppError extends Error {
   constructor(
@@ -20,7 +33,12 @@ export const httpStatus: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
+  execution: 422,
+  throttled: 429,
+  canceled: 499,
   unavailable: 503,
+  timeout: 503,
   internal: 500,
 };
 
@@ -30,7 +48,12 @@ export const errorType: Record<ErrorCode, string> = {
   unauthorized: "unauthorized",
   not_found: "not_found",
   conflict: "conflict",
+  too_large: "bad_data",
+  execution: "execution",
+  throttled: "unavailable",
+  canceled: "canceled",
   unavailable: "unavailable",
+  timeout: "timeout",
   internal: "internal",
 };
 
