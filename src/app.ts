@@ -28,6 +28,7 @@ import { Sandbox } from "./sandbox/sandbox";
 import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
+import { setRegexLimit } from "./telemetry/query-limits";
 import { createRemoteTelemetry, remoteSecrets } from "./telemetry/remote";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
 import { dashboardRoutes } from "./web/routes";
@@ -111,7 +112,25 @@ export async function startApp(opts: AppOptions) {
   }
 
   const remote = createRemoteTelemetry(config, opts.env ?? {}, log);
+  const q = config.query;
+  setRegexLimit(q.max_regex_length);
   const telemetry = createTelemetry({
+    query: {
+      limits: {
+        timeoutMs: q.timeout,
+        maxSamples: q.max_samples,
+        maxPoints: q.max_points,
+        maxLengthMs: q.max_length,
+        maxRegexLength: q.max_regex_length,
+        logs: {
+          maxEntries: q.logs.max_entries,
+          maxSeries: q.logs.max_series,
+          maxLengthMs: q.logs.max_length,
+        },
+      },
+      maxConcurrency: q.max_concurrency,
+      maxQueued: q.max_queued,
+    },
     dataDir: config.dataDir,
     clock,
     log,
@@ -240,7 +259,12 @@ export async function startApp(opts: AppOptions) {
       plugins: [
         webhookRoutes(core, { token: tokenInfo.token, hmacSecret: config.webhooks.hmac_secret }),
         telemetry.routes,
-        selfMetricsRoutes(core, () => roleState, remote.stats),
+        selfMetricsRoutes(
+          core,
+          () => roleState,
+          remote.stats,
+          () => telemetry.pool.stats(),
+        ),
         serviceRoutes(() => supervisor),
         deployRoutes(core, () => pipeline),
         sloStatusRoutes(core, metricsBackend),

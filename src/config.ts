@@ -105,6 +105,38 @@ export const ConfigSchema = z
         port: 7071,
         test_command: ["bun", "test"],
       }),
+    /** Limits on every PromQL and LogQL query, as Prometheus and Loki have them (src/telemetry/query-limits.ts). */
+    query: z
+      .object({
+        timeout: duration.default(120_000),
+        max_samples: z.number().int().positive().default(50_000_000),
+        max_points: z.number().int().positive().max(1_000_000).default(11_000),
+        /** end − start of a PromQL range query; 0s: no limit (as Prometheus). */
+        max_length: duration.default(0),
+        max_regex_length: z.number().int().min(16).default(32_768),
+        /** Queries evaluated at once, each on its own worker thread (Prometheus: 20). */
+        max_concurrency: z.number().int().min(1).max(64).default(4),
+        max_queued: z.number().int().min(0).max(10_000).default(64),
+        logs: z
+          .object({
+            max_entries: z.number().int().positive().default(5_000),
+            max_series: z.number().int().positive().default(500),
+            max_length: duration.default(721 * 3_600_000),
+          })
+          .strict()
+          .default({ max_entries: 5_000, max_series: 500, max_length: 721 * 3_600_000 }),
+      })
+      .strict()
+      .default({
+        timeout: 120_000,
+        max_samples: 50_000_000,
+        max_points: 11_000,
+        max_length: 0,
+        max_regex_length: 32_768,
+        max_concurrency: 4,
+        max_queued: 64,
+        logs: { max_entries: 5_000, max_series: 500, max_length: 721 * 3_600_000 },
+      }),
     /** How the service's tests and deploy checks are confined (docs/security.md). */
     sandbox: z
       .object({

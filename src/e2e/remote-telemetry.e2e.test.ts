@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { handleLokiRequest } from "../telemetry/logs/loki-api";
+import { handleLokiRequest, inlineLogQueries } from "../telemetry/logs/loki-api";
 import { LogStore } from "../telemetry/logs/store";
 import { createPrometheusBackend } from "../telemetry/prometheus-backend";
 import { startHarness } from "../testing/harness-process";
@@ -32,7 +32,10 @@ describe.skipIf(!prometheusBinary)("harness up with remote telemetry configured"
           unauthorised++;
           return new Response("unauthorized", { status: 401 });
         }
-        return (await handleLokiRequest(req, logs, Date.now())) ?? new Response("no", { status: 404 });
+        return (
+          (await handleLokiRequest(req, logs, Date.now(), undefined, inlineLogQueries(logs))) ??
+          new Response("no", { status: 404 })
+        );
       },
     });
     cleanups.push(() => loki.stop(true));

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { labelsForLine } from "./logs/labels";
-import { instantLogQuery, queryLogs } from "./logs/logql-eval";
+import type { StreamsResult } from "./logs/logql-eval";
 import { handleLokiRequest } from "./logs/loki-api";
 import { LogStore } from "./logs/store";
 import { handleImportPrometheus, handleRemoteWrite } from "./metrics/ingest";
@@ -11,8 +11,10 @@ import { createRetentionLoop } from "./metrics/retention";
 import { createScraper, type Scraper, type Target } from "./metrics/scraper";
 import { type AppendSample, MetricStore } from "./metrics/store";
 import { promApiRoutes } from "./prom-api";
-import { instantQuery, rangeQuery } from "./promql/promql";
-import type { Labels, LogLine, LogsBackend, MetricsBackend } from "./types";
+import type { QueryTask } from "./query-exec";
+import { defaultQueryLimits, type QueryLimits } from "./query-limits";
+import { QueryPool } from "./query-pool";
+import type { Labels, LogLine, LogsBackend, MetricsBackend, QueryResult } from "./types";
 
 export interface TelemetryDeps {
   dataDir: string;
@@ -27,6 +29,8 @@ export interface TelemetryDeps {
    * API, the dashboard and the agent's log tools all read what is stored.
    */
   redact?: ((line: string) => string) | undefined;
+  /** Limits and concurrency of queries (`query:` in harness.yaml); the defaults when unset. */
+  query?: { limits: QueryLimits; maxConcurrency: number; maxQueued: number };
 }
 
 /** The embedded default: metrics and logs in SQLite files beside the harness database. */
@@ -50,15 +54,35 @@ export function createTelemetry(deps: TelemetryDeps) {
   // Other processes (split roles) read only what this one has moved out of its head buffer: scraped and
   // pushed samples alike reach them within two seconds.
   const headFlush = setInterval(() => store.flush(), 2_000);
+  // Every query runs on a worker thread under the limits (query-pool.ts): whatever it is, the event loop that
+  // serves /healthz, runs the monitor and renews the agent's leases keeps going.
+  const queryOpts = deps.query ?? { limits: defaultQueryLimits, maxConcurrency: 4, maxQueued: 64 };
+  const pool = new QueryPool({
+    paths: { metrics: join(deps.dataDir, "metrics.db"), logs: join(deps.dataDir, "logs.db") },
+    limits: queryOpts.limits,
+    maxConcurrency: queryOpts.maxConcurrency,
+    maxQueued: queryOpts.maxQueued,
+    // The workers read the files: what this process still holds in memory goes there first.
+    beforeRun: (task) => (task.kind.startsWith("promql") ? store.flush() : flush()),
+  });
+  const runQuery = (task: QueryTask, signal?: AbortSignal) => pool.run(task, signal);
   const metrics: MetricsBackend = {
     kind: "embedded",
-    instantQuery: async (expr, t) => instantQuery(store, expr, t),
-    rangeQuery: async (expr, start, end, step) => rangeQuery(store, expr, start, end, step),
+    instantQuery: async (expr, time) =>
+      (await runQuery({ kind: "promql_instant", expr, time })) as QueryResult,
+    rangeQuery: async (expr, start, end, step) =>
+      (await runQuery({ kind: "promql_range", expr, start, end, step })) as QueryResult,
   };
   /** LogQL log query, newest lines first, flattened across streams (what the agent's query_logs returns). */
-  const queryLines = (q: string, startMs: number, endMs: number, limit: number): LogLine[] => {
-    flush();
-    const r = queryLogs(logs, q, { startMs, endMs, limit, direction: "backward" });
+  const queryLines = async (q: string, start: number, end: number, limit: number): Promise<LogLine[]> => {
+    const r = (await runQuery({
+      kind: "logql_lines",
+      query: q,
+      start,
+      end,
+      limit: Math.min(limit, queryOpts.limits.logs.maxEntries),
+      direction: "backward",
+    })) as StreamsResult;
     return r.result
       .flatMap((s) => s.entries.map((e) => ({ t: e.t, labels: s.labels, line: e.line })))
       .sort((a, b) => b.t - a.t)
@@ -66,15 +90,13 @@ export function createTelemetry(deps: TelemetryDeps) {
   };
   const logsBackend: LogsBackend = {
     kind: "embedded",
-    lines: async (q, startMs, endMs, limit) => queryLines(q, startMs, endMs, limit),
-    instantQuery: async (q, t) => {
-      flush();
-      return instantLogQuery(logs, q, t);
-    },
+    lines: queryLines,
+    instantQuery: async (query, time) =>
+      (await runQuery({ kind: "logql_instant", query, time })) as QueryResult,
   };
   const lokiRoutes = new Elysia().all("/loki/api/v1/*", async ({ request }) => {
     flush();
-    const res = await handleLokiRequest(request, logs, deps.clock.now(), deps.redact);
+    const res = await handleLokiRequest(request, logs, deps.clock.now(), deps.redact, runQuery);
     return (
       res ??
       Response.json({ status: "error", errorType: "not_found", error: "no such Loki route" }, { status: 404 })
@@ -85,7 +107,8 @@ export function createTelemetry(deps: TelemetryDeps) {
     logsBackend,
     store,
     logs,
-    routes: promApiRoutes(store, () => deps.clock.now())
+    pool,
+    routes: promApiRoutes(store, () => deps.clock.now(), runQuery)
       .post("/api/v1/write", ({ request }) => handleRemoteWrite(request, store, deps.clock.now()))
       .post("/api/v1/import/prometheus", ({ request }) =>
         handleImportPrometheus(request, store, deps.clock.now()),
@@ -127,6 +150,7 @@ export function createTelemetry(deps: TelemetryDeps) {
       if (logRetention) clearInterval(logRetention);
     },
     close(): void {
+      pool.close();
       clearInterval(flusher);
       clearInterval(headFlush);
       flush();

@@ -1,3 +1,4 @@
+import { checkRegex } from "./query-limits";
 import type { Matcher } from "./types";
 
 // Label matching shared by the metric store, PromQL selection and LogQL streams.
@@ -11,6 +12,7 @@ export function anchoredRegex(re: string): RegExp {
   let r = cache.get(re);
   if (r === undefined) {
     const ci = re.startsWith("(?i)");
+    checkRegex(re);
     r = new RegExp(`^(?:${ci ? re.slice(4) : re})$`, ci ? "si" : "s");
     // Bounded so a stream of distinct ad-hoc queries cannot grow it forever.
     if (cache.size > 1000) cache.clear();

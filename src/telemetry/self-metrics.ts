@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { Core } from "../core";
 import { ticketStatuses } from "../tickets/model";
+import type { QueryPoolStats } from "./query-pool";
 import type { ShipperStats } from "./ship/shipper";
 
 /** The harness's own /metrics, scraped like any target, so rules can watch the harness too. */
@@ -9,6 +10,7 @@ export function selfMetricsRoutes(
   core: Core,
   roles: () => Record<string, string>,
   shipping: () => ShipperStats[] = () => [],
+  queries: () => QueryPoolStats | null = () => null,
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "harness_" });
@@ -55,6 +57,31 @@ export function selfMetricsRoutes(
     registers: [registry],
     collect() {
       for (const s of shipping()) this.set({ shipper: s.name }, s.queued);
+    },
+  });
+  new Gauge({
+    name: "harness_queries",
+    help: "Queries on worker threads now: running, or waiting in the queue",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const q = queries();
+      if (!q) return;
+      this.set({ state: "running" }, q.running);
+      this.set({ state: "queued" }, q.queued);
+    },
+  });
+  const seenQueries = new Map<string, number>();
+  new Counter({
+    name: "harness_queries_total",
+    help: "Queries answered, by outcome (ok, or the error type: invalid, execution, timeout, canceled, unavailable)",
+    labelNames: ["outcome"],
+    registers: [registry],
+    collect() {
+      for (const [outcome, n] of Object.entries(queries()?.outcomes ?? {})) {
+        this.inc({ outcome }, (n ?? 0) - (seenQueries.get(outcome) ?? 0));
+        seenQueries.set(outcome, n ?? 0);
+      }
     },
   });
   return new Elysia().get(

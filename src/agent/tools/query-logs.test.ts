@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { handleLokiRequest } from "../../telemetry/logs/loki-api";
+import { handleLokiRequest, inlineLogQueries } from "../../telemetry/logs/loki-api";
 import { LogStore } from "../../telemetry/logs/store";
 import { createLokiBackend } from "../../telemetry/loki-backend";
 import type { LogsBackend, MetricsBackend } from "../../telemetry/types";
@@ -17,7 +17,8 @@ const server = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
   fetch: async (req) =>
-    (await handleLokiRequest(req, store, Date.now())) ?? new Response("", { status: 404 }),
+    (await handleLokiRequest(req, store, Date.now(), undefined, inlineLogQueries(store))) ??
+    new Response("", { status: 404 }),
 });
 afterAll(() => {
   server.stop(true);

@@ -1,3 +1,4 @@
+import { currentBudget } from "../query-limits";
 import type { Labels, QueryResult, Sample, Series } from "../types";
 import { LogQLError, type LogSelector, type MetricExpr, type Query, type Unwrap } from "./logql-ast";
 import { binaryOp, type MetricValue } from "./logql-binop";
@@ -37,7 +38,9 @@ function run(
     direction,
     containsAll: indexableTerms(sel.pipeline),
   });
+  const budget = currentBudget();
   for (const row of entries) {
+    budget?.tick();
     const out = pipeline(row.t, row.line, byId.get(row.streamId) ?? {});
     if (out && !each(out.t, out.line, out.labels)) return;
   }

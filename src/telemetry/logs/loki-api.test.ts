@@ -9,6 +9,7 @@ import {
   handleLokiQuery,
   handleLokiQueryRange,
   handleLokiRequest,
+  inlineLogQueries,
   parseLokiTime,
 } from "./loki-api";
 import { LogStore } from "./store";
@@ -104,11 +105,15 @@ describe("Loki push", () => {
       body,
       headers: { "content-type": "application/json" },
     });
-    expect((await handleLokiRequest(push, store, T0, (l) => redactor.text(l)))?.status).toBe(204);
+    expect(
+      (await handleLokiRequest(push, store, T0, (l) => redactor.text(l), inlineLogQueries(store)))?.status,
+    ).toBe(204);
     const res = await handleLokiRequest(
       get("/query_range", { query: '{service="api"}', start: ns(T0 - 1000), end: ns(T0 + 1000) }),
       store,
       T0,
+      undefined,
+      inlineLogQueries(store),
     );
     const json = (await res?.json()) as { data: { result: { values: [string, string][] }[] } };
     expect(json.data.result[0]?.values.map(([, line]) => line)).toEqual([
@@ -122,7 +127,7 @@ describe("Loki query API", () => {
     const store = await seeded();
     const res = await handleLokiQueryRange(
       get("/query_range", { query: '{service=~".+"}', start: ns(T0), end: ns(T0 + 10_000), limit: "2" }),
-      store,
+      inlineLogQueries(store),
       T0,
     );
     expect(res.status).toBe(200);
@@ -142,7 +147,9 @@ describe("Loki query API", () => {
   test("query_range accepts RFC 3339, seconds and forward direction; defaults to the last hour", async () => {
     const store = await seeded();
     const body = async (params: Record<string, string>, now = T0) =>
-      (await (await handleLokiQueryRange(get("/query_range", params), store, now)).json()) as {
+      (await (
+        await handleLokiQueryRange(get("/query_range", params), inlineLogQueries(store), now)
+      ).json()) as {
         data: { result: { values: [string, string][] }[] };
       };
     const r = await body({
@@ -167,7 +174,7 @@ describe("Loki query API", () => {
         end: `${S0 + 4}`,
         step: "2s",
       }),
-      store,
+      inlineLogQueries(store),
       T0,
     );
     expect(await res.json()).toEqual({
@@ -187,7 +194,7 @@ describe("Loki query API", () => {
     const store = await seeded();
     const res = await handleLokiQuery(
       get("/query", { query: 'rate({service="api"}[10s])', time: ns(T0 + 10_000) }),
-      store,
+      inlineLogQueries(store),
       0,
     );
     expect(await res.json()).toEqual({
@@ -200,7 +207,7 @@ describe("Loki query API", () => {
     });
     const logq = await handleLokiQuery(
       get("/query", { query: '{service="api"}', limit: "1", direction: "forward" }),
-      store,
+      inlineLogQueries(store),
       T0 + 3_600_000 + 1500,
     );
     expect(await logq.json()).toEqual({
@@ -225,7 +232,7 @@ describe("Loki query API", () => {
     [{ query: 'rate({service="api"}[1m])', step: "fast" }, 'invalid parameter "step"'],
   ])("query_range 400 for %j", async (params, msg) => {
     const store = await seeded();
-    const res = await handleLokiQueryRange(get("/query_range", params), store, T0);
+    const res = await handleLokiQueryRange(get("/query_range", params), inlineLogQueries(store), T0);
     expect(res.status).toBe(400);
     const body = (await res.json()) as Record<string, string>;
     expect(body.status).toBe("error");
@@ -253,7 +260,13 @@ describe("Loki query API", () => {
 
   test("router dispatches by path", async () => {
     const store = await seeded();
-    const r = handleLokiRequest(new Request(`${base}/label/service/values`), store, T0);
+    const r = handleLokiRequest(
+      new Request(`${base}/label/service/values`),
+      store,
+      T0,
+      undefined,
+      inlineLogQueries(store),
+    );
     expect(await (await r)?.json()).toEqual({ status: "success", data: ["api", "web"] });
     const form = handleLokiRequest(
       new Request(`${base}/query_range`, {
@@ -262,11 +275,15 @@ describe("Loki query API", () => {
       }),
       store,
       T0 + 60_000,
+      undefined,
+      inlineLogQueries(store),
     );
     const formRes = await form;
     if (!formRes) throw new Error("query_range not routed");
     expect(((await formRes.json()) as { data: { result: unknown[] } }).data.result).toHaveLength(1);
-    expect(handleLokiRequest(new Request("http://h/api/v1/query"), store, T0)).toBeNull();
+    expect(
+      handleLokiRequest(new Request("http://h/api/v1/query"), store, T0, undefined, inlineLogQueries(store)),
+    ).toBeNull();
   });
 
   test.each([

@@ -1,6 +1,12 @@
+import zlib from "node:zlib";
+import { failure } from "../../api/envelope";
+import { AppError } from "../../lib/errors";
 import { toPromJson } from "../prom-format";
+import { inlineQueries, type QueryOutput, type QueryTask } from "../query-exec";
+import { defaultQueryLimits } from "../query-limits";
+import type { QueryResult } from "../types";
 import { LogQLError, type Query } from "./logql-ast";
-import { instantLogQuery, queryLogs, rangeLogQuery } from "./logql-eval";
+import type { StreamsResult } from "./logql-eval";
 import { parseLogQL } from "./logql-parse";
 import { decodeLokiPush, encodeLokiPush, msToNs } from "./loki-push";
 import type { LogStore } from "./store";
@@ -13,6 +19,19 @@ class BadRequest extends Error {}
 const ok = (data: unknown) => Response.json({ status: "success", data });
 const bad = (error: string, status = 400, errorType = "bad_data") =>
   Response.json({ status: "error", errorType, error }, { status });
+
+/** Runs a LogQL task under the limits, off the main thread; `signal` is the client's request. */
+export type RunLogQuery = (task: QueryTask, signal?: AbortSignal) => Promise<QueryOutput>;
+
+/** Loki's defaults for what one push may carry. */
+export const pushLimits = {
+  /** Bytes of a push body as sent (compressed or not). */
+  maxBodyBytes: 8 * 1024 * 1024,
+  /** Bytes of a gzip body once inflated. */
+  maxInflatedBytes: 32 * 1024 * 1024,
+  /** Bytes of one log line (Loki's max_line_size: 256 KiB). */
+  maxLineBytes: 256 * 1024,
+};
 
 /**
  * Loki's time parameters: RFC 3339, float seconds, integer seconds (up to 10 digits) or integer
@@ -74,11 +93,12 @@ async function guarded(fn: () => Response | Promise<Response>): Promise<Response
     return await fn();
   } catch (err) {
     if (err instanceof LogQLError || err instanceof BadRequest) return bad(err.message);
-    return bad((err as Error).message, 500, "internal");
+    // Limits, timeouts and storage faults carry their own type and status.
+    return failure(err);
   }
 }
 
-function streamsJson(r: ReturnType<typeof queryLogs>) {
+function streamsJson(r: StreamsResult) {
   return {
     resultType: "streams",
     result: r.result.map((s) => ({ stream: s.labels, values: s.entries.map((e) => [msToNs(e.t), e.line]) })),
@@ -93,43 +113,51 @@ export const INSTANT_LOG_LOOKBACK_MS = 3_600_000;
  * `GET /loki/api/v1/query`: a metric query at one instant; a log query returns the newest (or
  * oldest, with `direction=forward`) `limit` entries of the hour up to `time`.
  */
-export function handleLokiQuery(req: Request, store: LogStore, nowMs: number): Promise<Response> {
+export function handleLokiQuery(req: Request, run: RunLogQuery, nowMs: number): Promise<Response> {
   return guarded(async () => {
     const p = await params(req);
+    const query = p.get("query") ?? "";
     const q = requireQuery(p);
     const t = parseLokiTime(p.get("time"), nowMs, "time");
     if (q.kind === "log") {
-      const opts = {
-        startMs: t - INSTANT_LOG_LOOKBACK_MS,
-        endMs: t,
+      const task = {
+        kind: "logql_lines" as const,
+        query,
+        start: t - INSTANT_LOG_LOOKBACK_MS,
+        end: t,
         limit: parseLimit(p.get("limit")),
         direction: parseDirection(p.get("direction")),
       };
-      return ok(streamsJson(queryLogs(store, q, opts)));
+      return ok(streamsJson((await run(task, req.signal)) as StreamsResult));
     }
-    return ok({ ...toPromJson(instantLogQuery(store, q, t)), stats: {} });
+    const out = await run({ kind: "logql_instant", query, time: t }, req.signal);
+    return ok({ ...toPromJson(out as QueryResult), stats: {} });
   });
 }
 
 /** `GET /loki/api/v1/query_range`: streams for a log query, a matrix for a metric query. */
-export function handleLokiQueryRange(req: Request, store: LogStore, nowMs: number): Promise<Response> {
+export function handleLokiQueryRange(req: Request, run: RunLogQuery, nowMs: number): Promise<Response> {
   return guarded(async () => {
     const p = await params(req);
+    const query = p.get("query") ?? "";
     const q = requireQuery(p);
     const end = parseLokiTime(p.get("end"), nowMs, "end");
     const start = parseLokiTime(p.get("start"), end - 3_600_000, "start");
     if (end < start) throw new BadRequest("end timestamp must not be before or equal to start time");
     if (q.kind === "log") {
-      const opts = {
-        startMs: start,
-        endMs: end,
+      const task = {
+        kind: "logql_lines" as const,
+        query,
+        start,
+        end,
         limit: parseLimit(p.get("limit")),
         direction: parseDirection(p.get("direction")),
       };
-      return ok(streamsJson(queryLogs(store, q, opts)));
+      return ok(streamsJson((await run(task, req.signal)) as StreamsResult));
     }
     const step = parseStep(p.get("step"), start, end);
-    return ok({ ...toPromJson(rangeLogQuery(store, q, start, end, step)), stats: {} });
+    const out = await run({ kind: "logql_range", query, start, end, step }, req.signal);
+    return ok({ ...toPromJson(out as QueryResult), stats: {} });
   });
 }
 
@@ -169,8 +197,8 @@ export function handleLokiPush(req: Request, store: LogStore, filter?: LineFilte
     const type = req.headers.get("content-type") ?? "application/json";
     if (!type.includes("json"))
       return bad(`unsupported content type "${type}": only JSON push is supported`, 415);
-    const raw = new Uint8Array(await req.arrayBuffer());
-    const body = req.headers.get("content-encoding") === "gzip" ? Bun.gunzipSync(raw) : raw;
+    const raw = await readCapped(req, pushLimits.maxBodyBytes);
+    const body = isGzip(req, raw) ? inflateCapped(raw, pushLimits.maxInflatedBytes) : raw;
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(body));
@@ -179,6 +207,11 @@ export function handleLokiPush(req: Request, store: LogStore, filter?: LineFilte
     }
     try {
       const entries = decodeLokiPush(json);
+      const long = entries.find((e) => Buffer.byteLength(e.line) > pushLimits.maxLineBytes);
+      if (long)
+        throw new BadRequest(
+          `a log line of ${Buffer.byteLength(long.line)} bytes is longer than the limit of ${pushLimits.maxLineBytes} bytes (max_line_size)`,
+        );
       store.append(filter ? entries.map((e) => ({ ...e, line: filter(e.line) })) : entries);
     } catch (err) {
       throw new BadRequest((err as Error).message);
@@ -192,14 +225,71 @@ export function handleLokiRequest(
   req: Request,
   store: LogStore,
   nowMs: number,
-  filter?: LineFilter,
+  filter: LineFilter | undefined,
+  run: RunLogQuery,
 ): Promise<Response> | null {
   const path = new URL(req.url).pathname;
   if (path === "/loki/api/v1/push" && req.method === "POST") return handleLokiPush(req, store, filter);
-  if (path === "/loki/api/v1/query") return handleLokiQuery(req, store, nowMs);
-  if (path === "/loki/api/v1/query_range") return handleLokiQueryRange(req, store, nowMs);
+  if (path === "/loki/api/v1/query") return handleLokiQuery(req, run, nowMs);
+  if (path === "/loki/api/v1/query_range") return handleLokiQueryRange(req, run, nowMs);
   if (path === "/loki/api/v1/labels" || path === "/loki/api/v1/label") return handleLokiLabels(req, store);
   const m = /^\/loki\/api\/v1\/label\/([^/]+)\/values$/.exec(path);
-  if (m) return handleLokiLabelValues(req, store, decodeURIComponent(m[1] as string));
+  if (m) {
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1] as string);
+    } catch {
+      return Promise.resolve(bad(`invalid label name in the path: ${m[1]}`));
+    }
+    return handleLokiLabelValues(req, store, name);
+  }
   return null;
+}
+
+/** Reads a body up to `max` bytes; a longer one (declared or sent) is refused with 413 before it is all read. */
+async function readCapped(req: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > max)
+    throw new AppError("too_large", `push body of ${declared} bytes is over the limit of ${max} bytes`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body)
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > max) throw new AppError("too_large", `push body is over the limit of ${max} bytes`);
+      chunks.push(chunk);
+    }
+  return Buffer.concat(chunks);
+}
+
+/** Gzip by header or by its magic bytes (Bun may already have inflated a body it was told about). */
+function isGzip(req: Request, raw: Uint8Array): boolean {
+  return req.headers.get("content-encoding") === "gzip" && raw[0] === 0x1f && raw[1] === 0x8b;
+}
+
+/** Inflates up to `max` bytes: zlib stops there, so a small bomb never allocates its whole output. */
+function inflateCapped(raw: Uint8Array, max: number): Uint8Array {
+  try {
+    return zlib.gunzipSync(raw, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      throw new AppError("too_large", `push body inflates past the limit of ${max} bytes`);
+    throw new BadRequest(`push body is not valid gzip: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Queries over `store` on the calling thread, under the default limits: for a Loki-speaking test server or a
+ * one-off tool. The harness's own server hands them to query workers instead.
+ */
+export function inlineLogQueries(store: LogStore): RunLogQuery {
+  return inlineQueries(
+    {
+      metrics: () => {
+        throw new AppError("invalid", "this Loki API has no metrics");
+      },
+      logs: () => store,
+    },
+    defaultQueryLimits,
+  );
 }

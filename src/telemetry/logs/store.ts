@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import m001 from "../../../sql/logs/001_init.sql" with { type: "text" };
 import type { Migration } from "../../db/migrations";
 import { openDatabase } from "../../db/open";
@@ -72,8 +72,12 @@ export class LogStore {
   readonly db: Database;
   private streamIds = new Map<string, number>();
 
-  constructor(path: string) {
-    this.db = openDatabase(path, logMigrations);
+  /** `readonly`: a reader beside the writing process (a query worker); no schema changes. */
+  constructor(path: string, opts: { readonly?: boolean } = {}) {
+    if (opts.readonly) {
+      this.db = new Database(path, { readonly: true, strict: true });
+      this.db.exec("PRAGMA busy_timeout = 5000");
+    } else this.db = openDatabase(path, logMigrations);
   }
 
   append(entries: LogEntryInput[]): void {

@@ -1,3 +1,4 @@
+import { checkRegex } from "../query-limits";
 import type { TemplatePart } from "./logql-ast";
 
 const durationUnits: Record<string, number> = {
@@ -104,5 +105,6 @@ export function parseTemplate(src: string): TemplatePart[] | string {
 export function compileRegex(src: string, anchored = false): RegExp {
   const ci = src.startsWith("(?i)");
   const body = ci ? src.slice(4) : src;
+  checkRegex(body);
   return new RegExp(anchored ? `^(?:${body})$` : body, ci ? "i" : "");
 }

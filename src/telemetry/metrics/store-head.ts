@@ -26,14 +26,23 @@ export class SampleHead {
   constructor(
     private readonly db: Database,
     readonly limit: number,
+    load = true,
   ) {
-    this.insert = db.query<unknown, [number, number, SqlValue]>(
-      "INSERT INTO samples_head (series_id, t, v) VALUES (?, ?, ?)",
-    );
+    this.insert = load
+      ? db.query<unknown, [number, number, SqlValue]>(
+          "INSERT INTO samples_head (series_id, t, v) VALUES (?, ?, ?)",
+        )
+      : null;
+    if (!load) return;
     const q = db.query<[number, number, SqlValue], []>(
       "SELECT series_id, t, v FROM samples_head ORDER BY rowid",
     );
     for (const [id, t, v] of q.values() as [number, number, SqlValue][]) this.remember(id, fromSql(t, v));
+  }
+
+  /** A head that holds nothing and takes nothing: a read-only store's. */
+  static empty(db: Database): SampleHead {
+    return new SampleHead(db, Number.POSITIVE_INFINITY, false);
   }
 
   get size(): number {
@@ -49,6 +58,7 @@ export class SampleHead {
 
   /** Call inside the caller's transaction; `commit` makes the rows visible once it succeeded. */
   write(id: number, t: number, v: SqlValue): void {
+    if (!this.insert) throw new Error("this metric store is read-only");
     this.insert.run(id, t, v);
   }
 

@@ -33,6 +33,11 @@ type SqlValue = string | number | null;
 export interface MetricStoreOptions {
   /** Head rows that trigger a move into the main samples table; default 50 000. */
   headLimit?: number;
+  /**
+   * A reader beside the process that writes (a query worker): no schema changes, no head of its own. It sees
+   * what the writer has moved out of its head, which the writer does before it hands a query over.
+   */
+  readonly?: boolean;
 }
 
 // Far outside any real timestamp; used when a caller gives no time bounds.
@@ -46,6 +51,12 @@ export class MetricStore implements SeriesQuerier {
   private readonly head: SampleHead;
 
   constructor(path: string, opts: MetricStoreOptions = {}) {
+    if (opts.readonly) {
+      this.db = new Database(path, { readonly: true, strict: true });
+      this.db.exec("PRAGMA busy_timeout = 5000");
+      this.head = SampleHead.empty(this.db);
+      return;
+    }
     this.db = new Database(path, { create: true, strict: true });
     // Must precede the first table; lets retention hand freed pages back to the file system.
     this.db.exec("PRAGMA auto_vacuum = INCREMENTAL");

@@ -1,4 +1,5 @@
 import type { SyntaxNode } from "@lezer/common";
+import { currentBudget } from "../query-limits";
 import type { InstantSample, Labels, Matcher, Sample, SeriesQuerier } from "../types";
 import { aggregate } from "./promql-aggregate";
 import {
@@ -167,6 +168,7 @@ export class Evaluator {
 
   instantVector(sel: SyntaxNode, t: number): Vec {
     const series = this.q.select(this.matchers(sel), t - lookbackMs + 1, t);
+    currentBudget()?.charge(series.length);
     const samples: InstantSample[] = [];
     for (const s of series) {
       const last = s.samples.at(-1);
@@ -186,8 +188,9 @@ export class Evaluator {
     const [sel, dur] = kids(node);
     const range = duration(this.text(dur as SyntaxNode));
     const start = end - range;
-    const series = this.q
-      .select(this.matchers(sel as SyntaxNode), start + 1, end)
+    const loaded = this.q.select(this.matchers(sel as SyntaxNode), start + 1, end);
+    currentBudget()?.charge(loaded.reduce((n, s) => n + s.samples.length, 0));
+    const series = loaded
       .map((s) => ({ labels: s.labels, samples: s.samples.filter((x) => x.t > start && !isStaleSample(x)) }))
       .filter((s) => s.samples.length > 0);
     return { series, start, end };
@@ -205,6 +208,12 @@ export class Evaluator {
     // Without an explicit step Prometheus uses the global evaluation interval, 1m in its test engine.
     const step = durs[1] ? duration(this.text(durs[1])) : 60_000;
     const start = end - range;
+    if (step <= 0) this.fail(node, "zero or negative subquery resolution step widths are not accepted");
+    // Every step yields at least one point when the inner expression has a value: a subquery with more steps
+    // than the samples budget can only fail, so it fails now rather than after billions of steps.
+    const budget = currentBudget();
+    if (budget && range / step > budget.limits.maxSamples - budget.samples)
+      budget.charge(Math.ceil(range / step));
     const out = new Map<string, { labels: Labels; samples: Sample[] }>();
     for (let ts = Math.floor(start / step) * step; ts <= end; ts += step) {
       if (ts <= start) continue;
@@ -213,6 +222,8 @@ export class Evaluator {
         v.type === "scalar" ? [{ labels: {}, t: ts, v: v.v }] : v.type === "vector" ? v.samples : [];
       if (v.type === "matrix" || v.type === "string")
         this.fail(inner, "subquery needs an instant vector or scalar");
+      // Each step's points are held until the subquery ends: they count like loaded samples.
+      currentBudget()?.charge(samples.length);
       for (const s of samples) {
         const k = sig(s.labels, null, false);
         const e = out.get(k) ?? { labels: s.labels, samples: [] };
@@ -229,6 +240,7 @@ export class Evaluator {
   }
 
   eval(n: SyntaxNode, t: number): Value {
+    currentBudget()?.tick();
     switch (n.name) {
       case "PromQL":
         return this.eval(kids(n)[0] ?? this.fail(n, "empty query"), t);

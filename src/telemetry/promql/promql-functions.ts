@@ -1,3 +1,4 @@
+import { checkRegex } from "../query-limits";
 import type { Sample } from "../types";
 
 // Pure numeric helpers behind PromQL functions; they mirror Prometheus's promql/functions.go.
@@ -129,6 +130,7 @@ export function anchoredRegex(re: string): RegExp {
     return "(?:";
   });
   if (!flags.includes("s")) flags += "s";
+  checkRegex(body);
   return new RegExp(`^(?:${body})$`, flags);
 }
 

@@ -1,3 +1,4 @@
+import { currentBudget } from "../query-limits";
 import type { Labels, QueryResult, Sample, SeriesQuerier } from "../types";
 import { PromQLError } from "./promql-error";
 import { Evaluator } from "./promql-eval";
@@ -72,6 +73,7 @@ export function rangeQueryAnnotated(
         `invalid expression type "${v.type === "matrix" ? "range vector" : "string"}" for range query, must be Scalar or instant Vector`,
       );
     const samples = v.type === "scalar" ? [{ labels: {}, t, v: v.v }] : v.samples;
+    currentBudget()?.charge(samples.length);
     for (const s of samples) {
       const k = sig(s.labels, null, false);
       const e = series.get(k) ?? { labels: s.labels, samples: [] };

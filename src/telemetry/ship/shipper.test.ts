@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../testing/ports";
-import { handleLokiRequest } from "../logs/loki-api";
+import { handleLokiRequest, inlineLogQueries } from "../logs/loki-api";
 import { LogStore } from "../logs/store";
 import { createLokiBackend } from "../loki-backend";
 import { handleRemoteWrite } from "../metrics/ingest";
@@ -134,7 +134,10 @@ describe("shipping log lines by Loki push, read back through the Loki query clie
       hostname: "127.0.0.1",
       fetch: async (req) => {
         auths.add(req.headers.get("authorization"));
-        return (await handleLokiRequest(req, logs, Date.now())) ?? new Response("no", { status: 404 });
+        return (
+          (await handleLokiRequest(req, logs, Date.now(), undefined, inlineLogQueries(logs))) ??
+          new Response("no", { status: 404 })
+        );
       },
     });
     cleanups.push(() => server.stop(true));
