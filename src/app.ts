@@ -247,6 +247,8 @@ export async function startApp(opts: AppOptions) {
     roles: { ...roleState },
     // Which brain works the tickets here: the lab scores runs per brain.
     brain: { name: brain.name, model: brain.model },
+    // The monitor's cycles (bench:query-load reads their lateness from here).
+    monitor: monitor?.status() ?? null,
     // Whether the service's tests and checks are confined (docs/security.md), and why not.
     sandbox: { confined: sandbox.status().confined, reason: sandbox.status().reason },
   });
@@ -328,7 +330,7 @@ export async function startApp(opts: AppOptions) {
       stopped = true;
       supervisor?.beginShutdown();
       await agent?.stop();
-      monitor?.stop();
+      await monitor?.stop();
       await telemetry.stopScraping();
       await supervisor?.stop();
       await server?.stop(true);

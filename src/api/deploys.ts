@@ -3,6 +3,7 @@ import type { Core } from "../core";
 import type { Pipeline } from "../deploy/pipeline";
 import { AppError } from "../lib/errors";
 import { success } from "./envelope";
+import { idParam, intParam } from "./query";
 
 /**
  * Deploys through the API: a person (or the lab) sends a ticket's branch through the same pipeline the agent
@@ -11,7 +12,7 @@ import { success } from "./envelope";
 export function deployRoutes(core: Core, pipeline: () => Pipeline | null) {
   return new Elysia()
     .get("/api/v1/deploys", ({ query }) => {
-      const limit = Math.min(200, Math.max(1, Number(query.limit ?? 50) || 50));
+      const limit = intParam(query.limit, "limit", 50, 200);
       // Stages keep the tail of the test output, which may print a secret: rows are redacted on the way out.
       const rows = core.db.query<Record<string, unknown>, [number]>(
         "SELECT * FROM deploys ORDER BY id DESC LIMIT ?",
@@ -19,10 +20,11 @@ export function deployRoutes(core: Core, pipeline: () => Pipeline | null) {
       return success(core.redactor.value(rows.all(limit)));
     })
     .post("/api/v1/tickets/:id/deploy", ({ params, request }) => {
+      const id = idParam(params.id, "ticket id");
       const p = pipeline();
       if (!p) throw new AppError("unavailable", "this process has no deploy pipeline (run harness up)");
       if (p.busy()) throw new AppError("conflict", "another deploy is running; deploys run one at a time");
-      const ticket = core.tickets.get(Number(params.id));
+      const ticket = core.tickets.get(id);
       const actor = request.headers.get("x-actor") ?? "api";
       core.tickets.addEvent(ticket.id, "deploy_requested", `api:${actor}`.slice(0, 64), {});
       // Minutes long (canary, watch): answer now, the outcome lands on the ticket and in /api/v1/deploys.

@@ -16,6 +16,9 @@ export function failure(err: unknown): Response {
 /** Maps Elysia's own error codes (bad JSON, unknown route, validation) into AppErrors. */
 export function fromElysia(code: string | number, error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // decodeURIComponent on a request's `%ff` (a path segment, a query value): the caller's malformed URL.
+  if (error instanceof URIError)
+    return new AppError("invalid", "malformed percent-encoding (%xx) in the request");
   switch (code) {
     case "PARSE":
       return new AppError("invalid", "request body is not valid JSON");

@@ -2,6 +2,8 @@ import { type AnyElysia, Elysia } from "elysia";
 import type { Core } from "../core";
 import { requireBearer } from "./auth";
 import { failure, fromElysia, success } from "./envelope";
+import { checkOpenReadBody, isOpenReadPost } from "./open-reads";
+import { requireWellFormedPath } from "./query";
 import { ruleRoutes } from "./rules";
 import { ticketRoutes } from "./tickets";
 
@@ -27,9 +29,12 @@ export function createApi(deps: ApiDeps) {
     .onError(({ code, error }) => failure(fromElysia(code, error)))
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
-      if (!mutating.has(request.method) || !(path.startsWith("/api/") || path.startsWith("/loki/"))) return;
-      if (deps.selfAuthenticated?.some((p) => path.startsWith(p))) return;
       try {
+        requireWellFormedPath(path);
+        if (!mutating.has(request.method) || !(path.startsWith("/api/") || path.startsWith("/loki/"))) return;
+        if (deps.selfAuthenticated?.some((p) => path.startsWith(p))) return;
+        // Prometheus/Loki reads sent as POST (promtool, Grafana) are open like their GET twins: see open-reads.ts.
+        if (isOpenReadPost(request.method, path, request.headers)) return checkOpenReadBody(request.headers);
         requireBearer(request.headers.get("authorization"), deps.token);
       } catch (err) {
         return failure(err);

@@ -1,3 +1,5 @@
+import { SQLiteError } from "bun:sqlite";
+
 // One error family for the whole harness: mapped to HTTP in api/envelope.ts and to CLI text in cli/run.ts.
 // The query codes follow Prometheus's API: `execution` (422) for a query that parsed but could not run within
 // its limits, `timeout` (503) past its deadline, `canceled` when its client went away.
@@ -59,8 +61,22 @@ export const errorType: Record<ErrorCode, string> = {
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof SQLiteError) return storageError(err);
   const message = err instanceof Error ? err.message : String(err);
   return new AppError("internal", message);
+}
+
+// SQLite primary result codes (the low byte of an extended code) that mean "try again": another connection holds
+// the lock (BUSY, LOCKED) or the disk is full (FULL). Every other SQLite failure (IOERR, CORRUPT, a mismatch from a
+// value we failed to validate) is our fault: a storage error is never the caller's `bad_data`.
+const SQLITE_RETRYABLE = new Set([5, 6, 13]);
+
+function storageError(err: SQLiteError): AppError {
+  const code = err.code ?? `SQLite error ${err.errno}`;
+  return new AppError(
+    SQLITE_RETRYABLE.has(err.errno & 0xff) ? "unavailable" : "internal",
+    `storage error (${code}): ${err.message}`,
+  );
 }
 
 /** Turns a zod error into one readable sentence that names the bad fields. */

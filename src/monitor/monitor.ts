@@ -60,7 +60,18 @@ export function createMonitor(deps: MonitorDeps) {
     );
   }
 
-  async function tick(): Promise<void> {
+  /** The evaluation in progress, so a stop can wait for it instead of closing the database under it. */
+  let inFlight: Promise<void> | null = null;
+
+  function tick(): Promise<void> {
+    const run = evaluate().finally(() => {
+      if (inFlight === run) inFlight = null;
+    });
+    inFlight = run;
+    return run;
+  }
+
+  async function evaluate(): Promise<void> {
     const now = core.clock.now();
     const expired = core.tickets.expireLeases();
     if (expired.length) deps.log("leases expired", { tickets: expired });
@@ -109,9 +120,11 @@ export function createMonitor(deps: MonitorDeps) {
       );
       void tick();
     },
-    stop(): void {
+    /** Stops scheduling; the returned promise settles when the evaluation in progress (if any) has ended. */
+    async stop(): Promise<void> {
       cron?.stop();
       cron = null;
+      await inFlight?.catch(() => {});
     },
     status() {
       return { running: cron !== null, ticks, last_tick_at: lastTickAt };

@@ -4,6 +4,7 @@ import { instantLogQuery, queryLogs, rangeLogQuery, type StreamsResult } from ".
 import { parseLogQL } from "./logs/logql-parse";
 import type { LogStore } from "./logs/store";
 import { instantQuery, PromQLError, rangeQuery } from "./promql/promql";
+import { checkArity } from "./promql/promql-arity";
 import { parse as parsePromQL } from "./promql/promql-parse";
 import { maxTimestampMs, QueryBudget, type QueryLimits, withBudget } from "./query-limits";
 import type { QueryResult, SeriesQuerier } from "./types";
@@ -71,8 +72,10 @@ export function validateTask(task: QueryTask, limits: QueryLimits): void {
       `max entries limit per query exceeded, limit > query.logs.max_entries (${task.limit} > ${limits.logs.maxEntries})`,
     );
   try {
-    if (task.kind.startsWith("promql")) parsePromQL((task as { expr: string }).expr);
-    else parseLogQL((task as { query: string }).query);
+    if (task.kind.startsWith("promql")) {
+      const expr = (task as { expr: string }).expr;
+      checkArity(parsePromQL(expr), expr);
+    } else parseLogQL((task as { query: string }).query);
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw bad((err as Error).message);
@@ -126,6 +129,9 @@ export function executeQuery(
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (err instanceof PromQLError || err instanceof LogQLError) throw new AppError("execution", err.message);
+    // The engines compile the caller's regular expressions as they meet them: one that does not compile is
+    // the caller's mistake, as Prometheus reports it at parse time.
+    if (err instanceof SyntaxError) throw new AppError("invalid", err.message);
     throw err;
   }
 }

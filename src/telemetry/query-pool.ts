@@ -164,7 +164,8 @@ export class QueryPool {
     if (remainingMs <= 0) {
       this.finish(job);
       job.reject(timedOut(this.opts.limits));
-      return this.pump();
+      this.pump();
+      return;
     }
     try {
       this.opts.beforeRun?.(job.task);

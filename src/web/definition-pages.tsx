@@ -9,7 +9,7 @@ import {
   viewerOf,
 } from "./context";
 import type { Definition, Field } from "./definitions";
-import { fieldErrors, redirect } from "./form-errors";
+import { fieldErrors, formFailureStatus, redirect } from "./form-errors";
 import { Csrf, FieldError, Layout, NeedsLogin } from "./layout";
 
 // One set of pages and routes for every rule kind (SLOs, invariants, anomaly detectors, schedules):
@@ -217,7 +217,7 @@ export function definitionPages(deps: DashboardDeps, def: Definition<any>) {
         def.create(def.fromForm(f));
         return redirect(path);
       } catch (err) {
-        set.status = 400;
+        set.status = formFailureStatus(err);
         return listPage(request, fieldErrors(err), f);
       }
     })
@@ -229,7 +229,7 @@ export function definitionPages(deps: DashboardDeps, def: Definition<any>) {
         def.update(Number(params.id), def.fromForm(f));
         return redirect(path);
       } catch (err) {
-        set.status = 400;
+        set.status = formFailureStatus(err);
         return editPage(request, Number(params.id), fieldErrors(err), f);
       }
     })

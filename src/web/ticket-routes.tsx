@@ -13,7 +13,7 @@ import {
 } from "../tickets/model";
 import { LineChart } from "./chart";
 import { authorizeForm, type DashboardDeps, type FormBody, forbidden, viewerOf } from "./context";
-import { fieldErrors, redirect } from "./form-errors";
+import { fieldErrors, formFailureStatus, redirect } from "./form-errors";
 import { Layout } from "./layout";
 import { NewTicketForm, TicketDetail, TicketTable, Timeline } from "./tickets-view";
 
@@ -126,9 +126,9 @@ export function ticketPages(deps: DashboardDeps) {
         fn(id, "dashboard", form);
         return redirect(`/tickets/${id}`);
       } catch (err) {
-        const e = toAppError(err);
-        return new Response(`Could not ${name} ticket ${id}: ${Bun.escapeHTML(e.message)}`, {
-          status: e.code === "not_found" ? 404 : e.code === "invalid" ? 400 : 409,
+        const status = formFailureStatus(err);
+        return new Response(`Could not ${name} ticket ${id}: ${Bun.escapeHTML(toAppError(err).message)}`, {
+          status,
           headers: { "content-type": "text/html; charset=utf-8" },
         });
       }
@@ -157,7 +157,7 @@ export function ticketPages(deps: DashboardDeps) {
         );
         return redirect(`/tickets/${t.id}`);
       } catch (err) {
-        set.status = 400;
+        set.status = formFailureStatus(err);
         return listPage(request, {}, fieldErrors(err), form);
       }
     })

@@ -1,4 +1,12 @@
 import type { Labels } from "../types";
+import {
+  type IngestLimits,
+  labelsViolation,
+  labelValueTooLong,
+  tooManyLabels,
+  tooManySamples,
+  tooManySeries,
+} from "./limits";
 
 /** One sample line of the text format; `labels.__name__` is the metric name as written. */
 export interface ParsedSample {
@@ -60,8 +68,10 @@ export function parseFloatValue(s: string): number | undefined {
  * too as far as they share the syntax: `# EOF` ends the input, exemplars are skipped, and
  * `_created` lines are plain series. Throws ExpositionError naming the 1-based line.
  */
-export function parseExposition(text: string): ParsedSample[] {
+export function parseExposition(text: string, limits?: IngestLimits): ParsedSample[] {
   const out: ParsedSample[] = [];
+  // Series as written (name and label block): exporters write one series the same way on every line.
+  const series = new Set<string>();
   let start = 0;
   let lineNo = 0;
   while (start <= text.length) {
@@ -78,7 +88,16 @@ export function parseExposition(text: string): ParsedSample[] {
       parseComment(trimmed, lineNo);
       continue;
     }
-    out.push(parseSampleLine(trimmed, lineNo));
+    const [sample, seriesEnd] = parseSampleLine(trimmed, lineNo, limits);
+    if (limits) {
+      if (out.length >= limits.maxSamplesPerRequest)
+        throw new ExpositionError(lineNo, tooManySamples(limits));
+      series.add(trimmed.slice(0, seriesEnd));
+      if (series.size > limits.maxSeriesPerRequest) throw new ExpositionError(lineNo, tooManySeries(limits));
+      const broken = labelsViolation(sample.labels, limits);
+      if (broken) throw new ExpositionError(lineNo, broken);
+    }
+    out.push(sample);
   }
   return out;
 }
@@ -109,7 +128,8 @@ function isMetricName(s: string): boolean {
   return true;
 }
 
-function parseSampleLine(line: string, lineNo: number): ParsedSample {
+/** One sample line and where its series (name and labels) ends; `limits` stop a huge label early. */
+function parseSampleLine(line: string, lineNo: number, limits?: IngestLimits): [ParsedSample, number] {
   const fail = (detail: string): never => {
     throw new ExpositionError(lineNo, detail);
   };
@@ -130,6 +150,8 @@ function parseSampleLine(line: string, lineNo: number): ParsedSample {
         pos++;
         break;
       }
+      if (limits && Object.keys(labels).length >= limits.maxLabelsPerSeries)
+        fail(tooManyLabels(name, limits));
       const nameStart = pos;
       if (!isLabelStart(line.charCodeAt(pos))) fail(`expected a label name or } in ${name}`);
       while (pos < line.length && isLabelChar(line.charCodeAt(pos))) pos++;
@@ -158,6 +180,8 @@ function parseSampleLine(line: string, lineNo: number): ParsedSample {
         }
         value += ch;
         pos++;
+        // UTF-16 units never outnumber UTF-8 bytes: past the limit in units is past it in bytes.
+        if (limits && value.length > limits.maxLabelValueLength) fail(labelValueTooLong(labelName, limits));
       }
       if (!closed) fail(`unterminated value of label ${labelName}`);
       if (labelName in labels) fail(`duplicate label ${labelName}`);
@@ -167,6 +191,7 @@ function parseSampleLine(line: string, lineNo: number): ParsedSample {
       else if (line[pos] !== "}") fail(`expected , or } after label ${labelName}`);
     }
   }
+  const seriesEnd = pos;
   const rest = line.slice(pos).trim();
   // OpenMetrics exemplars follow " # "; they are not samples.
   const hash = rest.indexOf("#");
@@ -177,7 +202,7 @@ function parseSampleLine(line: string, lineNo: number): ParsedSample {
   if (value === undefined) fail(`invalid value ${JSON.stringify(rawValue)} for ${name}`);
   if (fields.length > 2) fail(`unexpected text after the timestamp of ${name}`);
   const rawTs = fields[1];
-  if (rawTs === undefined) return { labels, value: value as number };
+  if (rawTs === undefined) return [{ labels, value: value as number }, seriesEnd];
   if (!/^-?\d+$/.test(rawTs)) fail(`invalid timestamp ${JSON.stringify(rawTs)} (integer milliseconds)`);
-  return { labels, value: value as number, timestampMs: Number(rawTs) };
+  return [{ labels, value: value as number, timestampMs: Number(rawTs) }, seriesEnd];
 }

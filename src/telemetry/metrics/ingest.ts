@@ -1,6 +1,10 @@
+import { gunzipCapped, readBodyCapped } from "../../lib/bounded-body";
+import { AppError, httpStatus, toAppError } from "../../lib/errors";
 import type { Labels } from "../types";
 import { ExpositionError, parseExposition } from "./exposition";
+import { INGEST_LIMITS, type IngestLimits, labelsViolation } from "./limits";
 import { decodeRemoteWrite } from "./remote-write";
+import { snappyDecodedLength } from "./snappy";
 import type { AppendSample } from "./store";
 
 /** What the handlers need from the store; MetricStore satisfies it. */
@@ -8,19 +12,20 @@ export interface SampleSink {
   append(batch: AppendSample[]): void;
 }
 
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 // A timestamp this far ahead is a unit mistake (µs or ns), not a clock skew.
 const MAX_FUTURE_MS = 60 * 60 * 1000;
 
 const text = (status: number, message: string) =>
   new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
-async function readBody(req: Request): Promise<Uint8Array | Response> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) return text(413, `body larger than ${MAX_BODY_BYTES} bytes`);
-  const body = new Uint8Array(await req.arrayBuffer());
-  if (body.length > MAX_BODY_BYTES) return text(413, `body larger than ${MAX_BODY_BYTES} bytes`);
-  return body;
+/**
+ * A refused body: our own errors keep their status (413 past a size, 400 past a limit, both naming it); any
+ * other failure while decoding (snappy, protobuf, UTF-8) is the client's malformed input.
+ */
+function refuse(err: unknown, what: string): Response {
+  if (err instanceof AppError) return text(httpStatus[err.code], err.message);
+  if (err instanceof ExpositionError) return text(400, err.message);
+  return text(400, `invalid ${what}: ${(err as Error).message}`);
 }
 
 function checkTimestamps(samples: AppendSample[], nowMs: number): string | null {
@@ -36,13 +41,20 @@ function store(sink: SampleSink, samples: AppendSample[]): Response {
   try {
     sink.append(samples);
   } catch (err) {
-    return text(500, `storing samples failed: ${(err as Error).message}`);
+    // A busy database is a 503 the sender retries; never a 4xx, which remote write senders drop.
+    const e = toAppError(err);
+    return text(httpStatus[e.code], `storing samples failed: ${e.message}`);
   }
   return new Response(null, { status: 204 });
 }
 
 /** Prometheus remote write 1.0 receiver: snappy-compressed protobuf WriteRequest → 204. */
-export async function handleRemoteWrite(req: Request, sink: SampleSink, nowMs: number): Promise<Response> {
+export async function handleRemoteWrite(
+  req: Request,
+  sink: SampleSink,
+  nowMs: number,
+  limits: IngestLimits = INGEST_LIMITS,
+): Promise<Response> {
   const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
   if (encoding !== "snappy") return text(415, `Content-Encoding must be snappy, got "${encoding}"`);
   const type = (req.headers.get("content-type") ?? "").toLowerCase();
@@ -54,14 +66,20 @@ export async function handleRemoteWrite(req: Request, sink: SampleSink, nowMs: n
   if (proto !== undefined && proto !== "prometheus.writerequest") {
     return text(415, `only remote write 1.0 (prometheus.WriteRequest) is accepted, got proto=${proto}`);
   }
-  const body = await readBody(req);
-  if (body instanceof Response) return body;
   let samples: AppendSample[];
   try {
-    samples = decodeRemoteWrite(body);
+    const body = await readBodyCapped(req, limits.maxCompressedBytes, "remote write body");
+    // The block's header says how large it inflates: a bomb is refused before anything is allocated.
+    const decoded = snappyDecodedLength(body);
+    if (decoded > limits.maxDecodedBytes) {
+      throw new AppError(
+        "too_large",
+        `remote write body inflates to ${decoded} bytes, over the limit of ${limits.maxDecodedBytes}`,
+      );
+    }
+    samples = decodeRemoteWrite(body, limits);
   } catch (err) {
-    // Decoding is pure, so any failure (SnappyError, ProtobufError, bad UTF-8) is the client's input.
-    return text(400, `invalid remote write body: ${(err as Error).message}`);
+    return refuse(err, "remote write body");
   }
   const bad = checkTimestamps(samples, nowMs);
   if (bad) return text(400, bad);
@@ -87,30 +105,34 @@ export async function handleImportPrometheus(
   req: Request,
   sink: SampleSink,
   nowMs: number,
+  limits: IngestLimits = INGEST_LIMITS,
 ): Promise<Response> {
   const extra = extraLabels(req.url);
   if (typeof extra === "string") return text(400, extra);
-  const raw = await readBody(req);
-  if (raw instanceof Response) return raw;
-  let body: string;
-  try {
-    const gz = (req.headers.get("content-encoding") ?? "").toLowerCase() === "gzip";
-    body = new TextDecoder("utf-8", { fatal: true }).decode(
-      gz ? Bun.gunzipSync(raw as Uint8Array<ArrayBuffer>) : raw,
-    );
-  } catch (err) {
-    return text(400, `unreadable body: ${(err as Error).message}`);
-  }
+  const hasExtra = Object.keys(extra).length > 0;
   let samples: AppendSample[];
   try {
-    samples = parseExposition(body).map((p) => ({
-      labels: { ...p.labels, ...extra },
-      t: p.timestampMs ?? nowMs,
-      v: p.value,
-    }));
+    const gz = (req.headers.get("content-encoding") ?? "").toLowerCase() === "gzip";
+    const raw = await readBodyCapped(
+      req,
+      gz ? limits.maxCompressedBytes : limits.maxDecodedBytes,
+      "import body",
+    );
+    const bytes = gz ? await gunzipCapped(raw, limits.maxDecodedBytes, "import body") : raw;
+    let body: string;
+    try {
+      body = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (err) {
+      return text(400, `unreadable body: ${(err as Error).message}`);
+    }
+    samples = parseExposition(body, limits).map((p) => {
+      const labels = hasExtra ? { ...p.labels, ...extra } : p.labels;
+      const broken = hasExtra ? labelsViolation(labels, limits) : null;
+      if (broken) throw new AppError("invalid", `with extra_label: ${broken}`);
+      return { labels, t: p.timestampMs ?? nowMs, v: p.value };
+    });
   } catch (err) {
-    if (err instanceof ExpositionError) return text(400, err.message);
-    throw err;
+    return refuse(err, "import body");
   }
   const bad = checkTimestamps(samples, nowMs);
   if (bad) return text(400, bad);

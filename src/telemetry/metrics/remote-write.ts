@@ -1,6 +1,16 @@
+import { AppError } from "../../lib/errors";
 import type { Labels } from "../types";
 import { normalizeLabels } from "./labels";
-import { ProtoReader, ProtoWriter, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from "./protobuf";
+import {
+  INGEST_LIMITS,
+  type IngestLimits,
+  labelNameTooLong,
+  labelValueTooLong,
+  tooManyLabels,
+  tooManySamples,
+  tooManySeries,
+} from "./limits";
+import { ProtobufError, ProtoReader, ProtoWriter, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from "./protobuf";
 import { snappyCompress, snappyDecompress } from "./snappy";
 import { readDoubleLE, type StoredSample, writeDoubleLE } from "./stale";
 import type { AppendSample } from "./store";
@@ -19,38 +29,78 @@ export interface RemoteSeries {
   samples: StoredSample[];
 }
 
-export function decodeWriteRequest(buf: Uint8Array): AppendSample[] {
+/** Counts what one request has decoded so far, to stop at the first limit it breaks. */
+interface Budget {
+  limits: IngestLimits;
+  series: number;
+  samples: number;
+}
+
+const overLimit = (message: string) => new AppError("invalid", message);
+
+/**
+ * Decodes a WriteRequest, refusing (an `invalid` AppError naming the limit) the first label, series or sample
+ * past `limits` as it goes: a hostile request never gets to build more than the limits allow.
+ */
+export function decodeWriteRequest(buf: Uint8Array, limits: IngestLimits = INGEST_LIMITS): AppendSample[] {
   const out: AppendSample[] = [];
+  const budget: Budget = { limits, series: 0, samples: 0 };
   const r = new ProtoReader(buf);
   while (!r.done()) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === WIRE_LEN) {
+      if (++budget.series > limits.maxSeriesPerRequest) throw overLimit(tooManySeries(limits));
       const [s, e] = r.lengthDelimited();
-      decodeTimeSeries(new ProtoReader(buf, s, e), out);
+      decodeTimeSeries(new ProtoReader(buf, s, e), out, budget);
     } else r.skip(wire);
   }
   return out;
 }
 
-function decodeTimeSeries(r: ProtoReader, out: AppendSample[]): void {
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const lenient = new TextDecoder();
+
+function decodeString(buf: Uint8Array, [s, e]: [number, number]): string {
+  try {
+    return utf8.decode(buf.subarray(s, e));
+  } catch {
+    throw new ProtobufError("string is not valid UTF-8");
+  }
+}
+
+/** One Label message; the lengths are checked on the wire, before a string is decoded. */
+function decodeLabel(r: ProtoReader, limits: IngestLimits): [string, string] {
+  let name: [number, number] = [0, 0];
+  let value: [number, number] = [0, 0];
+  while (!r.done()) {
+    const t = r.tag();
+    if (t.field === 1 && t.wire === WIRE_LEN) name = r.lengthDelimited();
+    else if (t.field === 2 && t.wire === WIRE_LEN) value = r.lengthDelimited();
+    else r.skip(t.wire);
+  }
+  const nameBytes = name[1] - name[0];
+  if (nameBytes === 0) throw new Error("remote write: label with an empty name");
+  if (nameBytes > limits.maxLabelNameLength)
+    throw overLimit(labelNameTooLong(lenient.decode(r.buf.subarray(name[0], name[0] + 65)), limits));
+  const labelName = decodeString(r.buf, name);
+  if (value[1] - value[0] > limits.maxLabelValueLength) throw overLimit(labelValueTooLong(labelName, limits));
+  return [labelName, decodeString(r.buf, value)];
+}
+
+function decodeTimeSeries(r: ProtoReader, out: AppendSample[], budget: Budget): void {
+  const { limits } = budget;
   const labels: Labels = {};
   const samples: StoredSample[] = [];
+  let labelCount = 0;
   while (!r.done()) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === WIRE_LEN) {
+      if (++labelCount > limits.maxLabelsPerSeries) throw overLimit(tooManyLabels(labels.__name__, limits));
       const [s, e] = r.lengthDelimited();
-      const lr = new ProtoReader(r.buf, s, e);
-      let name = "";
-      let value = "";
-      while (!lr.done()) {
-        const t = lr.tag();
-        if (t.field === 1 && t.wire === WIRE_LEN) name = lr.string();
-        else if (t.field === 2 && t.wire === WIRE_LEN) value = lr.string();
-        else lr.skip(t.wire);
-      }
-      if (name === "") throw new Error("remote write: label with an empty name");
+      const [name, value] = decodeLabel(new ProtoReader(r.buf, s, e), limits);
       labels[name] = value;
     } else if (field === 2 && wire === WIRE_LEN) {
+      if (++budget.samples > limits.maxSamplesPerRequest) throw overLimit(tooManySamples(limits));
       const [s, e] = r.lengthDelimited();
       const sr = new ProtoReader(r.buf, s, e);
       // Proto3 defaults: an absent field is zero.
@@ -73,8 +123,8 @@ function decodeTimeSeries(r: ProtoReader, out: AppendSample[]): void {
 }
 
 /** Snappy-compressed WriteRequest body, as a remote-write receiver expects it. */
-export function decodeRemoteWrite(body: Uint8Array): AppendSample[] {
-  return decodeWriteRequest(snappyDecompress(body));
+export function decodeRemoteWrite(body: Uint8Array, limits: IngestLimits = INGEST_LIMITS): AppendSample[] {
+  return decodeWriteRequest(snappyDecompress(body, limits.maxDecodedBytes), limits);
 }
 
 export function encodeWriteRequest(series: RemoteSeries[]): Uint8Array {

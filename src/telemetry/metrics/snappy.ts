@@ -23,9 +23,21 @@ function readUvarint(src: Uint8Array, pos: number): [number, number] {
   throw new SnappyError("length varint too long");
 }
 
+/** The decoded length a block declares in its header, read without decoding anything. */
+export function snappyDecodedLength(src: Uint8Array): number {
+  return readUvarint(src, 0)[0];
+}
+
+// The densest element is a 3-byte copy of 64 bytes: a block cannot decode to more than 64/3 times its body.
+const MAX_RATIO = 64 / 3;
+
 export function snappyDecompress(src: Uint8Array, maxDecoded = DEFAULT_MAX_DECODED): Uint8Array {
   const [length, start] = readUvarint(src, 0);
   if (length > maxDecoded) throw new SnappyError(`decoded length ${length} exceeds limit ${maxDecoded}`);
+  // Checked before allocating: a tiny body must not make us reserve the memory it claims.
+  if (length > (src.length - start) * MAX_RATIO) {
+    throw new SnappyError(`declared length ${length} cannot come from ${src.length - start} bytes`);
+  }
   const out = new Uint8Array(length);
   let s = start;
   let d = 0;

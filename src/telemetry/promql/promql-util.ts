@@ -1,5 +1,6 @@
 import type { SyntaxNode } from "@lezer/common";
 import type { InstantSample, Labels, Sample } from "../types";
+import { PromQLError } from "./promql-error";
 
 // Shared shapes and small helpers of the PromQL evaluator.
 
@@ -25,9 +26,13 @@ export function duration(text: string): number {
   let total = 0;
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g))
     total += Number(m[1]) * (unit[m[2] as string] as number);
-  if (total === 0 && /^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (total === 0 && /^\d+(\.\d+)?$/.test(text)) total = Number(text) * 1000;
+  // Go's time.Duration ends at about 292 years; Prometheus refuses longer ones, and so do we.
+  if (!(total <= maxDurationMs)) throw new PromQLError(`duration out of range: "${text}"`);
   return total;
 }
+
+const maxDurationMs = 9_223_372_036_854;
 
 // A range query evaluates every step over the same series objects (see range-cache.ts). Label sets are never
 // mutated after they are built, so derived labels and signatures are computed once per object, not per step.
