@@ -28,9 +28,11 @@ import { Sandbox } from "./sandbox/sandbox";
 import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
 import { createTelemetry } from "./telemetry/embedded";
+import { promRuleGroups } from "./telemetry/prom-rules";
 import { setRegexLimit } from "./telemetry/query-limits";
 import { createRemoteTelemetry, remoteSecrets } from "./telemetry/remote";
 import { selfMetricsRoutes } from "./telemetry/self-metrics";
+import { sqliteRevocations } from "./web/revocations";
 import { dashboardRoutes } from "./web/routes";
 import { createSessions } from "./web/session";
 import { git } from "./workspace/git";
@@ -137,6 +139,8 @@ export async function startApp(opts: AppOptions) {
     onSamples: remote.samples ? (b) => remote.samples?.enqueue(b) : undefined,
     onLines: remote.lines ? (l) => remote.lines?.enqueue(l) : undefined,
     redact: (line) => core.redactor.text(line),
+    // metricsBackend is chosen below (remote or this embedded store); rules are listed only when asked.
+    rules: promRuleGroups({ core, metrics: () => metricsBackend, intervalMs: config.monitor.interval }),
   });
   const metricsBackend = remote.metrics ?? telemetry.metrics;
   const logsBackend = remote.logs ?? telemetry.logsBackend;
@@ -279,7 +283,8 @@ export async function startApp(opts: AppOptions) {
             logs: remote.logsLabel,
           }),
           instances: () => supervisor?.status() ?? [],
-          sessions: createSessions(tokenInfo.token, () => clock.now()),
+          sessions: createSessions(tokenInfo.token, () => clock.now(), sqliteRevocations(core.db)),
+          clientAddress: (req) => server?.requestIP(req)?.address,
           metrics: metricsBackend,
           logs: logsBackend,
         }),
@@ -289,6 +294,8 @@ export async function startApp(opts: AppOptions) {
       hostname: config.server.host,
       port: config.server.port,
       fetch: (req) => api.handle(req),
+      // A backstop only: every route that reads a body caps it lower and says which limit (ingest 32 MiB).
+      maxRequestBodySize: 40 * 1024 * 1024,
       idleTimeout: 120,
     });
     roleState.web = "running";

@@ -1,10 +1,14 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { AppError } from "../lib/errors";
 
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/**
+ * Compares a secret in constant time. Both sides are hashed first so that the time taken does not reveal the
+ * expected secret's length either (timingSafeEqual itself needs equal lengths).
+ */
 export function tokensEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** Mutating API calls need `Authorization: Bearer <HARNESS_TOKEN>`. */

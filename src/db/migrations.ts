@@ -6,6 +6,7 @@ import m005 from "../../sql/005_invariant_language.sql" with { type: "text" };
 import m006 from "../../sql/006_rule_state_series.sql" with { type: "text" };
 import m007 from "../../sql/007_deploy_metrics.sql" with { type: "text" };
 import m008 from "../../sql/008_anomaly_min_change_for.sql" with { type: "text" };
+import m009 from "../../sql/009_revoked_sessions.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const migrations: Migration[] = [
   { version: 6, name: "006_rule_state_series.sql", sql: m006 },
   { version: 7, name: "007_deploy_metrics.sql", sql: m007 },
   { version: 8, name: "008_anomaly_min_change_for.sql", sql: m008 },
+  { version: 9, name: "009_revoked_sessions.sql", sql: m009 },
 ];

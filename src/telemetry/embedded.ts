@@ -11,6 +11,7 @@ import { createRetentionLoop } from "./metrics/retention";
 import { createScraper, type Scraper, type Target } from "./metrics/scraper";
 import { type AppendSample, MetricStore } from "./metrics/store";
 import { promApiRoutes } from "./prom-api";
+import type { RuleGroupSource } from "./prom-rules";
 import type { QueryTask } from "./query-exec";
 import { defaultQueryLimits, type QueryLimits } from "./query-limits";
 import { QueryPool } from "./query-pool";
@@ -31,6 +32,8 @@ export interface TelemetryDeps {
   redact?: ((line: string) => string) | undefined;
   /** Limits and concurrency of queries (`query:` in harness.yaml); the defaults when unset. */
   query?: { limits: QueryLimits; maxConcurrency: number; maxQueued: number };
+  /** The monitor's rules and their state for /api/v1/rules and /alerts (prom-rules.ts); both list none without. */
+  rules?: RuleGroupSource | undefined;
 }
 
 /** The embedded default: metrics and logs in SQLite files beside the harness database. */
@@ -94,24 +97,37 @@ export function createTelemetry(deps: TelemetryDeps) {
     instantQuery: async (query, time) =>
       (await runQuery({ kind: "logql_instant", query, time })) as QueryResult,
   };
-  const lokiRoutes = new Elysia().all("/loki/api/v1/*", async ({ request }) => {
-    flush();
-    const res = await handleLokiRequest(request, logs, deps.clock.now(), deps.redact, runQuery);
-    return (
-      res ??
-      Response.json({ status: "error", errorType: "not_found", error: "no such Loki route" }, { status: 404 })
-    );
-  });
+  const lokiRoutes = new Elysia().all(
+    "/loki/api/v1/*",
+    async ({ request }) => {
+      flush();
+      const res = await handleLokiRequest(request, logs, deps.clock.now(), deps.redact, runQuery);
+      return (
+        res ??
+        Response.json(
+          { status: "error", errorType: "not_found", error: "no such Loki route" },
+          { status: 404 },
+        )
+      );
+    },
+    // The handlers read the body themselves (a push, a query form): Elysia must not consume it first.
+    { parse: "none" },
+  );
   return {
     metrics,
     logsBackend,
     store,
     logs,
     pool,
-    routes: promApiRoutes(store, () => deps.clock.now(), runQuery)
-      .post("/api/v1/write", ({ request }) => handleRemoteWrite(request, store, deps.clock.now()))
-      .post("/api/v1/import/prometheus", ({ request }) =>
-        handleImportPrometheus(request, store, deps.clock.now()),
+    routes: promApiRoutes({ store, now: () => deps.clock.now(), runQuery, rules: deps.rules })
+      // Both read the body themselves, capped (ingest.ts): Elysia must not consume it first.
+      .post("/api/v1/write", ({ request }) => handleRemoteWrite(request, store, deps.clock.now()), {
+        parse: "none",
+      })
+      .post(
+        "/api/v1/import/prometheus",
+        ({ request }) => handleImportPrometheus(request, store, deps.clock.now()),
+        { parse: "none" },
       )
       .use(lokiRoutes),
     appendLog(labels: Labels, raw: string): void {

@@ -1,3 +1,4 @@
+import { tokensEqual } from "../api/auth";
 import type { Core } from "../core";
 import type { InstanceStatus } from "../supervisor/supervisor";
 import type { LogsBackend, MetricsBackend } from "../telemetry/types";
@@ -11,6 +12,11 @@ export interface DashboardDeps {
   sessions: Sessions;
   metrics: MetricsBackend | null;
   logs?: LogsBackend | null;
+  /**
+   * The client's address, for throttling logins per client. The app passes `server.requestIP` of its own
+   * `Bun.serve` (Elysia only knows the server when it listens itself); without either, all clients share one bucket.
+   */
+  clientAddress?: (request: Request) => string | null | undefined;
 }
 
 /** Who is looking: read pages are open on loopback; forms need a session and its CSRF token. */
@@ -29,7 +35,9 @@ export type FormBody = Record<string, string | undefined>;
 /** A change from a form: needs a valid session and the matching CSRF field, else null. */
 export function authorizeForm(deps: DashboardDeps, request: Request, body: FormBody): Viewer | null {
   const viewer = viewerOf(deps, request);
-  if (!viewer.session || !viewer.csrf || body._csrf !== viewer.csrf) return null;
+  const given = body._csrf;
+  if (!viewer.session || !viewer.csrf || typeof given !== "string" || !tokensEqual(given, viewer.csrf))
+    return null;
   return viewer;
 }
 

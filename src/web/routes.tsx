@@ -6,12 +6,13 @@ import cssPath from "../../public/app.css" with { type: "file" };
 import { createRuleStateStore } from "../monitor/state-store";
 import type { InstanceStatus } from "../supervisor/supervisor";
 import { ticketStatuses } from "../tickets/model";
-import { authorizeForm, type DashboardDeps, type FormBody, viewerOf } from "./context";
+import { type DashboardDeps, viewerOf } from "./context";
 import { definitionPages } from "./definition-pages";
 import { ruleDefinitions } from "./definitions";
 import { explorePages } from "./explore-routes";
-import { redirect } from "./form-errors";
+import { parseFormBody, RefusedBody, refusedBody } from "./form-body";
 import { Layout, StatusPill, Time } from "./layout";
+import { loginPages } from "./login-routes";
 import { miscPages } from "./misc-routes";
 import { ServiceSignals } from "./service-signals";
 import { SloPanels } from "./slo-panel";
@@ -65,162 +66,136 @@ export function dashboardRoutes(deps: DashboardDeps) {
   const states = () => new Map(ruleStates.all().map((r) => [r.rule_key, r]));
   const feed = () => <Timeline events={core.tickets.recentEvents(30)} />;
   const [slo, invariant, anomaly, schedule] = ruleDefinitions(deps, states);
-  return new Elysia()
-    .use(html())
-    .get("/public/htmx.min.js", asset(htmxPath, "text/javascript; charset=utf-8"))
-    .get("/public/app.css", asset(cssPath, "text/css; charset=utf-8"))
-    .get("/login", ({ request }) => (
-      <Layout title="Log in" banner={deps.banner()} viewer={viewerOf(deps, request)}>
-        <section>
-          <h2>Log in</h2>
-          <form method="post" action="/login" class="stack" id="login">
-            <label>
-              API token (printed at first start, saved in the data directory's <code>token</code> file)
-              <input name="token" type="password" autocomplete="current-password" />
-            </label>
-            <div>
-              <button type="submit">Log in</button>
+  return (
+    new Elysia()
+      .use(html())
+      // Before any route that reads a body: forms are read capped (form-body.ts), never by Elysia's own parsers.
+      .onParse(({ request, contentType }) => parseFormBody(request, contentType))
+      .onBeforeHandle(({ body }) => (body instanceof RefusedBody ? refusedBody(body) : undefined))
+      .use(loginPages(deps))
+      .get("/public/htmx.min.js", asset(htmxPath, "text/javascript; charset=utf-8"))
+      .get("/public/app.css", asset(cssPath, "text/css; charset=utf-8"))
+      .get("/", ({ request }) => {
+        const counts = core.tickets.countByStatus();
+        const open = core.tickets.list({
+          status: ["pending", "in_progress", "awaiting_approval", "verifying"],
+          limit: 50,
+        }).items;
+        const invariants = core.rules.listInvariants();
+        const st = states();
+        return (
+          <Layout title="Overview" banner={deps.banner()} viewer={viewerOf(deps, request)}>
+            <div class="grid">
+              <section>
+                <h2>Service</h2>
+                <div hx-get="/partials/signals" hx-trigger="load, every 5s" hx-swap="innerHTML">
+                  <p class="muted">Loading…</p>
+                </div>
+                <div hx-get="/partials/instances" hx-trigger="every 3s" hx-swap="innerHTML">
+                  <Instances list={deps.instances()} />
+                </div>
+              </section>
+              <section>
+                <h2>Tickets by status</h2>
+                <table>
+                  <tbody>
+                    {ticketStatuses.map((s) => (
+                      <tr>
+                        <td>
+                          <StatusPill status={s} />
+                        </td>
+                        <td>{String(counts[s] ?? 0)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </section>
+              <section>
+                <h2>SLOs</h2>
+                {core.rules.listSlos().length === 0 ? (
+                  <p class="muted">No SLOs.</p>
+                ) : (
+                  <ul>
+                    {core.rules.listSlos().map((s) => (
+                      <li>
+                        <a href={`/api/v1/slos/${s.id}/status`} safe>
+                          {`${s.name} — ${s.objective}% over ${s.window}`}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
             </div>
-          </form>
-        </section>
-      </Layout>
-    ))
-    .post("/login", ({ body, set }) => {
-      const f = (body ?? {}) as FormBody;
-      if (!deps.sessions.checkLogin(f.token ?? "")) {
-        set.status = 401;
-        return "Wrong token.";
-      }
-      const s = deps.sessions.issue();
-      return new Response(null, { status: 303, headers: { location: "/", "set-cookie": s.cookie } });
-    })
-    .post("/logout", ({ body, request }) => {
-      if (!authorizeForm(deps, request, (body ?? {}) as FormBody)) return redirect("/");
-      return new Response(null, {
-        status: 303,
-        headers: { location: "/", "set-cookie": deps.sessions.clearCookie },
-      });
-    })
-    .get("/", ({ request }) => {
-      const counts = core.tickets.countByStatus();
-      const open = core.tickets.list({
-        status: ["pending", "in_progress", "awaiting_approval", "verifying"],
-        limit: 50,
-      }).items;
-      const invariants = core.rules.listInvariants();
-      const st = states();
-      return (
-        <Layout title="Overview" banner={deps.banner()} viewer={viewerOf(deps, request)}>
-          <div class="grid">
             <section>
-              <h2>Service</h2>
-              <div hx-get="/partials/signals" hx-trigger="load, every 5s" hx-swap="innerHTML">
+              <h2>Error budgets</h2>
+              <div id="slo-panels" hx-get="/partials/slos" hx-trigger="load, every 30s" hx-swap="innerHTML">
                 <p class="muted">Loading…</p>
               </div>
-              <div hx-get="/partials/instances" hx-trigger="every 3s" hx-swap="innerHTML">
-                <Instances list={deps.instances()} />
+            </section>
+            <div class="grid">
+              <section>
+                <h2>Invariants</h2>
+                <ul>
+                  {invariants.map((i) => {
+                    const s = st.get(`invariant:${i.name}`);
+                    const state = s?.last_error
+                      ? "error"
+                      : s?.last_value
+                        ? "failing"
+                        : s
+                          ? "passing"
+                          : "pending";
+                    return (
+                      <li>
+                        <span safe>{i.name}</span> <StatusPill status={state} />
+                      </li>
+                    );
+                  })}
+                </ul>
+              </section>
+            </div>
+            <section>
+              <h2>Open tickets</h2>
+              <div id="tickets" hx-get="/partials/open-tickets" hx-trigger="every 2s" hx-swap="innerHTML">
+                <TicketTable tickets={open} />
               </div>
             </section>
             <section>
-              <h2>Tickets by status</h2>
-              <table>
-                <tbody>
-                  {ticketStatuses.map((s) => (
-                    <tr>
-                      <td>
-                        <StatusPill status={s} />
-                      </td>
-                      <td>{String(counts[s] ?? 0)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <h2>Live feed</h2>
+              <div id="feed" hx-get="/partials/feed" hx-trigger="every 3s" hx-swap="innerHTML">
+                {feed()}
+              </div>
             </section>
-            <section>
-              <h2>SLOs</h2>
-              {core.rules.listSlos().length === 0 ? (
-                <p class="muted">No SLOs.</p>
-              ) : (
-                <ul>
-                  {core.rules.listSlos().map((s) => (
-                    <li>
-                      <a href={`/api/v1/slos/${s.id}/status`} safe>
-                        {`${s.name} — ${s.objective}% over ${s.window}`}
-                      </a>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </section>
-          </div>
-          <section>
-            <h2>Error budgets</h2>
-            <div id="slo-panels" hx-get="/partials/slos" hx-trigger="load, every 30s" hx-swap="innerHTML">
-              <p class="muted">Loading…</p>
-            </div>
-          </section>
-          <div class="grid">
-            <section>
-              <h2>Invariants</h2>
-              <ul>
-                {invariants.map((i) => {
-                  const s = st.get(`invariant:${i.name}`);
-                  const state = s?.last_error
-                    ? "error"
-                    : s?.last_value
-                      ? "failing"
-                      : s
-                        ? "passing"
-                        : "pending";
-                  return (
-                    <li>
-                      <span safe>{i.name}</span> <StatusPill status={state} />
-                    </li>
-                  );
-                })}
-              </ul>
-            </section>
-          </div>
-          <section>
-            <h2>Open tickets</h2>
-            <div id="tickets" hx-get="/partials/open-tickets" hx-trigger="every 2s" hx-swap="innerHTML">
-              <TicketTable tickets={open} />
-            </div>
-          </section>
-          <section>
-            <h2>Live feed</h2>
-            <div id="feed" hx-get="/partials/feed" hx-trigger="every 3s" hx-swap="innerHTML">
-              {feed()}
-            </div>
-          </section>
-        </Layout>
-      );
-    })
-    .get("/partials/open-tickets", () => (
-      <TicketTable
-        tickets={
-          core.tickets.list({
-            status: ["pending", "in_progress", "awaiting_approval", "verifying"],
-            limit: 50,
-          }).items
-        }
-      />
-    ))
-    .get("/partials/feed", feed)
-    .get("/partials/slos", () => (
-      <SloPanels
-        slos={core.rules.listSlos().filter((s) => s.enabled)}
-        metrics={deps.metrics}
-        now={core.clock.now()}
-      />
-    ))
-    .get("/partials/instances", () => <Instances list={deps.instances()} />)
-    .get("/partials/signals", () => <ServiceSignals metrics={deps.metrics} now={core.clock.now()} />)
-    .use(ticketPages(deps))
-    .use(definitionPages(deps, slo))
-    .use(definitionPages(deps, invariant))
-    .use(definitionPages(deps, anomaly))
-    .use(definitionPages(deps, schedule))
-    .use(explorePages(deps))
-    .use(miscPages(deps));
+          </Layout>
+        );
+      })
+      .get("/partials/open-tickets", () => (
+        <TicketTable
+          tickets={
+            core.tickets.list({
+              status: ["pending", "in_progress", "awaiting_approval", "verifying"],
+              limit: 50,
+            }).items
+          }
+        />
+      ))
+      .get("/partials/feed", feed)
+      .get("/partials/slos", () => (
+        <SloPanels
+          slos={core.rules.listSlos().filter((s) => s.enabled)}
+          metrics={deps.metrics}
+          now={core.clock.now()}
+        />
+      ))
+      .get("/partials/instances", () => <Instances list={deps.instances()} />)
+      .get("/partials/signals", () => <ServiceSignals metrics={deps.metrics} now={core.clock.now()} />)
+      .use(ticketPages(deps))
+      .use(definitionPages(deps, slo))
+      .use(definitionPages(deps, invariant))
+      .use(definitionPages(deps, anomaly))
+      .use(definitionPages(deps, schedule))
+      .use(explorePages(deps))
+      .use(miscPages(deps))
+  );
 }

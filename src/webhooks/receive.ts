@@ -1,6 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { tokensEqual } from "../api/auth";
 import type { Core } from "../core";
+import { readBodyCapped } from "../lib/bounded-body";
 import { AppError } from "../lib/errors";
 import { parseOrThrow } from "../lib/parse";
 import { AlertmanagerPayload, alertmanagerFingerprint, ticketFromAlertGroup } from "./alertmanager";
@@ -12,19 +13,43 @@ export interface WebhookAuth {
   hmacSecret?: string | undefined;
 }
 
-/** Accepts either the bearer token or a valid HMAC signature of the raw body. */
-export function authenticateWebhook(headers: Headers, rawBody: string, auth: WebhookAuth): void {
+/** Deliveries larger than this are refused: Alertmanager groups and generic events are a few kilobytes. */
+export const WEBHOOK_MAX_BYTES = 2 ** 20;
+
+const unauthorized = () =>
+  new AppError("unauthorized", "webhook needs Authorization: Bearer <token> or a valid X-Harness-Signature");
+
+const signatureOf = (headers: Headers) =>
+  /^sha256=([0-9a-f]{64})$/i.exec(headers.get("x-harness-signature") ?? "")?.[1]?.toLowerCase();
+
+/**
+ * Which credential a delivery offers, judged from its headers alone: a valid bearer token, or a signature that
+ * can only be checked against the body. A delivery with neither is refused before a byte of its body is read.
+ */
+export function webhookCredential(headers: Headers, auth: WebhookAuth): "bearer" | "signature" {
   const bearer = /^Bearer\s+(.+)$/i.exec(headers.get("authorization") ?? "");
-  if (bearer && tokensEqual((bearer[1] as string).trim(), auth.token)) return;
-  const sig = /^sha256=([0-9a-f]{64})$/i.exec(headers.get("x-harness-signature") ?? "");
-  if (sig && auth.hmacSecret) {
-    const expected = createHmac("sha256", auth.hmacSecret).update(rawBody).digest("hex");
-    if (tokensEqual((sig[1] as string).toLowerCase(), expected)) return;
-  }
-  throw new AppError(
-    "unauthorized",
-    "webhook needs Authorization: Bearer <token> or a valid X-Harness-Signature",
-  );
+  if (bearer && tokensEqual((bearer[1] as string).trim(), auth.token)) return "bearer";
+  if (auth.hmacSecret && signatureOf(headers)) return "signature";
+  throw unauthorized();
+}
+
+/** Checks `X-Harness-Signature: sha256=<hex HMAC of the raw body>` in constant time. */
+export function verifySignature(headers: Headers, body: Uint8Array, auth: WebhookAuth): void {
+  const given = signatureOf(headers);
+  if (!given || !auth.hmacSecret) throw unauthorized();
+  const expected = createHmac("sha256", auth.hmacSecret).update(body).digest("hex");
+  if (!tokensEqual(given, expected)) throw unauthorized();
+}
+
+/**
+ * The raw body of an authenticated delivery: credentials are checked from the headers first (401 without
+ * reading), the body is read at most `WEBHOOK_MAX_BYTES` (413), then a signature is checked against it.
+ */
+export async function readAuthenticatedWebhook(request: Request, auth: WebhookAuth): Promise<string> {
+  const credential = webhookCredential(request.headers, auth);
+  const body = await readBodyCapped(request, WEBHOOK_MAX_BYTES, "webhook body");
+  if (credential === "signature") verifySignature(request.headers, body, auth);
+  return new TextDecoder().decode(body);
 }
 
 function parseJson(raw: string): unknown {

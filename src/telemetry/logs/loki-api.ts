@@ -4,12 +4,14 @@ import { AppError } from "../../lib/errors";
 import { toPromJson } from "../prom-format";
 import { inlineQueries, type QueryOutput, type QueryTask } from "../query-exec";
 import { defaultQueryLimits } from "../query-limits";
-import type { QueryResult } from "../types";
+import { readParams } from "../read-params";
+import type { Labels, Matcher, QueryResult } from "../types";
 import { LogQLError, type Query } from "./logql-ast";
 import type { StreamsResult } from "./logql-eval";
 import { parseLogQL } from "./logql-parse";
 import { decodeLokiPush, encodeLokiPush, msToNs } from "./loki-push";
 import type { LogStore } from "./store";
+import { indexStats, streamsWithEntries } from "./stream-range";
 import { parseDuration } from "./units";
 
 export { decodeLokiPush, encodeLokiPush };
@@ -71,15 +73,37 @@ function parseDirection(value: string | null): "forward" | "backward" {
   throw new BadRequest(`invalid parameter "direction": "${value}" (want forward or backward)`);
 }
 
-/** GET query string merged with a form-encoded POST body, as Loki accepts both. */
-async function params(req: Request): Promise<URLSearchParams> {
-  const p = new URL(req.url).searchParams;
-  if (
-    req.method === "POST" &&
-    (req.headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")
-  )
-    for (const [k, v] of new URLSearchParams(await req.text())) p.set(k, v);
-  return p;
+/**
+ * `start`/`end`/`since` as Loki reads them: `end` defaults to now, `start` to `since` (or `defaultSinceMs`) before
+ * `end`. Null when the request names none of them and `defaultSinceMs` is null: the label endpoints then read
+ * every stream, as they did before they took a time range.
+ */
+function timeRange(
+  p: URLSearchParams,
+  nowMs: number,
+  defaultSinceMs: number | null,
+): { start: number; end: number } | null {
+  const given = ["start", "end", "since"].some((k) => (p.get(k) ?? "") !== "");
+  if (!given && defaultSinceMs === null) return null;
+  const end = parseLokiTime(p.get("end"), nowMs, "end");
+  const since = p.get("since");
+  let sinceMs = defaultSinceMs ?? 6 * 3_600_000;
+  if (since) {
+    const ms = parseDuration(since);
+    if (ms === null || ms <= 0)
+      throw new BadRequest(`invalid parameter "since": cannot parse "${since}" as a duration`);
+    sinceMs = ms;
+  }
+  const start = parseLokiTime(p.get("start"), end - sinceMs, "start");
+  if (end < start) throw new BadRequest("end timestamp must not be before start time");
+  return { start, end };
+}
+
+/** A stream selector parameter (`match[]`, `query`): a log query whose selector's matchers are used. */
+function selectorMatchers(text: string, name: string): Matcher[] {
+  const parsed = parseLogQL(text);
+  if (parsed.kind !== "log") throw new BadRequest(`invalid parameter "${name}": want a stream selector`);
+  return parsed.selector.matchers;
 }
 
 function requireQuery(p: URLSearchParams): Query {
@@ -115,7 +139,7 @@ export const INSTANT_LOG_LOOKBACK_MS = 3_600_000;
  */
 export function handleLokiQuery(req: Request, run: RunLogQuery, nowMs: number): Promise<Response> {
   return guarded(async () => {
-    const p = await params(req);
+    const p = await readParams(req);
     const query = p.get("query") ?? "";
     const q = requireQuery(p);
     const t = parseLokiTime(p.get("time"), nowMs, "time");
@@ -138,7 +162,7 @@ export function handleLokiQuery(req: Request, run: RunLogQuery, nowMs: number): 
 /** `GET /loki/api/v1/query_range`: streams for a log query, a matrix for a metric query. */
 export function handleLokiQueryRange(req: Request, run: RunLogQuery, nowMs: number): Promise<Response> {
   return guarded(async () => {
-    const p = await params(req);
+    const p = await readParams(req);
     const query = p.get("query") ?? "";
     const q = requireQuery(p);
     const end = parseLokiTime(p.get("end"), nowMs, "end");
@@ -161,30 +185,66 @@ export function handleLokiQueryRange(req: Request, run: RunLogQuery, nowMs: numb
   });
 }
 
-/** Streams narrowed by an optional `query` selector, for the label endpoints. */
-function selectedLabels(store: LogStore, p: URLSearchParams) {
+/**
+ * Label sets of the streams a label endpoint reads: narrowed by an optional `query` selector and, when the request
+ * gives a time range, to streams with entries in it. Null when it gives neither: every stream.
+ */
+function selectedLabels(store: LogStore, p: URLSearchParams, nowMs: number): Labels[] | null {
   const q = p.get("query");
-  if (!q) return null;
-  const parsed = parseLogQL(q);
-  if (parsed.kind !== "log") throw new BadRequest('invalid parameter "query": want a stream selector');
-  return store.selectStreams(parsed.selector.matchers).map((s) => s.labels);
+  const range = timeRange(p, nowMs, null);
+  if (!q && !range) return null;
+  const matchers = q ? selectorMatchers(q, "query") : [];
+  if (!range) return store.selectStreams(matchers).map((s) => s.labels);
+  return streamsWithEntries(store, [matchers], range.start, range.end);
 }
 
 /** `GET /loki/api/v1/labels`. */
-export function handleLokiLabels(req: Request, store: LogStore): Promise<Response> {
+export function handleLokiLabels(req: Request, store: LogStore, nowMs = Date.now()): Promise<Response> {
   return guarded(async () => {
-    const sel = selectedLabels(store, await params(req));
+    const sel = selectedLabels(store, await readParams(req), nowMs);
     if (!sel) return ok(store.labelNames());
     return ok([...new Set(sel.flatMap((l) => Object.keys(l)))].sort());
   });
 }
 
 /** `GET /loki/api/v1/label/:name/values`. */
-export function handleLokiLabelValues(req: Request, store: LogStore, name: string): Promise<Response> {
+export function handleLokiLabelValues(
+  req: Request,
+  store: LogStore,
+  name: string,
+  nowMs = Date.now(),
+): Promise<Response> {
   return guarded(async () => {
-    const sel = selectedLabels(store, await params(req));
+    const sel = selectedLabels(store, await readParams(req), nowMs);
     if (!sel) return ok(store.labelValues(name));
     return ok([...new Set(sel.flatMap((l) => (l[name] === undefined ? [] : [l[name]])))].sort());
+  });
+}
+
+/** `GET|POST /loki/api/v1/series`: streams matching any `match[]` with entries in the range (default: 1 h). */
+export function handleLokiSeries(req: Request, store: LogStore, nowMs: number): Promise<Response> {
+  return guarded(async () => {
+    const p = await readParams(req);
+    const sels = p.getAll("match[]");
+    if (sels.length === 0) throw new BadRequest('invalid parameter "match[]": at least one is required');
+    const sets = sels.map((s) => selectorMatchers(s, "match[]"));
+    const range = timeRange(p, nowMs, 3_600_000) as { start: number; end: number };
+    return ok(streamsWithEntries(store, sets, range.start, range.end));
+  });
+}
+
+/**
+ * `GET|POST /loki/api/v1/index/stats`: streams, chunks, entries and bytes of a selector over the range (default:
+ * 1 h), answered bare like Loki's (no status envelope). See `indexStats` for how they are counted.
+ */
+export function handleLokiIndexStats(req: Request, run: RunLogQuery, nowMs: number): Promise<Response> {
+  return guarded(async () => {
+    const p = await readParams(req);
+    const q = p.get("query");
+    if (!q) throw new BadRequest('invalid parameter "query": missing');
+    const matchers = selectorMatchers(q, "query");
+    const range = timeRange(p, nowMs, 3_600_000) as { start: number; end: number };
+    return Response.json(await indexStats(run, matchers, range.start, range.end, req.signal));
   });
 }
 
@@ -232,7 +292,10 @@ export function handleLokiRequest(
   if (path === "/loki/api/v1/push" && req.method === "POST") return handleLokiPush(req, store, filter);
   if (path === "/loki/api/v1/query") return handleLokiQuery(req, run, nowMs);
   if (path === "/loki/api/v1/query_range") return handleLokiQueryRange(req, run, nowMs);
-  if (path === "/loki/api/v1/labels" || path === "/loki/api/v1/label") return handleLokiLabels(req, store);
+  if (path === "/loki/api/v1/labels" || path === "/loki/api/v1/label")
+    return handleLokiLabels(req, store, nowMs);
+  if (path === "/loki/api/v1/series") return handleLokiSeries(req, store, nowMs);
+  if (path === "/loki/api/v1/index/stats") return handleLokiIndexStats(req, run, nowMs);
   const m = /^\/loki\/api\/v1\/label\/([^/]+)\/values$/.exec(path);
   if (m) {
     let name: string;
@@ -241,7 +304,7 @@ export function handleLokiRequest(
     } catch {
       return Promise.resolve(bad(`invalid label name in the path: ${m[1]}`));
     }
-    return handleLokiLabelValues(req, store, name);
+    return handleLokiLabelValues(req, store, name, nowMs);
   }
   return null;
 }
