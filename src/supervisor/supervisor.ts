@@ -41,18 +41,41 @@ interface Instance {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-async function pipeLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+/** Loki's max_line_size: a service line longer than this is stored cut, with a marker saying so. */
+export const MAX_SERVICE_LINE_CHARS = 256 * 1024;
+
+/**
+ * Splits a child's output into lines. A line is never held past MAX_SERVICE_LINE_CHARS: a service that writes
+ * megabytes without a newline gets its first part logged as one line marked "[line truncated]", and the rest of
+ * that line is dropped, so a child's output cannot grow the harness's memory.
+ */
+export async function pipeLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   let buf = "";
-  for await (const chunk of stream) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl = buf.indexOf("\n");
+  let dropping = false;
+  const take = (text: string) => {
+    let start = 0;
+    let nl = text.indexOf("\n");
     while (nl >= 0) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf("\n");
+      if (dropping) dropping = false;
+      else onLine(buf + text.slice(start, nl));
+      buf = "";
+      start = nl + 1;
+      nl = text.indexOf("\n", start);
     }
-  }
+    if (dropping) return;
+    buf += text.slice(start);
+    if (buf.length > MAX_SERVICE_LINE_CHARS) {
+      onLine(`${buf.slice(0, MAX_SERVICE_LINE_CHARS)} [line truncated]`);
+      buf = "";
+      dropping = true;
+    }
+  };
+  for await (const chunk of stream) take(decoder.decode(chunk, { stream: true }));
+  take(decoder.decode());
   if (buf) onLine(buf);
 }
 
