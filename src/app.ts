@@ -283,7 +283,7 @@ export async function startApp(opts: AppOptions) {
             logs: remote.logsLabel,
           }),
           instances: () => supervisor?.status() ?? [],
-          sessions: createSessions(tokenInfo.token, () => clock.now(), sqliteRevocations(core.db)),
+          sessions: createSessions(tokenInfo.token, () => clock.now(), sqliteRevocations(db)),
           clientAddress: (req) => server?.requestIP(req)?.address,
           metrics: metricsBackend,
           logs: logsBackend,

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "./config";
+import { ClaudeBrain } from "./agent/brains/claude";
+import { ConfigSchema, defaultClaudeModel, loadConfig } from "./config";
 import { createRemoteTelemetry, remoteSecrets } from "./telemetry/remote";
 
 const dir = () => mkdtempSync(join(tmpdir(), "harness-cfg-"));
@@ -15,6 +16,87 @@ describe("config", () => {
     expect(c.dataDir).toBe(join(cwd, ".harness"));
     expect(c.monitor.interval).toBe(15_000);
     expect(c.configFile).toBeNull();
+  });
+
+  // Each default is written once, beside its field; a section left out is built from those.
+  test.each([
+    ["server", { host: "127.0.0.1", port: 7070 }],
+    ["data_dir", ".harness"],
+    ["token", undefined],
+    [
+      "monitor",
+      {
+        interval: 15_000,
+        verification_timeout: 600_000,
+        max_attempts: 3,
+        default_rules: true,
+        rule_files: [],
+        prune_rules: false,
+      },
+    ],
+    [
+      "agent",
+      {
+        workers: 1,
+        brain: "auto",
+        model: "claude-sonnet-4-6",
+        lease: 60_000,
+        poll: 2_000,
+        max_steps: 30,
+        max_tokens: 2_000_000,
+        max_cost_usd: 5,
+        max_wall: 1_800_000,
+      },
+    ],
+    [
+      "service",
+      { name: "rate-limiter", enabled: true, instances: 1, port: 7071, test_command: ["bun", "test"] },
+    ],
+    [
+      "query",
+      {
+        timeout: 120_000,
+        max_samples: 50_000_000,
+        max_points: 11_000,
+        max_length: 0,
+        max_regex_length: 32_768,
+        max_concurrency: 4,
+        max_queued: 64,
+        logs: { max_entries: 5_000, max_series: 500, max_length: 721 * 3_600_000 },
+      },
+    ],
+    ["sandbox", { mode: "auto", wall: 300_000, cpu: 600_000, memory_mb: 2048, env: [] }],
+    ["deploy", { canary: 120_000, watch: 300_000, budget_floor: 0.05 }],
+    ["webhooks", {}],
+    ["scrape", { interval: 15_000, timeout: 10_000 }],
+    [
+      "telemetry",
+      {
+        metrics: { timeout: 10_000, retries: 2 },
+        logs: { timeout: 10_000, retries: 2 },
+        queue: { max_samples: 200_000, max_lines: 50_000 },
+      },
+    ],
+  ] as const)("no file: %s has its documented defaults", (key, want) => {
+    expect(loadConfig({ env: {}, cwd: dir() })[key]).toEqual(want as never);
+  });
+
+  test("one default model: the config's is ClaudeBrain's", () => {
+    expect(loadConfig({ env: {}, cwd: dir() }).agent.model).toBe(defaultClaudeModel);
+    expect(new ClaudeBrain({ apiKey: "sk-test" }).model).toBe(defaultClaudeModel);
+  });
+
+  test("README's Configuration block shows the defaults", () => {
+    const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
+    const block = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const shown = Bun.YAML.parse(block) as Record<string, Record<string, unknown>>;
+    // Values the README gives as examples, not defaults.
+    delete shown.token;
+    delete shown.webhooks;
+    delete shown.monitor?.rule_files;
+    delete shown.agent?.policy;
+    delete shown.service?.config;
+    expect(ConfigSchema.parse(shown)).toEqual(ConfigSchema.parse({}));
   });
 
   test("file, then environment, then flags", () => {

@@ -1,19 +1,24 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { harnessDuration, readDuration } from "./lib/duration";
 import { describeZodIssues, invalid } from "./lib/errors";
-import { parseDuration } from "./lib/parse";
+import { defaultQueryLimits } from "./telemetry/query-limits";
 
 const duration = z.string().transform((s, ctx) => {
-  try {
-    return parseDuration(s);
-  } catch {
-    ctx.addIssue({ code: "custom", message: `"${s}" is not a duration such as 15s, 5m, 1h` });
-    return z.NEVER;
-  }
+  const ms = readDuration(s, harnessDuration);
+  if (ms !== null) return ms;
+  ctx.addIssue({ code: "custom", message: `"${s}" is not a duration such as 15s, 5m, 1h` });
+  return z.NEVER;
 });
 
 const port = z.number().int().min(0).max(65_535);
+
+/** The Claude model the agent uses unless `agent.model` names another; ClaudeBrain's default too. */
+export const defaultClaudeModel = "claude-sonnet-4-6";
+
+/** Query limits default to Prometheus's and Loki's, as query-limits.ts has them. */
+const limits = defaultQueryLimits;
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http:// or https:// URL");
 
@@ -27,12 +32,16 @@ const remoteFields = {
   retries: z.number().int().min(0).max(10).default(2),
 };
 
+/**
+ * Every default is written once, beside its field: a section left out is parsed from `{}` (zod's `prefault`),
+ * which fills in the fields' own defaults.
+ */
 export const ConfigSchema = z
   .object({
     server: z
       .object({ host: z.string().default("127.0.0.1"), port: port.default(7070) })
       .strict()
-      .default({ host: "127.0.0.1", port: 7070 }),
+      .prefault({}),
     data_dir: z.string().default(".harness"),
     token: z.string().min(16, "token must be at least 16 characters").optional(),
     monitor: z
@@ -47,19 +56,12 @@ export const ConfigSchema = z
         prune_rules: z.boolean().default(false),
       })
       .strict()
-      .default({
-        interval: 15_000,
-        verification_timeout: 600_000,
-        max_attempts: 3,
-        default_rules: true,
-        rule_files: [],
-        prune_rules: false,
-      }),
+      .prefault({}),
     agent: z
       .object({
         workers: z.number().int().min(1).max(16).default(1),
         brain: z.enum(["auto", "runbook", "claude"]).default("auto"),
-        model: z.string().default("claude-sonnet-4-6"),
+        model: z.string().default(defaultClaudeModel),
         lease: duration.default(60_000),
         poll: duration.default(2_000),
         max_steps: z.number().int().min(1).max(500).default(30),
@@ -71,17 +73,7 @@ export const ConfigSchema = z
         policy: z.string().optional(),
       })
       .strict()
-      .default({
-        workers: 1,
-        brain: "auto",
-        model: "claude-sonnet-4-6",
-        lease: 60_000,
-        poll: 2_000,
-        max_steps: 30,
-        max_tokens: 2_000_000,
-        max_cost_usd: 5,
-        max_wall: 1_800_000,
-      }),
+      .prefault({}),
     service: z
       .object({
         name: z.string().default("rate-limiter"),
@@ -98,45 +90,30 @@ export const ConfigSchema = z
         test_command: z.array(z.string().min(1)).min(1).max(64).default(["bun", "test"]),
       })
       .strict()
-      .default({
-        name: "rate-limiter",
-        enabled: true,
-        instances: 1,
-        port: 7071,
-        test_command: ["bun", "test"],
-      }),
+      .prefault({}),
     /** Limits on every PromQL and LogQL query, as Prometheus and Loki have them (src/telemetry/query-limits.ts). */
     query: z
       .object({
-        timeout: duration.default(120_000),
-        max_samples: z.number().int().positive().default(50_000_000),
-        max_points: z.number().int().positive().max(1_000_000).default(11_000),
+        timeout: duration.default(limits.timeoutMs),
+        max_samples: z.number().int().positive().default(limits.maxSamples),
+        max_points: z.number().int().positive().max(1_000_000).default(limits.maxPoints),
         /** end − start of a PromQL range query; 0s: no limit (as Prometheus). */
-        max_length: duration.default(0),
-        max_regex_length: z.number().int().min(16).default(32_768),
+        max_length: duration.default(limits.maxLengthMs),
+        max_regex_length: z.number().int().min(16).default(limits.maxRegexLength),
         /** Queries evaluated at once, each on its own worker thread (Prometheus: 20). */
         max_concurrency: z.number().int().min(1).max(64).default(4),
         max_queued: z.number().int().min(0).max(10_000).default(64),
         logs: z
           .object({
-            max_entries: z.number().int().positive().default(5_000),
-            max_series: z.number().int().positive().default(500),
-            max_length: duration.default(721 * 3_600_000),
+            max_entries: z.number().int().positive().default(limits.logs.maxEntries),
+            max_series: z.number().int().positive().default(limits.logs.maxSeries),
+            max_length: duration.default(limits.logs.maxLengthMs),
           })
           .strict()
-          .default({ max_entries: 5_000, max_series: 500, max_length: 721 * 3_600_000 }),
+          .prefault({}),
       })
       .strict()
-      .default({
-        timeout: 120_000,
-        max_samples: 50_000_000,
-        max_points: 11_000,
-        max_length: 0,
-        max_regex_length: 32_768,
-        max_concurrency: 4,
-        max_queued: 64,
-        logs: { max_entries: 5_000, max_series: 500, max_length: 721 * 3_600_000 },
-      }),
+      .prefault({}),
     /** How the service's tests and deploy checks are confined (docs/security.md). */
     sandbox: z
       .object({
@@ -151,7 +128,7 @@ export const ConfigSchema = z
           .default([]),
       })
       .strict()
-      .default({ mode: "auto", wall: 300_000, cpu: 600_000, memory_mb: 2048, env: [] }),
+      .prefault({}),
     deploy: z
       .object({
         canary: duration.default(120_000),
@@ -160,40 +137,36 @@ export const ConfigSchema = z
         budget_floor: z.number().min(0).max(1).default(0.05),
       })
       .strict()
-      .default({ canary: 120_000, watch: 300_000, budget_floor: 0.05 }),
+      .prefault({}),
     webhooks: z
       .object({ hmac_secret: z.string().min(16, "hmac_secret must be at least 16 characters").optional() })
       .strict()
-      .default({}),
+      .prefault({}),
     scrape: z
       .object({ interval: duration.default(15_000), timeout: duration.default(10_000) })
       .strict()
-      .default({ interval: 15_000, timeout: 10_000 }),
+      .prefault({}),
     /** Absent sections mean the embedded stores; a `url` queries a remote; push URLs ship copies there. */
     telemetry: z
       .object({
         metrics: z
           .object({ ...remoteFields, remote_write_url: httpUrl.optional() })
           .strict()
-          .default({ timeout: 10_000, retries: 2 }),
+          .prefault({}),
         logs: z
           .object({ ...remoteFields, push_url: httpUrl.optional() })
           .strict()
-          .default({ timeout: 10_000, retries: 2 }),
+          .prefault({}),
         queue: z
           .object({
             max_samples: z.number().int().min(100).default(200_000),
             max_lines: z.number().int().min(100).default(50_000),
           })
           .strict()
-          .default({ max_samples: 200_000, max_lines: 50_000 }),
+          .prefault({}),
       })
       .strict()
-      .default({
-        metrics: { timeout: 10_000, retries: 2 },
-        logs: { timeout: 10_000, retries: 2 },
-        queue: { max_samples: 200_000, max_lines: 50_000 },
-      }),
+      .prefault({}),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import type { MetricsBackend } from "../telemetry/types";
 import { testCore } from "../testing/core";
+import { testTicket } from "../testing/tickets";
 import { buildBrief, fitBrief } from "./context";
 
 test("the brief carries the criteria's values now, related tickets and recent changes", async () => {
@@ -10,13 +11,15 @@ test("the brief carries the criteria's values now, related tickets and recent ch
     instantQuery: async () => ({ resultType: "vector", result: [{ labels: { job: "x" }, t: 0, v: 3 }] }),
     rangeQuery: async () => ({ resultType: "matrix", result: [] }),
   };
-  const old = core.tickets.create(
+  const old = testTicket(
+    core,
     { title: "earlier", objective: "o", fingerprint: "invariant:Q", source: "invariant" },
     "m",
   );
   core.tickets.transition(old.id, "cancelled", "p");
   core.tickets.addEvent(old.id, "config_change", "agent", { file: "limits.yaml", hash: "abc" });
-  const t = core.tickets.create(
+  const t = testTicket(
+    core,
     {
       title: "now",
       objective: "o",

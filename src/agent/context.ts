@@ -69,17 +69,12 @@ export async function buildBrief(
       resolution: x.resolution,
       created_at: new Date(x.created_at).toISOString(),
     }));
-  const changes = core.db
-    .query<{ ticket_id: number; ts: number; kind: string; data: string }, []>(
-      "SELECT ticket_id, ts, kind, data FROM ticket_events WHERE kind IN ('deploy','rollback','config_change','restart','commit') ORDER BY id DESC LIMIT 10",
-    )
-    .all()
-    .map((e) => ({
-      ticket: e.ticket_id,
-      at: new Date(e.ts).toISOString(),
-      kind: e.kind,
-      ...JSON.parse(e.data),
-    }));
+  const changes = core.changes.recent(10).map((e) => ({
+    ticket: e.ticket_id,
+    at: new Date(e.ts).toISOString(),
+    kind: e.kind,
+    ...e.data,
+  }));
   return { criteria_now, related_tickets: related, recent_changes: changes, code_map: codeMap(workspaceDir) };
 }
 

@@ -5,6 +5,7 @@ import type { MetricsBackend } from "../telemetry/types";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { startFakeAnthropic, toolTurn } from "../testing/fake-anthropic";
+import { testTicket } from "../testing/tickets";
 import { ClaudeBrain } from "./brains/claude";
 import { PolicySchema } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
@@ -50,7 +51,8 @@ test("tool output that orders a destructive action is stopped by policy, not by 
     metrics,
     policy: PolicySchema.parse({ actions: { restart_service: { mode: "auto", auto_for: ["P1"] } } }),
   });
-  const t = core.tickets.create(
+  const t = testTicket(
+    core,
     { title: "Errors seen", objective: "Look into app_errors", priority: "P4" },
     "test",
   );
@@ -114,7 +116,7 @@ test("a token budget stops a ticket with budget_exhausted", async () => {
     },
     budget: { maxTokens: 1000 },
   });
-  const t = core.tickets.create({ title: "t", objective: "o" }, "test");
+  const t = testTicket(core, { title: "t", objective: "o" }, "test");
   await agent.runOnce("w1");
   expect(core.tickets.get(t.id).status).toBe("failed");
   expect(core.tickets.get(t.id).resolution).toMatch(/budget exhausted: 1100 tokens/);

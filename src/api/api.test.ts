@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { TEST_TOKEN, testCore } from "../testing/core";
+import { testTicket } from "../testing/tickets";
 import { deployRoutes } from "./deploys";
 import { createApi } from "./server";
 
 function setup() {
-  const { core, clock } = testCore();
+  const { core, clock, db } = testCore();
   const api = createApi({ core, token: TEST_TOKEN, health: () => ({ ok: true, roles: { web: "running" } }) });
   const call = async (method: string, path: string, body?: unknown, token: string | null = TEST_TOKEN) => {
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -15,7 +16,7 @@ function setup() {
     // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
     return { status: res.status, json: (await res.json()) as Record<string, any> };
   };
-  return { core, clock, call };
+  return { core, clock, db, call };
 }
 
 describe("tickets API", () => {
@@ -32,7 +33,12 @@ describe("tickets API", () => {
     const id = created.json.data.id;
     const got = await call("GET", `/api/v1/tickets/${id}`);
     expect(got.json.data.title).toBe("Raise limit");
-    expect(got.json.data.observation).toBeNull();
+    // A person's ticket is observed too: who opened it and what they wrote.
+    expect(got.json.data.observation).toMatchObject({
+      rule_kind: "human",
+      rule: "api",
+      data: { title: "Raise limit" },
+    });
     const list = await call("GET", "/api/v1/tickets?status=pending");
     expect(list.json.data.items.map((t: { id: number }) => t.id)).toEqual([id]);
     const events = await call("GET", `/api/v1/tickets/${id}/events`);
@@ -55,6 +61,36 @@ describe("tickets API", () => {
     expect(res.json.status).toBe("error");
     expect(res.json.errorType).toBe("bad_data");
     expect(res.json.error).toMatch(message);
+  });
+
+  test("a caller cannot take over the monitor's de-duplication: system fields are refused by name", async () => {
+    const { core, call } = setup();
+    for (const extra of [
+      { fingerprint: "invariant:RateLimiterDown" },
+      { source: "invariant" },
+      { parent_id: 1 },
+      { observation_id: 1 },
+    ]) {
+      const res = await call("POST", "/api/v1/tickets", { title: "t", objective: "o", ...extra });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toContain(Object.keys(extra)[0] as string);
+    }
+    expect(core.tickets.list().total).toBe(0);
+    // The monitor's alert still opens its own ticket.
+    const raised = core.intake.raise({
+      actor: "monitor",
+      fingerprint: "invariant:RateLimiterDown",
+      observation: {
+        rule_kind: "invariant",
+        rule: "RateLimiterDown",
+        query: "up == 0",
+        value: 1,
+        labels: {},
+        data: {},
+      },
+      ticket: { title: "down", objective: "up", source: "invariant" },
+    });
+    expect(raised.action).toBe("created");
   });
 
   test("malformed JSON is a 400, not a crash", async () => {
@@ -119,7 +155,7 @@ describe("secrets never leave through the read API", () => {
   const leaked = (json: unknown) => forms.filter((f) => JSON.stringify(json).includes(f));
 
   test("a ticket created with the secret in title, objective and criteria is stored and served without it", async () => {
-    const { call, core } = setup();
+    const { call, db } = setup();
     const [literal, base64] = forms;
     const created = await call("POST", "/api/v1/tickets", {
       title: `token leaked: ${literal}`,
@@ -144,7 +180,7 @@ describe("secrets never leave through the read API", () => {
     expect(leaked((await call("GET", "/api/v1/tickets")).json)).toEqual([]);
     expect(leaked((await call("GET", `/api/v1/tickets/${id}/events`)).json)).toEqual([]);
     // Stored redacted, not only served so: the model and the exports read the same rows.
-    expect(leaked(core.db.query("SELECT * FROM tickets").all())).toEqual([]);
+    expect(leaked(db.query("SELECT * FROM tickets").all())).toEqual([]);
   });
 
   test("approval reasons, comments and actions, and resolutions, are served without the secret", async () => {
@@ -163,20 +199,18 @@ describe("secrets never leave through the read API", () => {
   });
 
   test("deploy rows, whose stages keep test output, are served without the secret", async () => {
-    const { core } = testCore();
+    const { core, db } = testCore();
     const api = createApi({
       core,
       token: TEST_TOKEN,
       health: () => ({ ok: true, roles: {} }),
       plugins: [deployRoutes(core, () => null)],
     });
-    const t = core.tickets.create({ title: "ship", objective: "o" }, "t");
+    const t = testTicket(core, { title: "ship", objective: "o" }, "t");
     const stages = [{ stage: "check", ok: false, ms: 5, detail: `expected ${forms[1]} got undefined` }];
-    core.db
-      .query(
-        "INSERT INTO deploys (ticket_id, commit_sha, status, stage, reason, stages, started_at) VALUES (?, 'abc', 'failed', 'check', ?, ?, 0)",
-      )
-      .run(t.id, `tests printed ${TEST_TOKEN}`, JSON.stringify(stages));
+    db.query(
+      "INSERT INTO deploys (ticket_id, commit_sha, status, stage, reason, stages, started_at) VALUES (?, 'abc', 'failed', 'check', ?, ?, 0)",
+    ).run(t.id, `tests printed ${TEST_TOKEN}`, JSON.stringify(stages));
     const res = await api.handle(new Request("http://localhost/api/v1/deploys"));
     const json = (await res.json()) as { data: { reason: string; stages: string }[] };
     expect(json.data[0]?.reason).toBe("tests printed [REDACTED]");
@@ -278,7 +312,7 @@ describe("deploys API", () => {
         json: (await res.json()) as { status: string; data?: unknown; error?: string },
       };
     };
-    const t = core.tickets.create({ title: "ship", objective: "o" }, "t");
+    const t = testTicket(core, { title: "ship", objective: "o" }, "t");
     const none = await call("POST", `/api/v1/tickets/${t.id}/deploy`);
     expect(none.status).toBe(503);
     expect(none.json.error).toContain("no deploy pipeline");
@@ -290,9 +324,9 @@ describe("deploys API", () => {
 describe("ticket list by time", () => {
   test("since and until take RFC 3339, Unix seconds or a duration back from now; a bad value is a 400", async () => {
     const { core, clock, call } = setup();
-    const old = core.tickets.create({ title: "old", objective: "o" }, "t");
+    const old = testTicket(core, { title: "old", objective: "o" }, "t");
     clock.advance(2 * 86_400_000);
-    const recent = core.tickets.create({ title: "recent", objective: "o" }, "t");
+    const recent = testTicket(core, { title: "recent", objective: "o" }, "t");
     const ids = async (q: string) =>
       (await call("GET", `/api/v1/tickets?${q}`)).json.data.items.map((t: { id: number }) => t.id);
     expect(await ids("since=24h")).toEqual([recent.id]);

@@ -13,11 +13,8 @@ export function deployRoutes(core: Core, pipeline: () => Pipeline | null) {
   return new Elysia()
     .get("/api/v1/deploys", ({ query }) => {
       const limit = intParam(query.limit, "limit", 50, 200);
-      // Stages keep the tail of the test output, which may print a secret: rows are redacted on the way out.
-      const rows = core.db.query<Record<string, unknown>, [number]>(
-        "SELECT * FROM deploys ORDER BY id DESC LIMIT ?",
-      );
-      return success(core.redactor.value(rows.all(limit)));
+      // Stages keep the tail of the test output, which may print a secret: the repository redacts rows.
+      return success(core.deploys.list(limit));
     })
     .post("/api/v1/tickets/:id/deploy", ({ params, request }) => {
       const id = idParam(params.id, "ticket id");

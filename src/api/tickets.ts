@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Core } from "../core";
 import { invalid } from "../lib/errors";
 import { parseOrThrow, parseSince } from "../lib/parse";
+import { personAlert } from "../tickets/intake";
 import { Priority, TicketSource, TicketStatus } from "../tickets/model";
 import { success } from "./envelope";
 import { idParam, intParam } from "./query";
@@ -65,9 +66,8 @@ export function ticketRoutes(core: Core) {
       success(tickets.events(idParam(params.id), intParam(query.after, "after", 0))),
     )
     .post("/api/v1/tickets", ({ body }) => {
-      const input = (body ?? {}) as Record<string, unknown>;
-      // People create tickets through the API; system sources are for the monitor and webhooks.
-      return success(tickets.create({ ...input, source: "human" } as never, "api"), 201);
+      // People create tickets through the API: a strict schema, no source, fingerprint or links of their choosing.
+      return success(core.intake.open(personAlert("api", body ?? {})), 201);
     })
     .post("/api/v1/tickets/:id/notes", ({ params, body }) => {
       const { text } = parseOrThrow(NoteBody, body, "note");

@@ -8,9 +8,9 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parse(rest, { workspace: { type: "string" } });
   if (sub !== "verify") throw new UsageError("usage: harness audit verify [--workspace DIR] [--json]");
-  const { config, core } = openCoreFromFlags(io, values);
+  const { config, db } = openCoreFromFlags(io, values);
   const workspace = values.workspace ?? join(config.dataDir, "workspace", "rate-limiter");
-  const result = auditVerify(core.db, workspace);
+  const result = auditVerify(db, workspace);
   if (values.json) printJson(io, result);
   else {
     for (const p of result.problems) io.out(`${p.kind}: ${p.detail}`);

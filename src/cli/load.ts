@@ -1,7 +1,7 @@
 import { loadConfig } from "../config";
 import { runLoad } from "../lab/load";
 import { defaultShape } from "../lab/traffic";
-import { parseDuration } from "../lib/parse";
+import { parseDuration } from "../lib/duration";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson } from "./io";
 

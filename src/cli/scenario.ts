@@ -4,7 +4,7 @@ import { loadConfig } from "../config";
 import { type LabRun, parseLabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { parseScenario, type Scenario, scenarios } from "../lab/scenarios";
-import { parseDuration } from "../lib/parse";
+import { parseDuration } from "../lib/duration";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson, table } from "./io";
 

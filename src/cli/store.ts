@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type LoadedConfig, loadConfig } from "../config";
@@ -10,7 +11,7 @@ import type { CliIO } from "./io";
 export function openCoreFromFlags(
   io: CliIO,
   values: { "data-dir"?: string | undefined; config?: string | undefined },
-): { config: LoadedConfig; core: Core } {
+): { config: LoadedConfig; core: Core; db: Database } {
   const config = loadConfig({
     file: values.config,
     env: io.env,
@@ -18,6 +19,8 @@ export function openCoreFromFlags(
     cwd: io.cwd,
   });
   mkdirSync(config.dataDir, { recursive: true });
-  const core = createCore(openDatabase(join(config.dataDir, "harness.db")), systemClock, [config.token]);
-  return { config, core };
+  // The database itself is handed out only for `harness audit`, which checks the storage beneath the repositories.
+  const db = openDatabase(join(config.dataDir, "harness.db"));
+  const core = createCore(db, systemClock, [config.token]);
+  return { config, core, db };
 }

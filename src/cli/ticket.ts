@@ -1,3 +1,4 @@
+import { personAlert } from "../tickets/intake";
 import type { Ticket } from "../tickets/model";
 import { Priority } from "../tickets/model";
 import { idArg, intFlag, parse, UsageError } from "./args";
@@ -84,14 +85,12 @@ export async function ticketCommand(argv: string[], io: CliIO): Promise<number> 
     case "create": {
       if (!values.title || !values.objective)
         throw new UsageError("ticket create needs --title and --objective");
-      const t = core.tickets.create(
-        {
+      const t = core.intake.open(
+        personAlert(actor, {
           title: values.title,
           objective: values.objective,
-          priority: (values.priority ?? "P3") as Ticket["priority"],
-          source: "human",
-        },
-        actor,
+          ...(values.priority !== undefined ? { priority: values.priority } : {}),
+        }),
       );
       if (values.json) printJson(io, t);
       else io.out(`created ticket #${t.id}`);

@@ -11,6 +11,7 @@ import type { MetricsBackend } from "../telemetry/types";
 import { testCore } from "../testing/core";
 import { keepAliveClient } from "../testing/keepalive-client";
 import { freePort, waitFor } from "../testing/ports";
+import { testTicket } from "../testing/tickets";
 import { commitForTicket, git } from "../workspace/git";
 import { ensureWorkspace, LIMITS_FILE } from "../workspace/workspace";
 import { ticketWorktree } from "../workspace/worktree";
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 async function setup(extra: Partial<Parameters<typeof createPipeline>[0]> = {}) {
-  const { core } = testCore();
+  const { core, db } = testCore();
   const base = mkdtempSync(join(tmpdir(), "harness-deploy-"));
   const ws = ensureWorkspace(join(base, "workspace", "rate-limiter"));
   const port = await freePort();
@@ -58,15 +59,15 @@ async function setup(extra: Partial<Parameters<typeof createPipeline>[0]> = {}) 
     writeFileSync(file, edit(existsSync(file) ? readFileSync(file, "utf8") : ""));
     return commitForTicket(dir, ticketId, [path], `change ${path}`);
   };
-  return { core, ws, port, supervisor, pipeline, change, headOf };
+  return { core, db, ws, port, supervisor, pipeline, change, headOf };
 }
 
 describe("deploy pipeline (real processes)", () => {
   test("a good commit deploys with no failed request under steady load; a failing or slow one never reaches main", async () => {
-    const { core, ws, port, supervisor, pipeline, change, headOf } = await setup();
+    const { core, ws, port, supervisor, pipeline, change, headOf, db } = await setup();
 
     // Good: a harmless change, deployed while a client keeps sending checks.
-    const good = core.tickets.create({ title: "good", objective: "o" }, "t");
+    const good = testTicket(core, { title: "good", objective: "o" }, "t");
     change(good.id, "README.md", (s) => `${s}\nDeployed by the pipeline test.\n`);
     let sent = 0;
     let failed = 0;
@@ -139,7 +140,7 @@ describe("deploy pipeline (real processes)", () => {
     expect(freshFailed).toBeLessThanOrEqual(Math.ceil(freshSent * 0.01));
     expect(result).toMatchObject({ status: "completed", stage: "watch" });
     // Recorded before/after (no metrics backend in this setup, so the signals are empty but present).
-    const recorded = core.db
+    const recorded = db
       .query<{ metrics: string }, [number]>("SELECT metrics FROM deploys WHERE id = ?")
       .get(result.id);
     expect(Object.keys(JSON.parse(recorded?.metrics ?? "{}"))).toEqual(["before", "after"]);
@@ -159,7 +160,7 @@ describe("deploy pipeline (real processes)", () => {
     expect(kinds).toContain("deploy");
 
     // Failing tests: stopped at the check stage, main unchanged.
-    const broken = core.tickets.create({ title: "broken", objective: "o" }, "t");
+    const broken = testTicket(core, { title: "broken", objective: "o" }, "t");
     change(
       broken.id,
       "src/regression.test.ts",
@@ -171,7 +172,7 @@ describe("deploy pipeline (real processes)", () => {
     expect(headOf()).toBe(mainBefore);
 
     // Slower: the canary is compared with the running version and rejected.
-    const slow = core.tickets.create({ title: "slow", objective: "o" }, "t");
+    const slow = testTicket(core, { title: "slow", objective: "o" }, "t");
     // Slows every request, whatever the service's internals look like: wrap the fetch handler it serves.
     change(slow.id, "src/main.ts", (s) => `${slowServe(80)}\n${s}`);
     const r3 = await pipeline.deploy(slow.id);
@@ -179,7 +180,7 @@ describe("deploy pipeline (real processes)", () => {
     expect(r3).toMatchObject({ status: "rolled_back", stage: "canary" });
     expect(r3.reason).toMatch(/p99/);
     expect(headOf()).toBe(mainBefore);
-    expect(core.db.query("SELECT status FROM deploys ORDER BY id").all()).toEqual([
+    expect(db.query("SELECT status FROM deploys ORDER BY id").all()).toEqual([
       { status: "completed" },
       { status: "failed" },
       { status: "rolled_back" },
@@ -222,14 +223,15 @@ describe("the error budget and the SLOs gate deploys (real processes)", () => {
     const { core, pipeline, change, headOf, put } = await sloSetup(800);
     put(86_400_000, 0, 0);
     put(60_000, 100_000, 1_000); // 1 % errors against a 0.1 % budget: spent
-    const feature = core.tickets.create({ title: "feature", objective: "o" }, "t");
+    const feature = testTicket(core, { title: "feature", objective: "o" }, "t");
     change(feature.id, "README.md", (x) => `${x}\nfeature\n`);
     const before = headOf();
     const r = await pipeline.deploy(feature.id);
     expect(r).toMatchObject({ status: "failed", stage: "budget" });
     expect(r.reason).toMatch(/availability .* only rollbacks and fixes/);
     expect(headOf()).toBe(before);
-    const fix = core.tickets.create(
+    const fix = testTicket(
+      core,
       { title: "burn", objective: "o", source: "slo", fingerprint: "slo:availability", priority: "P1" },
       "monitor",
     );
@@ -243,7 +245,7 @@ describe("the error budget and the SLOs gate deploys (real processes)", () => {
     const { core, pipeline, change, headOf, put } = await sloSetup(4_000);
     put(600_000, 0, 0);
     put(240_000, 100_000, 0); // healthy before the deploy
-    const t = core.tickets.create({ title: "bad at runtime", objective: "o" }, "t");
+    const t = testTicket(core, { title: "bad at runtime", objective: "o" }, "t");
     change(t.id, "README.md", (x) => `${x}\nruntime regression\n`);
     const before = headOf();
     const running = pipeline.deploy(t.id);
@@ -264,14 +266,14 @@ describe("the error budget and the SLOs gate deploys (real processes)", () => {
 });
 
 test("a deploy interrupted by a crash is marked failed on restart, never lost", async () => {
-  const { core } = testCore();
-  const t = core.tickets.create({ title: "t", objective: "o" }, "x");
-  core.db.run(
+  const { core, db } = testCore();
+  const t = testTicket(core, { title: "t", objective: "o" }, "x");
+  db.run(
     "INSERT INTO deploys (ticket_id, commit_sha, previous_sha, status, stage, started_at) VALUES (?, 'abc', 'def', 'running', 'canary', 1)",
     [t.id],
   );
   expect(recoverInterruptedDeploys(core)).toEqual([1]);
-  expect(core.db.query("SELECT status, reason FROM deploys").get()).toEqual({
+  expect(db.query("SELECT status, reason FROM deploys").get()).toEqual({
     status: "failed",
     reason: "interrupted during canary: the harness stopped",
   });

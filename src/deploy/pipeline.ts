@@ -219,11 +219,7 @@ export function createPipeline(deps: PipelineDeps) {
     const previous = head(workspaceDir, "main");
     const commit = head(workspaceDir, branch);
     const stages: { stage: string; ok: boolean; ms: number; detail: string }[] = [];
-    const row = core.db
-      .query<{ id: number }, [number, string, string, number]>(
-        "INSERT INTO deploys (ticket_id, commit_sha, previous_sha, status, stage, started_at) VALUES (?, ?, ?, 'running', 'check', ?) RETURNING id",
-      )
-      .get(ticketId, commit, previous, started) as { id: number };
+    const row = { id: core.deploys.start(ticketId, commit, previous, started) };
     // Golden signals before and after, so each deploy says what it did to the service.
     const measure = async (): Promise<Signals | null> =>
       deps.metrics ? await signals(deps.metrics, core.clock.now()).catch(() => null) : null;
@@ -234,19 +230,7 @@ export function createPipeline(deps: PipelineDeps) {
       reason: string,
     ): Promise<DeployResult> => {
       const metrics = { before: signalsBefore, after: await measure() };
-      core.db
-        .query(
-          "UPDATE deploys SET status = ?, stage = ?, reason = ?, stages = ?, finished_at = ?, metrics = ? WHERE id = ?",
-        )
-        .run(
-          status,
-          stage,
-          reason,
-          JSON.stringify(stages),
-          core.clock.now(),
-          JSON.stringify(metrics),
-          row.id,
-        );
+      core.deploys.finish(row.id, { status, stage, reason, stages, metrics });
       record(
         ticketId,
         status === "completed" ? "deploy" : status === "rolled_back" ? "rollback" : "deploy_failed",
@@ -269,7 +253,7 @@ export function createPipeline(deps: PipelineDeps) {
       detail: (v: T) => string,
     ) => {
       // The row names the stage in progress, so a crash mid-stage is reported where it happened.
-      core.db.query("UPDATE deploys SET stage = ? WHERE id = ?").run(name, row.id);
+      core.deploys.stage(row.id, name);
       const t0 = Date.now();
       const v = await fn();
       stages.push({ stage: name, ok: ok(v), ms: Date.now() - t0, detail: detail(v).slice(-2000) });
@@ -340,16 +324,24 @@ export function createPipeline(deps: PipelineDeps) {
       if (problem) {
         gitOrThrow(workspaceDir, ["reset", "-q", "--hard", previous]);
         await deps.supervisor.handover();
-        core.tickets.create(
-          {
+        core.intake.open({
+          actor: "pipeline",
+          observation: {
+            rule_kind: "deploy",
+            rule: "watch",
+            query: "",
+            value: null,
+            labels: {},
+            data: { commit, ticket: ticketId, problem },
+          },
+          ticket: {
             title: `Deploy of ${commit} was rolled back`,
             objective: `The deploy for ticket #${ticketId} was rolled back: ${problem}. Find out why and fix it.`,
             source: "agent",
-            parent_id: ticketId,
             priority: "P2",
           },
-          "pipeline",
-        );
+          parentId: ticketId,
+        });
         return await finish("rolled_back", "watch", problem);
       }
       return await finish("completed", "watch", "deployed and healthy");
@@ -368,19 +360,13 @@ export function createPipeline(deps: PipelineDeps) {
     if (busy) throw new Error("a deploy is running; roll back after it finishes");
     busy = true;
     try {
-      const last = core.db
-        .query<{ id: number; commit_sha: string; previous_sha: string | null }, []>(
-          "SELECT id, commit_sha, previous_sha FROM deploys WHERE status = 'completed' ORDER BY id DESC LIMIT 1",
-        )
-        .get();
+      const last = core.deploys.lastCompleted();
       const from = head(workspaceDir, "main");
       if (!last?.previous_sha)
         return { ok: false, from, to: null, detail: "no completed deploy to roll back" };
       gitOrThrow(workspaceDir, ["reset", "-q", "--hard", last.previous_sha]);
       const h = await deps.supervisor.handover();
-      core.db
-        .query("UPDATE deploys SET status = 'rolled_back', reason = ? WHERE id = ?")
-        .run(`rolled back: ${reason}`, last.id);
+      core.deploys.markRolledBack(last.id, `rolled back: ${reason}`);
       record(ticketId, "rollback", { deploy_id: last.id, from, to: last.previous_sha, reason, ready: h.ok });
       return {
         ok: h.ok,
@@ -403,15 +389,8 @@ export type Pipeline = ReturnType<typeof createPipeline>;
  * instances only from `main`, so whichever version main names is the one that runs.
  */
 export function recoverInterruptedDeploys(core: Core): number[] {
-  const rows = core.db
-    .query<{ id: number; ticket_id: number; stage: string }, []>(
-      "SELECT id, ticket_id, stage FROM deploys WHERE status = 'running'",
-    )
-    .all();
+  const rows = core.deploys.failInterrupted();
   for (const r of rows) {
-    core.db
-      .query("UPDATE deploys SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?")
-      .run(`interrupted during ${r.stage}: the harness stopped`, core.clock.now(), r.id);
     core.tickets.addEvent(r.ticket_id, "deploy_failed", "pipeline", {
       deploy_id: r.id,
       stage: r.stage,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDuration } from "../lib/parse";
+import { parseDuration } from "../lib/duration";
 import { commitForTicket, git } from "../workspace/git";
 import { ticketWorktree } from "../workspace/worktree";
 import type { HarnessHandle, ScenarioScore } from "./scenario-runner";

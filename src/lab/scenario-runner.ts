@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDuration } from "../lib/parse";
+import { parseDuration } from "../lib/duration";
 import { git } from "../workspace/git";
 import { badDeployLimits, runBadDeploy, slowCommitAnchor, slowCommitLine } from "./bad-deploy";
 import { budgetSpent, collectSeries } from "./lab-metrics";

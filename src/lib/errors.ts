@@ -9,6 +9,7 @@ export type ErrorCode =
   | "conflict"
   | "unauthorized"
   | "too_large"
+  | "unsupported_media"
   | "throttled"
   | "execution"
   | "timeout"
@@ -36,6 +37,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unsupported_media: 415,
   execution: 422,
   throttled: 429,
   canceled: 499,
@@ -51,6 +53,7 @@ export const errorType: Record<ErrorCode, string> = {
   not_found: "not_found",
   conflict: "conflict",
   too_large: "bad_data",
+  unsupported_media: "bad_data",
   execution: "execution",
   throttled: "unavailable",
   canceled: "canceled",

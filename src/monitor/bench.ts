@@ -14,7 +14,6 @@ import { testCore } from "../testing/core";
 import { evaluateAnomaly } from "./anomalies";
 import { evaluateInvariant } from "./invariants";
 import { evaluateSloRule } from "./slos";
-import { createRuleStateStore } from "./state-store";
 
 const stepMs = 15_000;
 const days = Number(process.env.BENCH_DAYS ?? 3);
@@ -129,7 +128,7 @@ const metrics: MetricsBackend = {
   instantQuery: async (e, t) => instantQuery(store, e, t),
   rangeQuery: async (e, s, en, st) => rangeQuery(store, e, s, en, st),
 };
-const states = createRuleStateStore(core.db);
+const states = core.ruleStates;
 const noError = () => {};
 
 // Baseline: one instant query of one series, as cheap as any rule can be.

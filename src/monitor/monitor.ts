@@ -1,11 +1,11 @@
 import { Cron } from "croner";
 import type { Core } from "../core";
 import type { LogsBackend, MetricsBackend } from "../telemetry/types";
+import { fingerprints } from "../tickets/intake";
 import { evaluateAnomaly } from "./anomalies";
 import { evaluateInvariant } from "./invariants";
 import { runDueSchedules } from "./schedules";
 import { evaluateSloRule } from "./slos";
-import { createRuleStateStore } from "./state-store";
 import { verifyTicket } from "./verify";
 
 export interface MonitorDeps {
@@ -26,7 +26,7 @@ export type Monitor = ReturnType<typeof createMonitor>;
 
 export function createMonitor(deps: MonitorDeps) {
   const { core, metrics } = deps;
-  const states = createRuleStateStore(core.db);
+  const states = core.ruleStates;
   let cron: Cron | null = null;
   let ticks = 0;
   let lastTickAt: number | null = null;
@@ -34,30 +34,26 @@ export function createMonitor(deps: MonitorDeps) {
   function onRuleError(ruleKey: string, message: string, consecutive: number): void {
     deps.log("rule evaluation failed", { rule: ruleKey, error: message, consecutive });
     if (consecutive !== ruleErrorTicketAfter) return;
-    const fingerprint = `rule-error:${ruleKey}`;
-    if (core.tickets.findOpenByFingerprint(fingerprint)) return;
-    const observation = core.observations.record({
-      rule_kind: "meta",
-      rule: ruleKey,
-      query: ruleKey,
-      value: consecutive,
-      labels: {},
-      data: { error: message },
-      observed_at: core.clock.now(),
-    });
-    core.tickets.create(
-      {
+    core.intake.raise({
+      actor: "monitor",
+      fingerprint: fingerprints.ruleError(ruleKey),
+      observation: {
+        rule_kind: "meta",
+        rule: ruleKey,
+        query: ruleKey,
+        value: consecutive,
+        labels: {},
+        data: { error: message },
+      },
+      ticket: {
         title: `Rule ${ruleKey} cannot be evaluated`,
         objective: `The rule failed ${consecutive} times in a row (${message}). Fix the rule or the data it reads.`,
         source: "agent",
         source_ref: ruleKey,
-        fingerprint,
         priority: "P3",
-        observation_id: observation.id,
         context: { rule: ruleKey, error: message },
       },
-      "monitor",
-    );
+    });
   }
 
   /** The evaluation in progress, so a stop can wait for it instead of closing the database under it. */
@@ -73,7 +69,7 @@ export function createMonitor(deps: MonitorDeps) {
 
   async function evaluate(): Promise<void> {
     const now = core.clock.now();
-    const expired = core.tickets.expireLeases();
+    const expired = core.tickets.expireLeases({ maxAttempts: deps.maxAttempts });
     if (expired.length) deps.log("leases expired", { tickets: expired });
     for (const inv of core.rules.listInvariants()) {
       if (!inv.enabled) continue;

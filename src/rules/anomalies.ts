@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { z } from "zod";
-import { durationText, formatDuration, parseDuration, ruleName } from "../lib/parse";
+import { formatDuration, parseDuration } from "../lib/duration";
+import { durationText, ruleName } from "../lib/parse";
 import { definitionTable } from "./crud";
 import { Severity } from "./model";
 

@@ -6,8 +6,8 @@ import { parseOrThrow } from "../lib/parse";
 type Row = Record<string, unknown>;
 
 /**
- * Generic CRUD over one definitions table: validate with the schema, map to columns, read back typed.
- * SLOs and invariants predate it; new rule kinds use it.
+ * Generic CRUD over one definitions table: validate with the schema, map to columns, read back typed. All four
+ * rule kinds (SLOs, invariants, anomaly detectors, schedules) are stored through it.
  */
 export function definitionTable<S extends z.ZodType, T extends { id: number; enabled: boolean }>(opts: {
   db: Database;

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { TEST_TOKEN, testCore } from "../testing/core";
 
 test("observations keep their query, labels and data redacted, numbers intact", () => {
-  const { core, clock } = testCore();
+  const { core, clock, db } = testCore();
   const b64 = Buffer.from(TEST_TOKEN).toString("base64");
   const o = core.observations.record({
     rule_kind: "webhook",
@@ -21,5 +21,5 @@ test("observations keep their query, labels and data redacted, numbers intact", 
     labels: { alertname: "AuthErrors", client: "[REDACTED]" },
     data: { title: "client [REDACTED] rejected", count: 3, nested: [{ password: "[REDACTED]" }] },
   });
-  expect(JSON.stringify(core.db.query("SELECT * FROM observations").all())).not.toContain(TEST_TOKEN);
+  expect(JSON.stringify(db.query("SELECT * FROM observations").all())).not.toContain(TEST_TOKEN);
 });

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Clock } from "../lib/clock";
-import { conflict, notFound } from "../lib/errors";
-import { formatDuration, parseDuration, parseOrThrow } from "../lib/parse";
+import { formatDuration, parseDuration } from "../lib/duration";
+import { definitionTable } from "./crud";
 import { type Invariant, InvariantInput, type Severity, type Slo, SloInput } from "./model";
 
 type Row = Record<string, unknown>;
@@ -38,154 +38,58 @@ function toSlo(r: Row): Slo {
   };
 }
 
-function uniqueName<T>(fn: () => T, kind: string, name: string): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof Error && /UNIQUE constraint failed/.test(err.message)) {
-      throw conflict(`${kind} named "${name}" already exists`);
-    }
-    throw err;
-  }
-}
-
 export type RuleRepo = ReturnType<typeof createRuleRepo>;
 
+/** SLOs and invariants over the one generic definitions table (crud.ts), as anomalies and schedules are. */
 export function createRuleRepo(db: Database, clock: Clock) {
+  const now = () => clock.now();
+  const invariants = definitionTable({
+    db,
+    table: "invariants",
+    kind: "invariant",
+    schema: InvariantInput,
+    now,
+    toColumns: (v) => ({
+      name: v.name,
+      query: v.query,
+      language: v.language,
+      for_ms: parseDuration(v.for),
+      severity: v.severity,
+      description: v.description,
+      enabled: v.enabled ? 1 : 0,
+    }),
+    fromRow: toInvariant,
+  });
+  const slos = definitionTable({
+    db,
+    table: "slos",
+    kind: "SLO",
+    schema: SloInput,
+    now,
+    toColumns: (v) => ({
+      name: v.name,
+      service: v.service,
+      description: v.description,
+      objective: v.objective,
+      window_ms: parseDuration(v.window),
+      sli: JSON.stringify(v.sli),
+      enabled: v.enabled ? 1 : 0,
+    }),
+    fromRow: toSlo,
+  });
+  // An update merges the given fields over the stored definition, then validates the whole again.
+  const asIs = <T>(t: T) => t as unknown as Record<string, unknown>;
   return {
-    listInvariants(): Invariant[] {
-      return db.query<Row, []>("SELECT * FROM invariants ORDER BY id").all().map(toInvariant);
-    },
-    getInvariant(id: number): Invariant {
-      const r = db.query<Row, [number]>("SELECT * FROM invariants WHERE id = ?").get(id);
-      if (!r) throw notFound(`invariant ${id} not found`);
-      return toInvariant(r);
-    },
-    createInvariant(input: unknown): Invariant {
-      const v = parseOrThrow(InvariantInput, input, "invariant");
-      const now = clock.now();
-      return uniqueName(
-        () =>
-          toInvariant(
-            db
-              .query<Row, (string | number)[]>(
-                `INSERT INTO invariants (name, query, language, for_ms, severity, description, enabled, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-              )
-              .get(
-                v.name,
-                v.query,
-                v.language,
-                parseDuration(v.for),
-                v.severity,
-                v.description,
-                v.enabled ? 1 : 0,
-                now,
-                now,
-              ) as Row,
-          ),
-        "invariant",
-        v.name,
-      );
-    },
-    updateInvariant(id: number, input: unknown): Invariant {
-      const current = this.getInvariant(id);
-      const merged = { ...current, ...(input as object) };
-      const v = parseOrThrow(InvariantInput, merged, "invariant");
-      return uniqueName(
-        () =>
-          toInvariant(
-            db
-              .query<Row, (string | number)[]>(
-                `UPDATE invariants SET name = ?, query = ?, language = ?, for_ms = ?, severity = ?, description = ?,
-                 enabled = ?, updated_at = ? WHERE id = ? RETURNING *`,
-              )
-              .get(
-                v.name,
-                v.query,
-                v.language,
-                parseDuration(v.for),
-                v.severity,
-                v.description,
-                v.enabled ? 1 : 0,
-                clock.now(),
-                id,
-              ) as Row,
-          ),
-        "invariant",
-        v.name,
-      );
-    },
-    deleteInvariant(id: number): void {
-      this.getInvariant(id);
-      db.query("DELETE FROM invariants WHERE id = ?").run(id);
-    },
+    listInvariants: (): Invariant[] => invariants.list(),
+    getInvariant: (id: number): Invariant => invariants.get(id),
+    createInvariant: (input: unknown): Invariant => invariants.create(input),
+    updateInvariant: (id: number, input: unknown): Invariant => invariants.update(id, input, asIs),
+    deleteInvariant: (id: number): void => invariants.delete(id),
 
-    listSlos(): Slo[] {
-      return db.query<Row, []>("SELECT * FROM slos ORDER BY id").all().map(toSlo);
-    },
-    getSlo(id: number): Slo {
-      const r = db.query<Row, [number]>("SELECT * FROM slos WHERE id = ?").get(id);
-      if (!r) throw notFound(`SLO ${id} not found`);
-      return toSlo(r);
-    },
-    createSlo(input: unknown): Slo {
-      const v = parseOrThrow(SloInput, input, "SLO");
-      const now = clock.now();
-      return uniqueName(
-        () =>
-          toSlo(
-            db
-              .query<Row, (string | number)[]>(
-                `INSERT INTO slos (name, service, description, objective, window_ms, sli, enabled, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-              )
-              .get(
-                v.name,
-                v.service,
-                v.description,
-                v.objective,
-                parseDuration(v.window),
-                JSON.stringify(v.sli),
-                v.enabled ? 1 : 0,
-                now,
-                now,
-              ) as Row,
-          ),
-        "SLO",
-        v.name,
-      );
-    },
-    updateSlo(id: number, input: unknown): Slo {
-      const current = this.getSlo(id);
-      const v = parseOrThrow(SloInput, { ...current, ...(input as object) }, "SLO");
-      return uniqueName(
-        () =>
-          toSlo(
-            db
-              .query<Row, (string | number)[]>(
-                `UPDATE slos SET name = ?, service = ?, description = ?, objective = ?, window_ms = ?, sli = ?,
-                 enabled = ?, updated_at = ? WHERE id = ? RETURNING *`,
-              )
-              .get(
-                v.name,
-                v.service,
-                v.description,
-                v.objective,
-                parseDuration(v.window),
-                JSON.stringify(v.sli),
-                v.enabled ? 1 : 0,
-                clock.now(),
-                id,
-              ) as Row,
-          ),
-        "SLO",
-        v.name,
-      );
-    },
-    deleteSlo(id: number): void {
-      this.getSlo(id);
-      db.query("DELETE FROM slos WHERE id = ?").run(id);
-    },
+    listSlos: (): Slo[] => slos.list(),
+    getSlo: (id: number): Slo => slos.get(id),
+    createSlo: (input: unknown): Slo => slos.create(input),
+    updateSlo: (id: number, input: unknown): Slo => slos.update(id, input, asIs),
+    deleteSlo: (id: number): void => slos.delete(id),
   };
 }

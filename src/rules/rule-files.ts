@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Core } from "../core";
+import { parseDuration } from "../lib/duration";
 import { describeZodIssues, invalid } from "../lib/errors";
-import { parseDuration } from "../lib/parse";
 import { AnomalyInput } from "./anomalies";
 import { InvariantInput, SloInput } from "./model";
 import { ScheduleInput } from "./schedules";
@@ -170,7 +170,7 @@ export function applyRules(core: Core, files: RuleFile[], opts: { prune?: boolea
     for (const f of files)
       for (const w of f[section[kind]] as Record<string, unknown>[])
         byKindName.set(`${kind}:${String(w.name)}`, w);
-  return core.db.transaction(() => {
+  return core.transaction(() => {
     const changes = planRules(core, files, opts);
     for (const c of changes) {
       const ad = ads[c.kind];
@@ -180,7 +180,7 @@ export function applyRules(core: Core, files: RuleFile[], opts: { prune?: boolea
       else if (c.action === "delete") ad.remove(c.id as number);
     }
     return changes;
-  })();
+  });
 }
 
 /** Every rule in the database as one rule file (YAML), in the format `apply` reads. */

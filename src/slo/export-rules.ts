@@ -1,4 +1,4 @@
-import { formatDuration } from "../lib/parse";
+import { formatDuration } from "../lib/duration";
 import type { Invariant, Slo } from "../rules/model";
 import { defaultBurnPolicy, errorBudget, errorRatioQuery } from "./math";
 

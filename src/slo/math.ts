@@ -1,4 +1,4 @@
-import { formatDuration } from "../lib/parse";
+import { formatDuration } from "../lib/duration";
 import type { Priority } from "../tickets/model";
 
 /** One multiwindow burn-rate alert (Google SRE Workbook, chapter 5). */

@@ -49,14 +49,14 @@ async function measure(base: string, ms: number) {
 }
 
 const heavy = [
-  "/api/v1/query?query=" + encodeURIComponent("count_over_time((fuzz_gauge * 2)[12h:1ms])"),
+  `/api/v1/query?query=${encodeURIComponent("count_over_time((fuzz_gauge * 2)[12h:1ms])")}`,
   "/api/v1/query_range?query=" +
     encodeURIComponent('sum by (job) (rate(fuzz_requests_total{code=~"2.."}[5m]))') +
     `&start=${Math.floor(Date.now() / 1000) - 3600}&end=${Math.floor(Date.now() / 1000)}&step=1`,
   "/loki/api/v1/query_range?query=" +
     encodeURIComponent('sum by (level) (count_over_time({service="rate-limiter"} |= "denied" [5m]))') +
     `&start=${Math.floor(Date.now() / 1000) - 3600}&end=${Math.floor(Date.now() / 1000)}&step=1`,
-  "/api/v1/query?query=" + encodeURIComponent("quantile_over_time(0.99, (fuzz_gauge + 1)[6h:1ms])"),
+  `/api/v1/query?query=${encodeURIComponent("quantile_over_time(0.99, (fuzz_gauge + 1)[6h:1ms])")}`,
 ];
 
 const h = await startHarness(["query: { timeout: 5s }"]);

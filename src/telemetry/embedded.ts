@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { Elysia } from "elysia";
+import { failure } from "../api/envelope";
 import type { Clock } from "../lib/clock";
+import { AppError } from "../lib/errors";
 import type { Logger } from "../lib/log";
 import { labelsForLine } from "./logs/labels";
 import type { StreamsResult } from "./logs/logql-eval";
@@ -102,13 +104,7 @@ export function createTelemetry(deps: TelemetryDeps) {
     async ({ request }) => {
       flush();
       const res = await handleLokiRequest(request, logs, deps.clock.now(), deps.redact, runQuery);
-      return (
-        res ??
-        Response.json(
-          { status: "error", errorType: "not_found", error: "no such Loki route" },
-          { status: 404 },
-        )
-      );
+      return res ?? failure(new AppError("not_found", "no such Loki route"));
     },
     // The handlers read the body themselves (a push, a query form): Elysia must not consume it first.
     { parse: "none" },

@@ -7,6 +7,8 @@ test.each([
   [{ name: "m", op: "=~", value: "(?i)get" }, "GET", true],
   [{ name: "m", op: "!~", value: "(?i)get" }, "Get", false],
   [{ name: "m", op: "=~", value: "a.b" }, "a\nb", true],
+  [{ name: "m", op: "=~", value: "(?P<verb>GET)|x(?i)post" }, "xPOST", true],
+  [{ name: "m", op: "=~", value: "\\pL+" }, "héllo", true],
   [{ name: "m", op: "=", value: "" }, undefined, true],
   [{ name: "m", op: "!=", value: "" }, undefined, false],
 ] as const)("%p on %p → %p", (m, value, expected) => {

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { failure } from "../api/envelope";
+import { failure, success } from "../api/envelope";
 import { AppError } from "../lib/errors";
 import type { MetricStore } from "./metrics/store";
 import { parseApiStep, parseApiTime, toPromJson } from "./prom-format";
@@ -11,7 +11,7 @@ import { pathLabelName, readParams } from "./read-params";
 import { parseSeriesSelector } from "./series-selector";
 import type { Matcher, QueryResult } from "./types";
 
-const ok = (data: unknown) => Response.json({ status: "success", data });
+const ok = (data: unknown) => success(data);
 
 /** Runs a query under the limits, off the main thread (query-pool.ts); `signal` is the client's request. */
 export type RunQuery = (task: QueryTask, signal?: AbortSignal) => Promise<QueryOutput>;

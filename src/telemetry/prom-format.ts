@@ -1,3 +1,4 @@
+import { prometheusOrSeconds, readDuration } from "../lib/duration";
 import type { Labels, QueryResult } from "./types";
 
 /** Prometheus API time parameters: RFC 3339 or Unix seconds (fractional allowed). Returns ms. */
@@ -10,14 +11,12 @@ export function parseApiTime(value: string | null | undefined, fallbackMs: numbe
   return ms;
 }
 
-/** Step: a duration (`15s`) or a number of seconds. Returns ms. */
+/** Step: a Prometheus duration (`15s`, `1m30s`) or a number of seconds, as Prometheus's API reads it. Returns ms. */
 export function parseApiStep(value: string | null | undefined): number {
   if (!value) throw new Error('invalid parameter "step": missing');
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const m = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(value);
-  const unit: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
-  if (!m) throw new Error(`invalid parameter "step": cannot parse "${value}" to a valid duration`);
-  return Number(m[1]) * (unit[m[2] as string] as number);
+  const ms = readDuration(value, prometheusOrSeconds);
+  if (ms === null) throw new Error(`invalid parameter "step": cannot parse "${value}" to a valid duration`);
+  return Math.round(ms);
 }
 
 export function formatValue(v: number): string {

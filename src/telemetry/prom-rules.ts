@@ -1,6 +1,6 @@
 import type { Core } from "../core";
-import { createRuleStateStore, type RuleStateRow } from "../monitor/state-store";
 import type { Invariant, Slo } from "../rules/model";
+import type { RuleStateRow } from "../rules/rule-state-store";
 import { evaluateSlo } from "../slo/evaluate";
 import { exportPrometheusRules } from "../slo/export-rules";
 import { defaultBurnPolicy, errorBudget, errorRatioQuery } from "../slo/math";
@@ -220,7 +220,7 @@ function group(name: string, rules: PromAlertingRule[], intervalMs: number): Pro
  */
 export function promRuleGroups(deps: PromRulesDeps): RuleGroupSource {
   return async () => {
-    const states = createRuleStateStore(deps.core.db);
+    const states = deps.core.ruleStates;
     const slos = deps.core.rules.listSlos().filter((s) => s.enabled);
     const invariants = deps.core.rules.listInvariants().filter((i) => i.enabled && i.language !== "logql");
     const exported = exportedAlerts(slos, invariants);

@@ -1,10 +1,10 @@
 import { RunbookBrain } from "../agent/brains/runbook";
 import { type AgentDeps, createAgent } from "../agent/worker";
 import type { Core } from "../core";
-import { createRuleStateStore } from "../monitor/state-store";
 import { verifyTicket } from "../monitor/verify";
 import type { MetricsBackend } from "../telemetry/types";
 import { testCore } from "./core";
+import { testTicket } from "./tickets";
 
 /** A metrics backend with no data, for tickets whose tools never read metrics. */
 export const emptyMetrics: MetricsBackend = {
@@ -36,22 +36,12 @@ export async function workedTickets(n = 1) {
   const agent = testAgent(core);
   const ticketIds: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t = core.tickets.create(
-      { title: `Review denials ${i}`, objective: "Look at the top keys" },
-      "test",
-    );
+    const t = testTicket(core, { title: `Review denials ${i}`, objective: "Look at the top keys" }, "test");
     await agent.runOnce("w1");
-    await verifyTicket(
-      core,
-      emptyMetrics,
-      createRuleStateStore(core.db),
-      core.tickets.get(t.id),
-      core.clock.now(),
-      {
-        timeoutMs: 60_000,
-        maxAttempts: 3,
-      },
-    );
+    await verifyTicket(core, emptyMetrics, core.ruleStates, core.tickets.get(t.id), core.clock.now(), {
+      timeoutMs: 60_000,
+      maxAttempts: 3,
+    });
     ticketIds.push(t.id);
   }
   return { core, ticketIds };

@@ -1,14 +1,16 @@
 import { trajectoryContext } from "../trajectories/context";
 import { exportLines } from "../trajectories/export";
 import { testCore } from "./core";
+import { testTicket } from "./tickets";
 
 /** N worked tickets, each with an agent conversation of 6 tool calls with 2 kB outputs, written in one go. */
 export function seed(n: number) {
   const { core } = testCore();
   const big = "x".repeat(2_000); // tool outputs of realistic size
-  core.db.transaction(() => {
+  core.transaction(() => {
     for (let i = 0; i < n; i++) {
-      const t = core.tickets.create(
+      const t = testTicket(
+        core,
         { title: `Ticket ${i}`, objective: "Look at the denials", priority: "P3" },
         "test",
       );
@@ -43,7 +45,7 @@ export function seed(n: number) {
         reason: "finished",
       });
     }
-  })();
+  });
   return core;
 }
 

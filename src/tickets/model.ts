@@ -60,6 +60,21 @@ export const NewTicket = z.object({
   observation_id: z.number().int().positive().optional(),
 });
 export type NewTicket = z.input<typeof NewTicket>;
+
+/**
+ * What a person may say when opening a ticket (API, CLI, dashboard): strict, so a caller cannot set the
+ * source, a fingerprint (and so take over the monitor's de-duplication), an observation or a parent.
+ */
+export const HumanTicket = z
+  .object({
+    title: NewTicket.shape.title,
+    objective: NewTicket.shape.objective,
+    priority: Priority.default("P3"),
+    success_criteria: NewTicket.shape.success_criteria,
+    context: NewTicket.shape.context,
+  })
+  .strict();
+export type HumanTicket = z.input<typeof HumanTicket>;
 export type NewTicketParsed = z.infer<typeof NewTicket>;
 
 export interface Ticket {

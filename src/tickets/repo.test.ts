@@ -3,14 +3,14 @@ import { testCore } from "../testing/core";
 
 describe("ticket repo", () => {
   test("claims by priority, then age, and never twice", () => {
-    const { core, clock } = testCore();
-    const low = core.tickets.create({ title: "low", objective: "o", priority: "P4" }, "t");
+    const { core, clock, repo } = testCore();
+    const low = repo.create({ title: "low", objective: "o", priority: "P4" }, "t");
     clock.advance(1000);
-    const p2a = core.tickets.create({ title: "p2 old", objective: "o", priority: "P2" }, "t");
+    const p2a = repo.create({ title: "p2 old", objective: "o", priority: "P2" }, "t");
     clock.advance(1000);
-    const p2b = core.tickets.create({ title: "p2 new", objective: "o", priority: "P2" }, "t");
+    const p2b = repo.create({ title: "p2 new", objective: "o", priority: "P2" }, "t");
     clock.advance(1000);
-    const p1 = core.tickets.create({ title: "urgent", objective: "o", priority: "P1" }, "t");
+    const p1 = repo.create({ title: "urgent", objective: "o", priority: "P1" }, "t");
     const order = [1, 2, 3, 4].map((i) => core.tickets.claimNext(`w${i}`, 60_000)?.id);
     expect(order).toEqual([p1.id, p2a.id, p2b.id, low.id]);
     expect(core.tickets.claimNext("w5", 60_000)).toBeNull();
@@ -19,9 +19,9 @@ describe("ticket repo", () => {
   });
 
   test("an expired lease returns the ticket to pending with an event; renewals keep it", () => {
-    const { core, clock } = testCore();
-    const a = core.tickets.create({ title: "a", objective: "o" }, "t");
-    const b = core.tickets.create({ title: "b", objective: "o" }, "t");
+    const { core, clock, repo } = testCore();
+    const a = repo.create({ title: "a", objective: "o" }, "t");
+    const b = repo.create({ title: "b", objective: "o" }, "t");
     core.tickets.claimNext("alive", 10_000);
     core.tickets.claimNext("crashed", 10_000);
     clock.advance(8_000);
@@ -45,16 +45,16 @@ describe("ticket repo", () => {
   });
 
   test("an open fingerprint is unique; a closed one can recur", () => {
-    const { core } = testCore();
-    const first = core.tickets.create(
+    const { core, repo } = testCore();
+    const first = repo.create(
       { title: "a", objective: "o", fingerprint: "inv:up", source: "invariant" },
       "m",
     );
     expect(() =>
-      core.tickets.create({ title: "a", objective: "o", fingerprint: "inv:up", source: "invariant" }, "m"),
+      repo.create({ title: "a", objective: "o", fingerprint: "inv:up", source: "invariant" }, "m"),
     ).toThrow(/already has fingerprint/);
     core.tickets.transition(first.id, "cancelled", "p");
-    const second = core.tickets.create(
+    const second = repo.create(
       { title: "a", objective: "o", fingerprint: "inv:up", source: "invariant", parent_id: first.id },
       "m",
     );
@@ -63,18 +63,18 @@ describe("ticket repo", () => {
   });
 
   test("events are append-only at the database level and numbered without gaps", () => {
-    const { core } = testCore();
-    const t = core.tickets.create({ title: "a", objective: "o" }, "t");
+    const { core, repo, db } = testCore();
+    const t = repo.create({ title: "a", objective: "o" }, "t");
     core.tickets.addEvent(t.id, "note", "p", { text: "one" });
     core.tickets.addEvent(t.id, "note", "p", { text: "two" });
     expect(core.tickets.events(t.id).map((e) => e.seq)).toEqual([1, 2, 3]);
-    expect(() => core.db.run("UPDATE ticket_events SET kind = 'x'")).toThrow(/append-only/);
-    expect(() => core.db.run("DELETE FROM ticket_events")).toThrow(/append-only/);
+    expect(() => db.run("UPDATE ticket_events SET kind = 'x'")).toThrow(/append-only/);
+    expect(() => db.run("DELETE FROM ticket_events")).toThrow(/append-only/);
   });
 
   test("secrets are redacted from events and context", () => {
-    const { core } = testCore();
-    const t = core.tickets.create(
+    const { core, repo } = testCore();
+    const t = repo.create(
       { title: "a", objective: "o", context: { header: "Authorization: Bearer abcdefghijklmnop" } },
       "t",
     );
@@ -87,11 +87,11 @@ describe("ticket repo", () => {
   });
 
   test("every text of a ticket is stored redacted, in any encoding, and fingerprints still match", () => {
-    const { core } = testCore();
+    const { core, repo, db } = testCore();
     const secret = "test-token-0123456789";
     const hex = Buffer.from(secret).toString("hex").toUpperCase();
     const url = [...Buffer.from(secret)].map((b) => `%${b.toString(16)}`).join("");
-    const t = core.tickets.create(
+    const t = repo.create(
       {
         title: `leak ${secret}`,
         objective: `hex ${hex} url ${url}`,
@@ -113,22 +113,22 @@ describe("ticket repo", () => {
     expect(core.tickets.findOpenByFingerprint(`webhook:x:${secret}`)?.id).toBe(t.id);
     expect(core.tickets.lastByFingerprint(`webhook:x:${secret}`)?.id).toBe(t.id);
     expect(() =>
-      core.tickets.create({ title: "again", objective: "o", fingerprint: `webhook:x:${secret}` }, "t"),
+      repo.create({ title: "again", objective: "o", fingerprint: `webhook:x:${secret}` }, "t"),
     ).toThrow(/already has fingerprint webhook:x:\[REDACTED\]/);
     core.tickets.claimNext("w", 60_000);
     const done = core.tickets.transition(t.id, "failed", "w", { resolution: `gave up: ${hex}` });
     expect(done.resolution).toBe("gave up: [REDACTED]");
     const stored = JSON.stringify([
-      core.db.query("SELECT * FROM tickets").all(),
-      core.db.query("SELECT * FROM ticket_events").all(),
+      db.query("SELECT * FROM tickets").all(),
+      db.query("SELECT * FROM ticket_events").all(),
     ]);
     for (const form of [secret, hex, url]) expect(stored).not.toContain(form);
   });
 
   test("list filters and text search", () => {
-    const { core } = testCore();
-    core.tickets.create({ title: "Capacity low", objective: "raise capacity", priority: "P2" }, "t");
-    core.tickets.create({ title: "Latency", objective: "p99 100%_done", source: "agent" }, "t");
+    const { core, repo } = testCore();
+    repo.create({ title: "Capacity low", objective: "raise capacity", priority: "P2" }, "t");
+    repo.create({ title: "Latency", objective: "p99 100%_done", source: "agent" }, "t");
     expect(core.tickets.list({ q: "capacity" }).total).toBe(1);
     expect(core.tickets.list({ q: "100%_" }).total).toBe(1);
     expect(core.tickets.list({ q: "%" }).total).toBe(1);

@@ -3,6 +3,7 @@ import type { Clock } from "../lib/clock";
 import { conflict, notFound } from "../lib/errors";
 import { parseOrThrow } from "../lib/parse";
 import { Redactor } from "../lib/redact";
+import { attemptsUsedUp, expiredInARow } from "./attempts";
 import {
   NewTicket,
   type Priority,
@@ -270,10 +271,45 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
       });
     },
 
-    /** Atomically leases the most urgent pending ticket (P1 first, then oldest) to one worker. */
-    claimNext(workerId: string, leaseMs: number): Ticket | null {
+    /**
+     * Atomically leases the most urgent pending ticket (P1 first, then oldest) to one worker. With
+     * `maxAttempts`, a ticket put back by a lease expiry that did not apply the limit (see expireLeases) and
+     * has used its attempts is closed as failed instead of being claimed again.
+     */
+    claimNext(workerId: string, leaseMs: number, opts: { maxAttempts?: number } = {}): Ticket | null {
       return tx(() => {
         const now = clock.now();
+        if (opts.maxAttempts !== undefined) {
+          const spent = db
+            .query<Row, [number]>(
+              "SELECT id, attempts FROM tickets WHERE status = 'pending' AND attempts >= ?",
+            )
+            .all(opts.maxAttempts);
+          for (const r of spent) {
+            const id = r.id as number;
+            const moves = db
+              .query<Row, [number]>(
+                "SELECT * FROM ticket_events WHERE ticket_id = ? AND kind = 'status_changed' ORDER BY seq",
+              )
+              .all(id)
+              .map(toEvent);
+            const resolution = attemptsUsedUp(r.attempts as number, opts.maxAttempts, expiredInARow(moves));
+            if (!resolution) continue;
+            // The state machine has no pending → failed: the ticket passes through in_progress, unleased and
+            // uncounted, so its history stays a sequence of allowed moves.
+            db.query(
+              "UPDATE tickets SET status = 'failed', updated_at = ?, finished_at = ?, resolution = ? WHERE id = ?",
+            ).run(now, now, resolution, id);
+            const reason = "attempts used up";
+            addEventTx(id, "status_changed", "system", { from: "pending", to: "in_progress", reason });
+            addEventTx(id, "status_changed", "system", {
+              from: "in_progress",
+              to: "failed",
+              reason,
+              resolution,
+            });
+          }
+        }
         const row = db
           .query<Row, [string, number, number]>(
             `UPDATE tickets SET status = 'in_progress', lease_owner = ?, lease_expires_at = ?,
@@ -305,27 +341,57 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
       return res.changes === 1;
     },
 
-    /** Returns tickets whose worker stopped renewing (crashed) to the queue, with an event saying so. */
-    expireLeases(): number[] {
+    /**
+     * Returns tickets whose worker stopped renewing (crashed) to the queue, with an event saying so. A crashed
+     * attempt is still an attempt: with `maxAttempts`, a ticket that has used them all fails instead.
+     */
+    expireLeases(opts: { maxAttempts?: number } = {}): number[] {
       return tx(() => {
         const now = clock.now();
         const rows = db
           .query<Row, [number]>(
-            "SELECT id, lease_owner FROM tickets WHERE status = 'in_progress' AND lease_expires_at < ?",
+            "SELECT id, lease_owner, attempts FROM tickets WHERE status = 'in_progress' AND lease_expires_at < ?",
           )
           .all(now);
         for (const r of rows) {
+          const id = r.id as number;
+          const reason = `lease of ${r.lease_owner} expired`;
+          const moves = db
+            .query<Row, [number]>(
+              "SELECT * FROM ticket_events WHERE ticket_id = ? AND kind = 'status_changed' ORDER BY seq",
+            )
+            .all(id)
+            .map(toEvent);
+          const resolution =
+            opts.maxAttempts === undefined
+              ? null
+              : attemptsUsedUp(r.attempts as number, opts.maxAttempts, expiredInARow(moves) + 1);
+          const to = resolution ? "failed" : "pending";
           db.query(
-            "UPDATE tickets SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
-          ).run(now, r.id as number);
-          addEventTx(r.id as number, "status_changed", "system", {
+            `UPDATE tickets SET status = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+               finished_at = CASE WHEN ? THEN ? ELSE finished_at END, resolution = COALESCE(?, resolution)
+             WHERE id = ?`,
+          ).run(to, now, resolution ? 1 : 0, now, resolution, id);
+          addEventTx(id, "status_changed", "system", {
             from: "in_progress",
-            to: "pending",
-            reason: `lease of ${r.lease_owner} expired`,
+            to,
+            reason,
+            lease_expired: true,
+            ...(resolution ? { resolution } : {}),
           });
         }
         return rows.map((r) => r.id as number);
       });
+    },
+
+    /** One page of ticket ids created in [since, until], after `afterId` in id order: exports walk these. */
+    idsCreated(afterId: number, since: number, until: number, limit: number): number[] {
+      return db
+        .query<{ id: number }, [number, number, number, number]>(
+          "SELECT id FROM tickets WHERE id > ? AND created_at >= ? AND created_at <= ? ORDER BY id LIMIT ?",
+        )
+        .all(afterId, since, until, limit)
+        .map((r) => r.id);
     },
 
     countByStatus(): Record<string, number> {

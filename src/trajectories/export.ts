@@ -23,13 +23,14 @@ export function* trajectories(
   const pageSize = 200;
   let afterId = 0;
   for (;;) {
-    const ids = core.db
-      .query<{ id: number }, [number, number, number, number]>(
-        "SELECT id FROM tickets WHERE id > ? AND created_at >= ? AND created_at <= ? ORDER BY id LIMIT ?",
-      )
-      .all(afterId, filter.since ?? 0, filter.until ?? Number.MAX_SAFE_INTEGER, pageSize);
+    const ids = core.tickets.idsCreated(
+      afterId,
+      filter.since ?? 0,
+      filter.until ?? Number.MAX_SAFE_INTEGER,
+      pageSize,
+    );
     if (ids.length === 0) return;
-    for (const { id } of ids) {
+    for (const id of ids) {
       afterId = id;
       const t = core.tickets.get(id);
       if (filter.source && t.source !== filter.source) continue;

@@ -3,6 +3,7 @@ import { trajectoryRoutes } from "../api/trajectories";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { exportPeak } from "../testing/export-load";
+import { testTicket } from "../testing/tickets";
 import { trajectoryContext } from "./context";
 import { exportLines } from "./export";
 import { createPseudonymizer } from "./pseudonymize";
@@ -45,7 +46,8 @@ describe("pseudonymised exports", () => {
   test("an export with the pseudonymiser carries no key or IP, and keeps everything else", async () => {
     const { core } = testCore();
     const agent = testAgent(core);
-    core.tickets.create(
+    testTicket(
+      core,
       {
         title: "Denials for key=user:42 from 198.51.100.23",
         objective: 'Check why {"key":"user:42"} keeps hitting its limit',
@@ -76,7 +78,7 @@ test("an export streams: 3,000 episodes (about 70 MiB of JSONL) keep the live he
 
 test("the export API pseudonymises on request, with a salt that makes pseudonyms comparable", async () => {
   const { core } = testCore();
-  core.tickets.create({ title: "Denials for key=carol", objective: "look" }, "test");
+  testTicket(core, { title: "Denials for key=carol", objective: "look" }, "test");
   await testAgent(core).runOnce("w1");
   const api = trajectoryRoutes(core);
   const get = async (q: string) =>

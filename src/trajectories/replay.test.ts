@@ -3,6 +3,7 @@ import { RunbookBrain } from "../agent/brains/runbook";
 import type { MetricsBackend } from "../telemetry/types";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
+import { testTicket } from "../testing/tickets";
 import { trajectoryContext } from "./context";
 import { trajectories } from "./export";
 import { replayEpisode } from "./replay";
@@ -18,7 +19,8 @@ test("an episode replays through the real loop with the same tool calls", async 
     brain: new RunbookBrain(),
     metrics,
   });
-  core.tickets.create(
+  testTicket(
+    core,
     {
       title: "Denials high",
       objective: "o",

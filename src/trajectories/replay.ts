@@ -64,8 +64,18 @@ export async function replayEpisode(
     instantQuery: async () => ({ resultType: "vector", result: [] }),
     rangeQuery: async () => ({ resultType: "matrix", result: [] }),
   };
-  const ticket = core.tickets.create(
-    {
+  // The episode's ticket is the observation here: the replay reopens what the recording started from.
+  const ticket = core.intake.open({
+    actor: "replay",
+    observation: {
+      rule_kind: "replay",
+      rule: record.episode_id,
+      query: "",
+      value: null,
+      labels: {},
+      data: { episode_id: record.episode_id },
+    },
+    ticket: {
       title: record.initial_state.title,
       objective: record.initial_state.objective,
       priority: record.initial_state.priority as "P1" | "P2" | "P3" | "P4",
@@ -73,8 +83,7 @@ export async function replayEpisode(
       source: "agent",
       context: { replay_of: record.episode_id },
     },
-    "replay",
-  );
+  });
   const agent = createAgent({
     core,
     brain: mode === "recorded" ? new RecordedBrain(record) : new RunbookBrain(),

@@ -3,6 +3,7 @@ import { MetricStore } from "../telemetry/metrics/store";
 import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import { testCore } from "../testing/core";
 import { dashboardClient } from "../testing/dashboard";
+import { testTicket } from "../testing/tickets";
 import { dashboardRoutes } from "./routes";
 import { createSessions } from "./session";
 
@@ -25,7 +26,7 @@ function setup() {
 describe("dashboard", () => {
   test("overview lists open tickets, auto-refreshes, and names the brain", async () => {
     const { core, req } = setup();
-    core.tickets.create({ title: "Capacity headroom low", objective: "raise it", priority: "P2" }, "t");
+    testTicket(core, { title: "Capacity headroom low", objective: "raise it", priority: "P2" }, "t");
     const page = await req("GET", "/");
     expect(page.status).toBe(200);
     expect(page.type).toContain("text/html");
@@ -54,7 +55,8 @@ describe("dashboard", () => {
 
   test("text from tickets is escaped, never executed", async () => {
     const { core, req } = setup();
-    const t = core.tickets.create(
+    const t = testTicket(
+      core,
       { title: "<script>alert(1)</script>", objective: "<img src=x onerror=alert(2)>" },
       "t",
     );
@@ -104,7 +106,7 @@ describe("dashboard", () => {
   test("approve from the ticket page resumes a waiting ticket", async () => {
     const { core, req, login } = setup();
     const csrf = await login();
-    const t = core.tickets.create({ title: "t", objective: "o" }, "x");
+    const t = testTicket(core, { title: "t", objective: "o" }, "x");
     core.tickets.claimNext("w", 60_000);
     core.approvals.request(t.id, "deploy", "large diff", "agent", "w");
     const page = await req("GET", `/tickets/${t.id}`);
@@ -172,7 +174,7 @@ describe("no page shows a secret", () => {
   const leaked = (html: string) => forms.filter((f) => html.includes(f));
 
   test("tickets, approvals, deploys, episodes and log lines pass the redactor", async () => {
-    const { core, clock } = testCore();
+    const { core, clock, db } = testCore();
     const app = dashboardRoutes({
       core,
       banner: () => ({ brain: "runbook", metrics: "embedded", logs: "loki" }),
@@ -187,14 +189,12 @@ describe("no page shows a secret", () => {
       },
     });
     const { req, login } = dashboardClient(app, TOKEN);
-    const t = core.tickets.create({ title: `leak ${secret}`, objective: `base64 ${forms[1]}` }, "t");
+    const t = testTicket(core, { title: `leak ${secret}`, objective: `base64 ${forms[1]}` }, "t");
     core.tickets.claimNext("w1", 60_000);
     core.approvals.request(t.id, `curl -d ${forms[2]}`, `needs ${secret}`, "agent", "w1");
-    core.db
-      .query(
-        "INSERT INTO deploys (ticket_id, commit_sha, status, stage, reason, stages, started_at) VALUES (?, 'abc', 'failed', 'check', ?, '[]', 0)",
-      )
-      .run(t.id, `tests printed ${secret}`);
+    db.query(
+      "INSERT INTO deploys (ticket_id, commit_sha, status, stage, reason, stages, started_at) VALUES (?, 'abc', 'failed', 'check', ?, '[]', 0)",
+    ).run(t.id, `tests printed ${secret}`);
     await login();
     const pages = [
       "/",

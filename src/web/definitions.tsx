@@ -2,9 +2,9 @@
 import { Cron } from "croner";
 import { scoreAnomaly } from "../monitor/anomalies";
 import { instantIn } from "../monitor/observe";
-import type { RuleStateRow } from "../monitor/state-store";
 import type { Anomaly } from "../rules/anomalies";
 import type { Invariant, Slo } from "../rules/model";
+import type { RuleStateRow } from "../rules/rule-state-store";
 import type { Schedule } from "../rules/schedules";
 import type { DashboardDeps, FormBody } from "./context";
 import { Time } from "./layout";

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
-import { parseDuration } from "../lib/parse";
+import { parseDuration } from "../lib/duration";
 import type { QueryResult } from "../telemetry/types";
 import { LineChart } from "./chart";
 import { type DashboardDeps, viewerOf } from "./context";

@@ -11,8 +11,8 @@ import { createSessions } from "./session";
 const TOKEN = "dashboard-token-0123456789";
 
 function setup(extra: Partial<DashboardDeps> = {}) {
-  const { core, clock } = testCore();
-  const dashboard = (sessions = createSessions(TOKEN, () => clock.now(), sqliteRevocations(core.db))) =>
+  const { core, clock, db } = testCore();
+  const dashboard = (sessions = createSessions(TOKEN, () => clock.now(), sqliteRevocations(db))) =>
     dashboardRoutes({
       core,
       banner: () => ({ brain: "runbook", metrics: "embedded", logs: "embedded" }),

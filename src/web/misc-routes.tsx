@@ -1,27 +1,12 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
+import type { DeployRow } from "../deploy/deploy-repo";
 import { buildTrajectory, splitAttempts } from "../trajectories/build";
 import { trajectoryContext } from "../trajectories/context";
 import { trajectories } from "../trajectories/export";
 import { formatNames } from "../trajectories/formats";
 import { type DashboardDeps, viewerOf } from "./context";
 import { Layout, StatusPill, Time } from "./layout";
-
-const changeKinds = ["commit", "deploy", "deploy_failed", "rollback", "restart", "config_change", "tests"];
-
-interface DeployRow {
-  id: number;
-  ticket_id: number;
-  commit_sha: string;
-  previous_sha: string | null;
-  status: string;
-  stage: string;
-  reason: string | null;
-  stages: string;
-  metrics: string;
-  started_at: number;
-  finished_at: number | null;
-}
 
 type Signals = { request_rate: number | null; error_ratio: number | null; p99_seconds: number | null } | null;
 
@@ -106,15 +91,9 @@ export function miscPages(deps: DashboardDeps) {
   );
   return new Elysia()
     .get("/deploys", ({ request }) => {
-      const events = core.db
-        .query<{ ticket_id: number; seq: number; ts: number; kind: string; actor: string; data: string }, []>(
-          `SELECT ticket_id, seq, ts, kind, actor, data FROM ticket_events WHERE kind IN (${changeKinds.map((k) => `'${k}'`).join(",")}) ORDER BY id DESC LIMIT 200`,
-        )
-        .all();
-      // Stages keep the tail of the test output, which may print a secret: rows are redacted on the way out.
-      const deploys = core.redactor.value(
-        core.db.query<DeployRow, []>("SELECT * FROM deploys ORDER BY id DESC LIMIT 100").all(),
-      );
+      const events = core.changes.recent(200);
+      // Stages keep the tail of the test output, which may print a secret: the repository redacts rows.
+      const deploys = core.deploys.list(100);
       return page(
         request,
         "Deploys",
@@ -148,7 +127,7 @@ export function miscPages(deps: DashboardDeps) {
                         <a href={`/tickets/${e.ticket_id}`}>{`#${e.ticket_id}`}</a>
                       </td>
                       <td>
-                        <code safe>{e.data}</code>
+                        <code safe>{JSON.stringify(e.data)}</code>
                       </td>
                     </tr>
                   ))}

@@ -3,7 +3,6 @@ import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import cssPath from "../../public/app.css" with { type: "file" };
-import { createRuleStateStore } from "../monitor/state-store";
 import type { InstanceStatus } from "../supervisor/supervisor";
 import { ticketStatuses } from "../tickets/model";
 import { type DashboardDeps, viewerOf } from "./context";
@@ -62,7 +61,7 @@ const asset = (path: string, type: string) => () =>
 export function dashboardRoutes(deps: DashboardDeps) {
   const { core } = deps;
   // Rule state lives in the shared database, so the web role can show it even when the monitor runs elsewhere.
-  const ruleStates = createRuleStateStore(core.db);
+  const ruleStates = core.ruleStates;
   const states = () => new Map(ruleStates.all().map((r) => [r.rule_key, r]));
   const feed = () => <Timeline events={core.tickets.recentEvents(30)} />;
   const [slo, invariant, anomaly, schedule] = ruleDefinitions(deps, states);

@@ -5,6 +5,7 @@ import { MetricStore } from "../telemetry/metrics/store";
 import { instantQuery, rangeQuery } from "../telemetry/promql/promql";
 import { testCore } from "../testing/core";
 import { dashboardClient } from "../testing/dashboard";
+import { testTicket } from "../testing/tickets";
 import { dashboardRoutes } from "./routes";
 import { createSessions } from "./session";
 
@@ -179,19 +180,19 @@ describe("rule pages", () => {
       store.append([
         { labels: { __name__: "queue_length" }, t: clock.now() - i * 60_000, v: i < 10 ? 50 : 5 },
       ]);
-    const obs = core.observations.record({
-      rule_kind: "invariant",
-      rule: "QueueTooLong",
-      query: "queue_length > 10",
-      value: 50,
-      labels: {},
-      data: {},
-      observed_at: clock.now() - 9 * 60_000,
+    const t = core.intake.open({
+      actor: "monitor",
+      observation: {
+        rule_kind: "invariant",
+        rule: "QueueTooLong",
+        query: "queue_length > 10",
+        value: 50,
+        labels: {},
+        data: {},
+        observed_at: clock.now() - 9 * 60_000,
+      },
+      ticket: { title: "Queue too long", objective: "shorten it", source: "invariant" },
     });
-    const t = core.tickets.create(
-      { title: "Queue too long", objective: "shorten it", observation_id: obs.id, source: "invariant" },
-      "monitor",
-    );
     const page = await req("GET", `/tickets/${t.id}`);
     expect(page.text).toContain('<svg class="chart"');
     expect(page.text).toContain('class="marker"');
@@ -234,9 +235,9 @@ test("the overview's service signals: request rate, denied share and p99 from th
 
 test("the ticket list filters by creation time", async () => {
   const { core, clock, req } = setup();
-  core.tickets.create({ title: "Last week's review", objective: "o" }, "t");
+  testTicket(core, { title: "Last week's review", objective: "o" }, "t");
   clock.advance(3 * 86_400_000);
-  core.tickets.create({ title: "Today's burn", objective: "o" }, "t");
+  testTicket(core, { title: "Today's burn", objective: "o" }, "t");
   const day = (await req("GET", "/tickets?since=24h")).text;
   expect(day).toContain("Today&#x27;s burn");
   expect(day).not.toContain("Last week&#x27;s review");

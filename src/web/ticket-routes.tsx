@@ -1,8 +1,9 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
+import { parseDuration } from "../lib/duration";
 import { invalid, toAppError } from "../lib/errors";
-import { parseDuration } from "../lib/parse";
 import type { Observation } from "../rules/observations";
+import { personAlert } from "../tickets/intake";
 import {
   Priority,
   TicketStatus as StatusSchema,
@@ -146,14 +147,12 @@ export function ticketPages(deps: DashboardDeps) {
       const form = (body ?? {}) as FormBody;
       if (!authorizeForm(deps, request, form)) return forbidden();
       try {
-        const t = core.tickets.create(
-          {
+        const t = core.intake.open(
+          personAlert("dashboard", {
             title: form.title ?? "",
             objective: form.objective ?? "",
-            priority: (form.priority ?? "P3") as Priority,
-            source: "human",
-          },
-          "dashboard",
+            priority: form.priority || "P3",
+          }),
         );
         return redirect(`/tickets/${t.id}`);
       } catch (err) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { NewTicket, Priority } from "../tickets/model";
+import { fingerprints, type TicketDraft } from "../tickets/intake";
+import type { Priority } from "../tickets/model";
 
 // Alertmanager's webhook payload, version 4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
 const Alert = z.object({
@@ -35,10 +36,10 @@ const severityPriority: Record<string, Priority> = {
   info: "P4",
 };
 
-export const alertmanagerFingerprint = (p: AlertmanagerPayload) => `webhook:alertmanager:${p.groupKey}`;
+export const alertmanagerFingerprint = (p: AlertmanagerPayload) => fingerprints.alertGroup(p.groupKey);
 
 /** Pure mapping: one ticket per alert group, its priority from the group's severity label. */
-export function ticketFromAlertGroup(p: AlertmanagerPayload): NewTicket {
+export function ticketFromAlertGroup(p: AlertmanagerPayload): TicketDraft {
   const name = p.commonLabels.alertname ?? p.groupLabels.alertname ?? "alert group";
   const firing = p.alerts.filter((a) => a.status === "firing");
   const summary = p.commonAnnotations.summary ?? p.commonAnnotations.description ?? "";
@@ -47,7 +48,6 @@ export function ticketFromAlertGroup(p: AlertmanagerPayload): NewTicket {
     objective: `${summary ? `${summary}. ` : ""}Resolve the conditions behind the ${name} alerts of group ${p.groupKey}.`,
     source: "webhook",
     source_ref: `alertmanager:${p.receiver}`,
-    fingerprint: alertmanagerFingerprint(p),
     priority: severityPriority[p.commonLabels.severity ?? ""] ?? "P3",
     context: {
       group_key: p.groupKey,

@@ -1,9 +1,10 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { tokensEqual } from "../api/auth";
 import type { Core } from "../core";
 import { readBodyCapped } from "../lib/bounded-body";
 import { AppError } from "../lib/errors";
 import { parseOrThrow } from "../lib/parse";
+import { fingerprints } from "../tickets/intake";
 import { AlertmanagerPayload, alertmanagerFingerprint, ticketFromAlertGroup } from "./alertmanager";
 import { GenericWebhook } from "./generic";
 
@@ -66,24 +67,8 @@ export interface WebhookResult {
 }
 
 function delivered(core: Core, source: string, raw: string): WebhookResult | null {
-  const hash = createHash("sha256").update(`${source}\n${raw}`).digest("hex");
-  const prior = core.db
-    .query<{ ticket_id: number }, [string]>("SELECT ticket_id FROM webhook_deliveries WHERE payload_hash = ?")
-    .get(hash);
-  return prior ? { ticket_id: prior.ticket_id, action: "duplicate" } : null;
-}
-
-/**
- * The payload is kept redacted (senders paste tokens into alert annotations); the hash stays over the raw
- * body, so a retried delivery is still recognised.
- */
-function record(core: Core, source: string, raw: string, payload: unknown, ticketId: number): void {
-  const hash = createHash("sha256").update(`${source}\n${raw}`).digest("hex");
-  core.db
-    .query(
-      "INSERT OR IGNORE INTO webhook_deliveries (source, payload_hash, ticket_id, received_at, payload) VALUES (?, ?, ?, ?, ?)",
-    )
-    .run(source, hash, ticketId, core.clock.now(), JSON.stringify(core.redactor.value(payload)));
+  const prior = core.deliveries.ticketOf(source, raw);
+  return prior === null ? null : { ticket_id: prior, action: "duplicate" };
 }
 
 /** One ticket per alert group; later deliveries for an open group become events, resolutions are noted. */
@@ -92,53 +77,44 @@ export function receiveAlertmanager(core: Core, raw: string): WebhookResult {
   const payload = parseOrThrow(AlertmanagerPayload, body, "Alertmanager payload");
   const dup = delivered(core, "alertmanager", raw);
   if (dup) return dup;
-  return core.db
-    .transaction((): WebhookResult => {
-      const open = core.tickets.findOpenByFingerprint(alertmanagerFingerprint(payload));
-      let result: WebhookResult;
-      if (open) {
-        const resolved = payload.alerts.filter((a) => a.status === "resolved").length;
-        core.tickets.addEvent(
-          open.id,
-          payload.status === "resolved" ? "alerts_resolved" : "still_firing",
-          "webhook",
-          {
-            status: payload.status,
-            firing: payload.alerts.length - resolved,
-            resolved,
-          },
-        );
-        result = { ticket_id: open.id, action: payload.status === "resolved" ? "noted" : "updated" };
-      } else if (payload.status === "resolved") {
-        const last = core.tickets.lastByFingerprint(alertmanagerFingerprint(payload));
-        if (!last) throw new AppError("not_found", `no ticket for alert group ${payload.groupKey}`);
-        core.tickets.addEvent(last.id, "alerts_resolved", "webhook", { status: "resolved" });
-        result = { ticket_id: last.id, action: "noted" };
-      } else {
-        const observation = core.observations.record({
+  return core.transaction((): WebhookResult => {
+    const fingerprint = alertmanagerFingerprint(payload);
+    const resolved = payload.alerts.filter((a) => a.status === "resolved").length;
+    let result: WebhookResult;
+    if (payload.status === "resolved" && !core.tickets.findOpenByFingerprint(fingerprint)) {
+      // A resolution of a group whose ticket is closed is noted on it; it never opens one.
+      const last = core.tickets.lastByFingerprint(fingerprint);
+      if (!last) throw new AppError("not_found", `no ticket for alert group ${payload.groupKey}`);
+      core.tickets.addEvent(last.id, "alerts_resolved", "webhook", { status: "resolved" });
+      result = { ticket_id: last.id, action: "noted" };
+    } else {
+      const raised = core.intake.raise({
+        actor: "webhook",
+        fingerprint,
+        whileOpen: {
+          event: payload.status === "resolved" ? "alerts_resolved" : "still_firing",
+          data: { status: payload.status, firing: payload.alerts.length - resolved, resolved },
+        },
+        linkRecurrence: true,
+        observation: {
           rule_kind: "webhook",
           rule: payload.commonLabels.alertname ?? payload.groupKey,
           query: payload.groupKey,
           value: payload.alerts.length,
           labels: payload.commonLabels,
           data: { receiver: payload.receiver, alerts: payload.alerts.length },
-          observed_at: core.clock.now(),
-        });
-        const previous = core.tickets.lastByFingerprint(alertmanagerFingerprint(payload));
-        const t = core.tickets.create(
-          {
-            ...ticketFromAlertGroup(payload),
-            observation_id: observation.id,
-            ...(previous ? { parent_id: previous.id } : {}),
-          },
-          "webhook",
-        );
-        result = { ticket_id: t.id, action: "created" };
-      }
-      record(core, "alertmanager", raw, body, result.ticket_id);
-      return result;
-    })
-    .immediate();
+        },
+        ticket: ticketFromAlertGroup(payload),
+      });
+      if (!raised.ticket) throw new AppError("internal", "the intake opened no ticket for the alert group");
+      result = {
+        ticket_id: raised.ticket.id,
+        action: raised.action === "created" ? "created" : payload.status === "resolved" ? "noted" : "updated",
+      };
+    }
+    core.deliveries.record("alertmanager", raw, body, result.ticket_id);
+    return result;
+  });
 }
 
 export function receiveGeneric(core: Core, raw: string): WebhookResult {
@@ -146,42 +122,35 @@ export function receiveGeneric(core: Core, raw: string): WebhookResult {
   const w = parseOrThrow(GenericWebhook, body, "webhook");
   const dup = delivered(core, "generic", raw);
   if (dup) return dup;
-  return core.db
-    .transaction((): WebhookResult => {
-      const fingerprint = w.dedup_key ? `webhook:${w.source_name}:${w.dedup_key}` : undefined;
-      const open = fingerprint ? core.tickets.findOpenByFingerprint(fingerprint) : null;
-      let result: WebhookResult;
-      if (open) {
-        core.tickets.addEvent(open.id, "still_firing", "webhook", { title: w.title, source: w.source_name });
-        result = { ticket_id: open.id, action: "updated" };
-      } else {
-        const observation = core.observations.record({
-          rule_kind: "webhook",
-          rule: w.source_name,
-          query: w.dedup_key ?? w.title,
-          value: null,
-          labels: {},
-          data: { title: w.title },
-          observed_at: core.clock.now(),
-        });
-        const t = core.tickets.create(
-          {
-            title: w.title,
-            objective: w.objective,
-            priority: w.priority,
-            source: "webhook",
-            source_ref: w.source_name,
-            success_criteria: w.success_criteria,
-            context: w.context,
-            observation_id: observation.id,
-            ...(fingerprint ? { fingerprint } : {}),
-          },
-          "webhook",
-        );
-        result = { ticket_id: t.id, action: "created" };
-      }
-      record(core, "generic", raw, body, result.ticket_id);
-      return result;
-    })
-    .immediate();
+  return core.transaction((): WebhookResult => {
+    const raised = core.intake.raise({
+      actor: "webhook",
+      ...(w.dedup_key ? { fingerprint: fingerprints.webhook(w.source_name, w.dedup_key) } : {}),
+      whileOpen: { event: "still_firing", data: { title: w.title, source: w.source_name } },
+      observation: {
+        rule_kind: "webhook",
+        rule: w.source_name,
+        query: w.dedup_key ?? w.title,
+        value: null,
+        labels: {},
+        data: { title: w.title },
+      },
+      ticket: {
+        title: w.title,
+        objective: w.objective,
+        priority: w.priority,
+        source: "webhook",
+        source_ref: w.source_name,
+        success_criteria: w.success_criteria,
+        context: w.context,
+      },
+    });
+    if (!raised.ticket) throw new AppError("internal", "the intake opened no ticket for the webhook");
+    const result: WebhookResult = {
+      ticket_id: raised.ticket.id,
+      action: raised.action === "created" ? "created" : "updated",
+    };
+    core.deliveries.record("generic", raw, body, result.ticket_id);
+    return result;
+  });
 }

@@ -7,7 +7,7 @@ import { TEST_TOKEN, testCore } from "../testing/core";
 const secret = "hmac-secret-0123456789";
 
 function setup() {
-  const { core } = testCore();
+  const { core, db } = testCore();
   const api = createApi({
     core,
     token: TEST_TOKEN,
@@ -37,7 +37,7 @@ function setup() {
       },
     };
   };
-  return { core, post };
+  return { core, db, post };
 }
 
 // A payload as Alertmanager 0.25 sends it (webhook version 4).
@@ -137,7 +137,7 @@ describe("secrets in webhook payloads", () => {
   const leaked = (v: unknown) => forms.filter((f) => JSON.stringify(v).includes(f));
 
   test("a generic delivery is stored redacted and its retry is still answered as a duplicate", async () => {
-    const { core, post } = setup();
+    const { core, post, db } = setup();
     const body = {
       title: `Token ${TEST_TOKEN} rejected`,
       objective: `Rotate it; the client sent ${b64}`,
@@ -147,7 +147,7 @@ describe("secrets in webhook payloads", () => {
     };
     const first = await post("/api/v1/webhooks/generic", body);
     expect(first.status).toBe(201);
-    const rows = core.db
+    const rows = db
       .query<{ payload: string; payload_hash: string }, []>(
         "SELECT payload, payload_hash FROM webhook_deliveries",
       )
@@ -172,7 +172,7 @@ describe("secrets in webhook payloads", () => {
   });
 
   test("an Alertmanager delivery with the secret in annotations and labels is stored redacted", async () => {
-    const { core, post } = setup();
+    const { core, post, db } = setup();
     const payload = group("firing");
     const leaky = {
       ...payload,
@@ -181,7 +181,7 @@ describe("secrets in webhook payloads", () => {
     };
     const res = await post("/api/v1/webhooks/alertmanager", leaky);
     expect(res.status).toBe(201);
-    expect(leaked(core.db.query("SELECT payload FROM webhook_deliveries").all())).toEqual([]);
+    expect(leaked(db.query("SELECT payload FROM webhook_deliveries").all())).toEqual([]);
     const t = core.tickets.get(res.json.data.ticket_id);
     expect(leaked([t, core.observations.get(t.observation_id as number)])).toEqual([]);
     expect((await post("/api/v1/webhooks/alertmanager", leaky)).json.data.action).toBe("duplicate");

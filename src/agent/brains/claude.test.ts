@@ -9,6 +9,7 @@ import {
   startFakeAnthropic,
 } from "../../testing/fake-anthropic";
 import { ticketFixture } from "../../testing/ticket";
+import { testTicket } from "../../testing/tickets";
 import type { Ticket } from "../../tickets/model";
 import { toolDefs } from "../tools/registry";
 import type { BrainRequest, Message } from "../types";
@@ -375,8 +376,8 @@ describe("claude brain", () => {
     expect(fake.requests[1]?.raw).not.toContain("hunter2");
   });
 
-  test("defaults: claude-sonnet-4-5, and an API key is required", () => {
-    expect(new ClaudeBrain({ apiKey: KEY }).model).toBe("claude-sonnet-4-5");
+  test("defaults: claude-sonnet-4-6 (config's agent.model default), and an API key is required", () => {
+    expect(new ClaudeBrain({ apiKey: KEY }).model).toBe("claude-sonnet-4-6");
     expect(() => new ClaudeBrain({ apiKey: "" })).toThrow("ANTHROPIC_API_KEY");
   });
 
@@ -412,7 +413,8 @@ describe("claude brain in the agent loop", () => {
       metrics,
       log: (msg) => logs.push(msg),
     });
-    const t = core.tickets.create(
+    const t = testTicket(
+      core,
       { title: "Write up the denial spike", objective: "Note what you find." },
       "test",
     );

@@ -1,4 +1,5 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
+import { defaultClaudeModel } from "../../config";
 import { Redactor } from "../../lib/redact";
 import { asData } from "../provenance";
 import type {
@@ -34,8 +35,6 @@ export interface ClaudeBrainOptions {
   /** Waits between retries; injectable so tests can see the delays instead of sitting through them. */
   sleep?: (ms: number) => Promise<void>;
 }
-
-export const defaultClaudeModel = "claude-sonnet-4-5";
 
 /**
  * What `reply` throws once retries are spent or the API refused the request. `retryable` is false for errors a

@@ -7,6 +7,7 @@ import {
   startFakeAnthropic,
   toolTurn,
 } from "../../testing/fake-anthropic";
+import { testTicket } from "../../testing/tickets";
 import type { NewTicket, TicketEvent, TicketStatus } from "../../tickets/model";
 import { ClaudeBrain } from "../brains/claude";
 import { defaultPolicy, type Policy, PolicySchema } from "../policy";
@@ -121,7 +122,7 @@ export async function attack(a: Arena, calls: Call[], opts: AttackOptions = {}):
     ...(opts.logs ? { logs: opts.logs } : {}),
     maxSteps: calls.length + 4,
   });
-  const ticketId = opts.ticketId ?? a.core.tickets.create(opts.ticket ?? defaultTicket, "test").id;
+  const ticketId = opts.ticketId ?? testTicket(a.core, opts.ticket ?? defaultTicket, "test").id;
   await withSecretEnv(() => agent.runOnce("w1"));
   const events = () => a.core.tickets.events(ticketId);
   const result = (n: number) =>

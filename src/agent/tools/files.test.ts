@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MetricsBackend } from "../../telemetry/types";
 import { testCore } from "../../testing/core";
+import { testTicket } from "../../testing/tickets";
 import { git } from "../../workspace/git";
 import type { ToolContext } from "../types";
 import { tools } from "./registry";
@@ -28,7 +29,7 @@ const unusedMetrics = {} as MetricsBackend; // file tools never read metrics
 
 function setup() {
   const { core } = testCore();
-  const t = core.tickets.create({ title: "raise capacity", objective: "o" }, "test");
+  const t = testTicket(core, { title: "raise capacity", objective: "o" }, "test");
   const workspaceDir = repo();
   const ctx: ToolContext = {
     core,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MetricsBackend } from "../../telemetry/types";
 import { testCore } from "../../testing/core";
+import { testTicket } from "../../testing/tickets";
 import { git } from "../../workspace/git";
 import { ensureWorkspace } from "../../workspace/workspace";
 import type { ToolContext } from "../types";
@@ -14,7 +15,8 @@ const workspace = ensureWorkspace(join(mkdtempSync(join(tmpdir(), "harness-ops-"
 
 function setup() {
   const { core } = testCore();
-  const t = core.tickets.create(
+  const t = testTicket(
+    core,
     { title: "headroom low", objective: "raise capacity", priority: "P2" },
     "monitor",
   );

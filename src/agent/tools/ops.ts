@@ -133,40 +133,40 @@ export const createTicket: Tool = {
     priority: Priority.optional(),
   }),
   async run(input: { title: string; objective: string; priority?: Priority }, ctx) {
-    const t = ctx.core.tickets.create(
-      {
+    // A sub-task of the ticket at hand; its text is the model's, so it is an observation by the agent.
+    const t = ctx.core.intake.open({
+      actor: ctx.workerId,
+      observation: {
+        rule_kind: "agent",
+        rule: "create_ticket",
+        query: "",
+        value: null,
+        labels: {},
+        data: { from_ticket: ctx.ticket.id },
+      },
+      ticket: {
         title: input.title,
         objective: input.objective,
         priority: input.priority ?? "P3",
         source: "agent",
-        parent_id: ctx.ticket.id,
       },
-      ctx.workerId,
-    );
+      parentId: ctx.ticket.id,
+    });
     return { output: { created: t.id } };
   },
 } as Tool;
-
-const changeKinds = ["commit", "config_change", "deploy", "rollback", "restart"];
 
 export const listDeploys: Tool = {
   name: "list_deploys",
   description: listDeploysText.trim(),
   input: z.object({ limit: z.number().int().min(1).max(100).optional() }),
   async run(input: { limit?: number }, ctx) {
-    // The kinds are constants of ours, not input, so they can sit in the SQL text.
-    const kinds = changeKinds.map((k) => `'${k}'`).join(",");
-    const rows = ctx.core.db
-      .query<{ ticket_id: number; ts: number; kind: string; data: string }, [number]>(
-        `SELECT ticket_id, ts, kind, data FROM ticket_events WHERE kind IN (${kinds}) ORDER BY id DESC LIMIT ?`,
-      )
-      .all(input.limit ?? 20);
     return {
-      output: rows.map((r) => ({
+      output: ctx.core.changes.recent(input.limit ?? 20).map((r) => ({
         ticket: r.ticket_id,
         at: new Date(r.ts).toISOString(),
         kind: r.kind,
-        ...JSON.parse(r.data),
+        ...r.data,
       })),
     };
   },

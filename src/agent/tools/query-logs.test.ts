@@ -7,6 +7,7 @@ import { LogStore } from "../../telemetry/logs/store";
 import { createLokiBackend } from "../../telemetry/loki-backend";
 import type { LogsBackend, MetricsBackend } from "../../telemetry/types";
 import { testCore } from "../../testing/core";
+import { testTicket } from "../../testing/tickets";
 import type { ToolContext } from "../types";
 import { tools } from "./registry";
 
@@ -27,7 +28,7 @@ afterAll(() => {
 
 async function run(logs: LogsBackend, input: Record<string, unknown>) {
   const { core } = testCore();
-  const ticket = core.tickets.create({ title: "errors", objective: "find them", priority: "P3" }, "monitor");
+  const ticket = testTicket(core, { title: "errors", objective: "find them", priority: "P3" }, "monitor");
   const ctx: ToolContext = {
     core,
     ticket,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../../lib/parse";
+import { parseDuration } from "../../lib/duration";
 import type { Tool, ToolContext, ToolDef } from "../types";
 import addNoteText from "./add_note.txt" with { type: "text" };
 import { deployTool, rollbackTool } from "./deploy";

@@ -1,3 +1,4 @@
+import type { ArithmeticOp, ComparisonOp } from "../binops";
 import type { Matcher } from "../types";
 
 /** A query error with the character offset it refers to. */
@@ -18,7 +19,7 @@ export interface LineFilter {
   values: string[];
 }
 
-export type CmpOp = ">" | ">=" | "<" | "<=" | "==" | "!=";
+export type CmpOp = ComparisonOp;
 
 export type LabelFilterExpr =
   | { kind: "and" | "or"; left: LabelFilterExpr; right: LabelFilterExpr }
@@ -102,6 +103,7 @@ export type MetricExpr =
       matching?: { on: boolean; labels: string[] };
     };
 
-export type BinOp = "+" | "-" | "*" | "/" | "%" | "^" | "==" | "!=" | ">" | ">=" | "<" | "<=";
+/** PromQL's operators but `atan2`, which LogQL lacks. */
+export type BinOp = Exclude<ArithmeticOp, "atan2"> | ComparisonOp;
 
 export type Query = { kind: "log"; selector: LogSelector } | { kind: "metric"; expr: MetricExpr };

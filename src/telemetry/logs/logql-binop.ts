@@ -1,5 +1,6 @@
+import { applyBinary, isComparison, lokiArithmetic, pairResult } from "../binops";
 import type { Labels, Series } from "../types";
-import type { BinOp, MetricExpr } from "./logql-ast";
+import type { MetricExpr } from "./logql-ast";
 import { fingerprint } from "./store";
 
 /** An evaluated metric expression: a literal stays a scalar until it meets a vector. */
@@ -7,43 +8,9 @@ export type MetricValue = { kind: "scalar"; v: number } | { kind: "vector"; seri
 
 type BinaryExpr = Extract<MetricExpr, { kind: "binary" }>;
 
-const comparisons = new Set<BinOp>(["==", "!=", ">", ">=", "<", "<="]);
-
-function apply(op: BinOp, a: number, b: number): number {
-  switch (op) {
-    case "+":
-      return a + b;
-    case "-":
-      return a - b;
-    case "*":
-      return a * b;
-    case "/":
-      return a / b;
-    case "%":
-      return a % b;
-    case "^":
-      return a ** b;
-    case "==":
-      return Number(a === b);
-    case "!=":
-      return Number(a !== b);
-    case ">":
-      return Number(a > b);
-    case ">=":
-      return Number(a >= b);
-    case "<":
-      return Number(a < b);
-    case "<=":
-      return Number(a <= b);
-  }
-}
-
-/** Result of one pair of points: null drops it (a false comparison without `bool`). */
-function combine(e: BinaryExpr, a: number, b: number, keep: number): number | null {
-  const r = apply(e.op, a, b);
-  if (!comparisons.has(e.op) || e.bool) return r;
-  return r === 1 ? keep : null;
-}
+/** Result of one pair of points with Loki's arithmetic: null drops it (a false comparison without `bool`). */
+const combine = (e: BinaryExpr, a: number, b: number, keep: number): number | null =>
+  pairResult(e.op, a, b, e.bool, keep, lokiArithmetic);
 
 function matchLabels(labels: Labels, m: BinaryExpr["matching"]): Labels {
   if (!m) return labels;
@@ -67,8 +34,7 @@ function mapSeries(series: Series[], f: (v: number) => number | null): Series[] 
 /** Prometheus-style binary operation; vector-vector pairs match one-to-one on (on/ignoring) labels. */
 export function binaryOp(e: BinaryExpr, left: MetricValue, right: MetricValue): MetricValue {
   if (left.kind === "scalar" && right.kind === "scalar") {
-    const r = apply(e.op, left.v, right.v);
-    return { kind: "scalar", v: r };
+    return { kind: "scalar", v: applyBinary(e.op, left.v, right.v, lokiArithmetic) };
   }
   if (left.kind === "scalar" && right.kind === "vector")
     return { kind: "vector", series: mapSeries(right.series, (v) => combine(e, left.v, v, v)) };
@@ -88,7 +54,7 @@ export function binaryOp(e: BinaryExpr, left: MetricValue, right: MetricValue): 
     const other = rhs.get(fingerprint(labels));
     if (!other) continue;
     // A filtering comparison keeps the left-hand series as it was; anything else reduces to the match labels.
-    const resultLabels = comparisons.has(e.op) && !e.bool ? s.labels : labels;
+    const resultLabels = isComparison(e.op) && !e.bool ? s.labels : labels;
     const key = fingerprint(resultLabels);
     const target = out.get(key) ?? { labels: resultLabels, samples: [] };
     for (const p of s.samples) {

@@ -43,6 +43,16 @@ describe("line filters", () => {
     expect(lines(s, q)).toEqual(want);
   });
 
+  // One RE2 translation (src/telemetry/regex.ts): matchers anchor as Prometheus does, line filters search.
+  test.each([
+    ["{app=~`(?P<a>ap).`} |~ `[[:digit:]]{3} \\p{Lu}`", ["GET /b 500 ConnectionError"]],
+    ["{app=~`(?i)API`} |~ `(?i)\\QCONNECTION\\E`", ["GET /b 500 ConnectionError"]],
+    ["{app=~`ap`}", []], // anchored: "ap" is not "api"
+    ["{app=~`a.*`} |~ `^P`", ["POST /c 201 slow"]],
+  ])("RE2 syntax in %s", (q, want) => {
+    expect(lines(s, q)).toEqual(want);
+  });
+
   test("limit and direction", () => {
     const back = queryLogs(s, '{app=~".+"}', { ...all, limit: 2, direction: "backward" });
     expect(back.result.flatMap((r) => r.entries.map((e) => e.t - T0))).toEqual([4, 3]);
@@ -88,6 +98,23 @@ describe("parsers and label stages", () => {
     ['{app="web"} | logfmt | level="info"', ["fine"]],
   ])("%s", (q, want) => {
     const got = queryLogs(s, `${q} | line_format "{{.msg}}"`, all);
+    expect(got.result.flatMap((r) => r.entries.map((e) => e.line))).toEqual(want);
+  });
+
+  // Loki reads a label's value with Go's time.ParseDuration: fractions and µs, but no days.
+  test.each([
+    ["dur > 1s", ["a"]],
+    ["dur < 1ms", ["b"]],
+    ["dur != 1s", ["a", "b", "c", "d"]],
+    ["dur >= 0s", ["a", "b"]],
+  ])("duration label values: %s", (filter, want) => {
+    const d = store([
+      [api, 1, "dur=1.5s k=a"],
+      [api, 2, "dur=250µs k=b"],
+      [api, 3, "dur=1d k=c"],
+      [api, 4, "dur=fast k=d"],
+    ]);
+    const got = queryLogs(d, `{app="api"} | logfmt | ${filter} | line_format "{{.k}}"`, all);
     expect(got.result.flatMap((r) => r.entries.map((e) => e.line))).toEqual(want);
   });
 
@@ -230,12 +257,20 @@ describe("metric queries", () => {
       'sum by (app) (count_over_time({app=~".+"} |= "error" [1m])) / on (app) sum by (app) (count_over_time({app=~".+"}[1m]))',
       [{ labels: api, v: 2 / 6 }],
     ],
+    // Loki guards division by zero: NaN where Prometheus would give +Inf.
+    ['count_over_time({app="api"}[1m]) / 0', [{ labels: api, v: Number.NaN }]],
+    ['count_over_time({app="api"}[1m]) % 0', [{ labels: api, v: Number.NaN }]],
   ])("binary %s at 60s", (q, want) => {
     expect(vec(instantLogQuery(s, q, at(60_000)))).toEqual(want);
   });
 
   test("a literal alone is a scalar", () => {
     expect(instantLogQuery(s, "2 * 3", at(0))).toEqual({ resultType: "scalar", result: { t: at(0), v: 6 } });
+    // `^` is Go's math.Pow, as in PromQL: 1^NaN is 1, where JavaScript's ** says NaN.
+    expect(instantLogQuery(s, "1 ^ (0 / 0)", at(0))).toEqual({
+      resultType: "scalar",
+      result: { t: at(0), v: 1 },
+    });
     expect(rangeLogQuery(s, "1", at(0), at(10), 10)).toEqual({
       resultType: "matrix",
       result: [

@@ -1,3 +1,4 @@
+import { goDuration, readDuration } from "../../lib/duration";
 import { currentBudget } from "../query-limits";
 import type { Labels, QueryResult, Sample, Series } from "../types";
 import { LogQLError, type LogSelector, type MetricExpr, type Query, type Unwrap } from "./logql-ast";
@@ -6,7 +7,7 @@ import { parseLogQL } from "./logql-parse";
 import { evalVectorAgg, groupLabels, quantile, sum, variance } from "./logql-vector";
 import { compilePipeline, evalLabelFilter, indexableTerms } from "./pipeline";
 import { fingerprint, type LogStore } from "./store";
-import { parseBytes, parseDuration } from "./units";
+import { parseBytes } from "./units";
 
 export interface LogQueryOptions {
   startMs: number;
@@ -70,7 +71,8 @@ function unwrapValue(u: Unwrap, raw: string | undefined): number | null {
   if (raw === undefined) return null;
   if (u.conv === "bytes") return parseBytes(raw);
   if (u.conv === "duration" || u.conv === "duration_seconds") {
-    const ms = parseDuration(raw);
+    // Loki converts with Go's time.ParseDuration: `1.5s`, `250ms`, but no `d`.
+    const ms = readDuration(raw, goDuration);
     return ms === null ? null : ms / 1000;
   }
   const v = Number(raw);

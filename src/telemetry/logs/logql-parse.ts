@@ -1,5 +1,6 @@
 import { parser } from "@grafana/lezer-logql";
 import type { SyntaxNode } from "@lezer/common";
+import { logqlDuration, readDuration } from "../../lib/duration";
 import {
   type BinOp,
   type Grouping,
@@ -11,7 +12,6 @@ import {
   type VectorOp,
 } from "./logql-ast";
 import { cmpOps, PipelineWalker } from "./logql-walk";
-import { parseDuration } from "./units";
 
 const rangeOps = new Set<string>([
   "count_over_time",
@@ -85,10 +85,11 @@ class Walker extends PipelineWalker {
       .filter((c) => c.name === "PipelineExpr")
       .flatMap((p) => this.pipeline(p));
     const range = this.need(lr, "Range");
-    const rangeMs = parseDuration(this.text(this.need(range, "Duration")));
+    const rangeMs = readDuration(this.text(this.need(range, "Duration")), ...logqlDuration);
     if (rangeMs === null || rangeMs <= 0) this.fail(range, `invalid range ${this.text(range)}`);
     const off = this.kid(lr, "OffsetExpr");
-    const offsetMs = off ? (parseDuration(this.text(this.need(off, "Duration"))) ?? 0) : 0;
+    const offsetMs = off ? readDuration(this.text(this.need(off, "Duration")), ...logqlDuration) : 0;
+    if (offsetMs === null) this.fail(off as SyntaxNode, `invalid offset ${this.text(off as SyntaxNode)}`);
     const uw = this.kid(lr, "UnwrapExpr");
     const unwrap = uw ? this.unwrap(uw) : undefined;
     const needsUnwrap = !["count_over_time", "rate", "bytes_over_time", "bytes_rate"].includes(op);

@@ -1,4 +1,6 @@
 import type { SyntaxNode } from "@lezer/common";
+import { logqlDuration, readDuration } from "../../lib/duration";
+import { compileRegex, type RegexMode } from "../regex";
 import type { Matcher, MatchOp } from "../types";
 import { matchesLabel } from "./labels";
 import {
@@ -11,7 +13,7 @@ import {
   type Stage,
   type TemplatePart,
 } from "./logql-ast";
-import { compileRegex, parseBytes, parseDuration, parseTemplate, unquote } from "./units";
+import { parseBytes, parseTemplate, unquote } from "./units";
 
 const matchOps: Record<string, MatchOp> = { Eq: "=", Neq: "!=", Re: "=~", Nre: "!~" };
 export const cmpOps: Record<string, CmpOp> = {
@@ -82,13 +84,14 @@ export class PipelineWalker {
     const [id, op, str] = this.kids(n);
     if (!id || !op || !str || !matchOps[op.name]) this.fail(n, `invalid matcher "${this.text(n)}"`);
     const m: Matcher = { name: this.text(id), op: matchOps[op.name] as MatchOp, value: this.string(str) };
-    if (m.op === "=~" || m.op === "!~") this.regex(n, m.value);
+    if (m.op === "=~" || m.op === "!~") this.regex(n, m.value, "anchored");
     return m;
   }
 
-  regex(n: SyntaxNode, src: string): void {
+  /** Compiles a pattern now, as the evaluator will (cached), so a bad one fails the parse with its position. */
+  regex(n: SyntaxNode, src: string, mode: RegexMode): void {
     try {
-      compileRegex(src);
+      compileRegex(src, mode);
     } catch (err) {
       this.fail(n, `invalid regular expression "${src}": ${(err as Error).message}`);
     }
@@ -140,7 +143,7 @@ export class PipelineWalker {
     for (let cur: SyntaxNode | null = n; cur; cur = cur.getChild("OrFilter")) {
       const s = this.need(cur, "String");
       values.push(this.string(s));
-      if (op === "|~" || op === "!~") this.regex(s, this.string(s));
+      if (op === "|~" || op === "!~") this.regex(s, this.string(s), "search");
     }
     return { kind: "lineFilter", filter: { op, values } };
   }
@@ -192,7 +195,7 @@ export class PipelineWalker {
       const [id, op, lit] = this.kids(f);
       if (!id || !op || !lit || !cmpOps[op.name]) this.fail(f, "invalid label filter");
       const isDuration = f.name === "DurationFilter";
-      const value = isDuration ? parseDuration(this.text(lit)) : parseBytes(this.text(lit));
+      const value = isDuration ? readDuration(this.text(lit), ...logqlDuration) : parseBytes(this.text(lit));
       if (value === null) this.fail(lit, `invalid ${isDuration ? "duration" : "bytes"} "${this.text(lit)}"`);
       const unit = isDuration ? "duration" : "bytes";
       return { kind: "number", name: this.text(id), op: cmpOps[op.name] as CmpOp, value, unit };

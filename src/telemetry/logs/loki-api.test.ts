@@ -230,6 +230,8 @@ describe("Loki query API", () => {
     [{ query: '{service="api"}', direction: "up" }, 'invalid parameter "direction"'],
     [{ query: '{service="api"}', limit: "-1" }, 'invalid parameter "limit"'],
     [{ query: 'rate({service="api"}[1m])', step: "fast" }, 'invalid parameter "step"'],
+    // Loki reads `step` as seconds or a Prometheus duration (model.ParseDuration): no fractions.
+    [{ query: 'rate({service="api"}[1m])', step: "1.5m" }, 'invalid parameter "step"'],
   ])("query_range 400 for %j", async (params, msg) => {
     const store = await seeded();
     const res = await handleLokiQueryRange(get("/query_range", params), inlineLogQueries(store), T0);
@@ -256,6 +258,13 @@ describe("Loki query API", () => {
         handleLokiLabelValues(get("/label/stream/values", { query: '{service="web"}' }), store, "stream"),
       ),
     ).toEqual({ status: "success", data: ["stderr"] });
+  });
+
+  test("since is a Prometheus duration, as Loki reads it", async () => {
+    const store = await seeded();
+    const status = async (since: string) => (await handleLokiLabels(get("/labels", { since }), store)).status;
+    expect(await status("1h30m")).toBe(200);
+    expect(await status("1.5h")).toBe(400);
   });
 
   test("router dispatches by path", async () => {

@@ -1,5 +1,6 @@
 import zlib from "node:zlib";
-import { failure } from "../../api/envelope";
+import { failure, success } from "../../api/envelope";
+import { prometheusDuration, prometheusOrSeconds, readDuration } from "../../lib/duration";
 import { AppError } from "../../lib/errors";
 import { toPromJson } from "../prom-format";
 import { inlineQueries, type QueryOutput, type QueryTask } from "../query-exec";
@@ -12,15 +13,17 @@ import { parseLogQL } from "./logql-parse";
 import { decodeLokiPush, encodeLokiPush, msToNs } from "./loki-push";
 import type { LogStore } from "./store";
 import { indexStats, streamsWithEntries } from "./stream-range";
-import { parseDuration } from "./units";
 
 export { decodeLokiPush, encodeLokiPush };
 
-class BadRequest extends Error {}
-
-const ok = (data: unknown) => Response.json({ status: "success", data });
-const bad = (error: string, status = 400, errorType = "bad_data") =>
-  Response.json({ status: "error", errorType, error }, { status });
+// Loki answers in Prometheus's envelope, as the rest of the API does: one envelope, one status mapping.
+const ok = (data: unknown) => success(data);
+const bad = (error: string) => failure(new AppError("invalid", error));
+class BadRequest extends AppError {
+  constructor(message: string) {
+    super("invalid", message);
+  }
+}
 
 /** Runs a LogQL task under the limits, off the main thread; `signal` is the client's request. */
 export type RunLogQuery = (task: QueryTask, signal?: AbortSignal) => Promise<QueryOutput>;
@@ -53,11 +56,11 @@ export function parseLokiTime(value: string | null, fallbackMs: number, name: st
 function parseStep(value: string | null, startMs: number, endMs: number): number {
   // Loki's default keeps a range query near 250 points, never below one second.
   if (value === null || value === "") return Math.max(1, Math.floor((endMs - startMs) / 250_000)) * 1000;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const ms = parseDuration(value);
+  // Loki's parseSecondsOrDuration: a number of seconds or a Prometheus duration.
+  const ms = readDuration(value, prometheusOrSeconds);
   if (ms === null || ms <= 0)
     throw new BadRequest(`invalid parameter "step": cannot parse "${value}" as a duration`);
-  return ms;
+  return Math.round(ms);
 }
 
 function parseLimit(value: string | null): number {
@@ -89,7 +92,7 @@ function timeRange(
   const since = p.get("since");
   let sinceMs = defaultSinceMs ?? 6 * 3_600_000;
   if (since) {
-    const ms = parseDuration(since);
+    const ms = readDuration(since, prometheusDuration);
     if (ms === null || ms <= 0)
       throw new BadRequest(`invalid parameter "since": cannot parse "${since}" as a duration`);
     sinceMs = ms;
@@ -116,7 +119,7 @@ async function guarded(fn: () => Response | Promise<Response>): Promise<Response
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof LogQLError || err instanceof BadRequest) return bad(err.message);
+    if (err instanceof LogQLError) return bad(err.message);
     // Limits, timeouts and storage faults carry their own type and status.
     return failure(err);
   }
@@ -256,7 +259,9 @@ export function handleLokiPush(req: Request, store: LogStore, filter?: LineFilte
   return guarded(async () => {
     const type = req.headers.get("content-type") ?? "application/json";
     if (!type.includes("json"))
-      return bad(`unsupported content type "${type}": only JSON push is supported`, 415);
+      return failure(
+        new AppError("unsupported_media", `unsupported content type "${type}": only JSON push is supported`),
+      );
     const raw = await readCapped(req, pushLimits.maxBodyBytes);
     const body = isGzip(req, raw) ? inflateCapped(raw, pushLimits.maxInflatedBytes) : raw;
     let json: unknown;

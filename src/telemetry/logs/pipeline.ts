@@ -1,8 +1,11 @@
+import { goDuration, readDuration } from "../../lib/duration";
+import { comparisons } from "../binops";
+import { compileRegex } from "../regex";
 import type { Labels } from "../types";
 import { matchesLabel } from "./labels";
-import type { CmpOp, LabelFilterExpr, LineFilter, Stage, TemplatePart } from "./logql-ast";
+import type { LabelFilterExpr, LineFilter, Stage, TemplatePart } from "./logql-ast";
 import { parseJsonLine, parseLogfmtLine, pickLogfmt } from "./parsers";
-import { compileRegex, parseBytes, parseDuration } from "./units";
+import { parseBytes } from "./units";
 
 export interface PipelineEntry {
   t: number;
@@ -20,32 +23,15 @@ function lineFilter(f: LineFilter): (line: string) => boolean {
     case "!=":
       return (l) => !f.values.some((v) => l.includes(v));
     case "|~": {
-      const res = f.values.map((v) => compileRegex(v));
+      const res = f.values.map((v) => compileRegex(v, "search"));
       return (l) => res.some((r) => r.test(l));
     }
     case "!~": {
-      const res = f.values.map((v) => compileRegex(v));
+      const res = f.values.map((v) => compileRegex(v, "search"));
       return (l) => !res.some((r) => r.test(l));
     }
   }
 }
-
-const compare = (a: number, op: CmpOp, b: number): boolean => {
-  switch (op) {
-    case ">":
-      return a > b;
-    case ">=":
-      return a >= b;
-    case "<":
-      return a < b;
-    case "<=":
-      return a <= b;
-    case "==":
-      return a === b;
-    case "!=":
-      return a !== b;
-  }
-};
 
 export function evalLabelFilter(e: LabelFilterExpr, labels: Labels): boolean {
   switch (e.kind) {
@@ -60,9 +46,13 @@ export function evalLabelFilter(e: LabelFilterExpr, labels: Labels): boolean {
       // A missing or unparsable value fails the comparison, except for `!=`.
       if (raw === undefined) return e.op === "!=";
       const v =
-        e.unit === "duration" ? parseDuration(raw) : e.unit === "bytes" ? parseBytes(raw) : Number(raw);
+        e.unit === "duration"
+          ? readDuration(raw, goDuration)
+          : e.unit === "bytes"
+            ? parseBytes(raw)
+            : Number(raw);
       if (v === null || Number.isNaN(v) || raw.trim() === "") return e.op === "!=";
-      return compare(v, e.op, e.value);
+      return comparisons[e.op](v, e.value);
     }
   }
 }

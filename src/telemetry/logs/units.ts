@@ -1,30 +1,4 @@
-import { checkRegex } from "../query-limits";
 import type { TemplatePart } from "./logql-ast";
-
-const durationUnits: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1e3,
-  m: 6e4,
-  h: 36e5,
-  d: 864e5,
-  w: 6048e5,
-  y: 31536e6,
-};
-
-/** Go/Prometheus durations (`1h30m`, `250ms`, `1.5s`) in ms; null when not a duration. */
-export function parseDuration(text: string): number | null {
-  const s = text.trim();
-  const sign = s.startsWith("-") ? -1 : 1;
-  const body = s.replace(/^[-+]/, "");
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w|y))+$/.test(body)) return null;
-  let total = 0;
-  for (const m of body.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)/g))
-    total += Number(m[1]) * (durationUnits[m[2] as string] as number);
-  return sign * total;
-}
 
 const byteUnits: Record<string, number> = {
   b: 1,
@@ -99,12 +73,4 @@ export function parseTemplate(src: string): TemplatePart[] | string {
   }
   if (rest !== "") parts.push({ text: rest });
   return parts;
-}
-
-/** RE2's leading `(?i)` has no JS equivalent inside the pattern; turn it into the `i` flag. */
-export function compileRegex(src: string, anchored = false): RegExp {
-  const ci = src.startsWith("(?i)");
-  const body = ci ? src.slice(4) : src;
-  checkRegex(body);
-  return new RegExp(anchored ? `^(?:${body})$` : body, ci ? "i" : "");
 }

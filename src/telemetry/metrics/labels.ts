@@ -22,7 +22,5 @@ export function fingerprintOf(normalized: Labels): string {
 
 export const fingerprint = (labels: Labels): string => fingerprintOf(normalizeLabels(labels));
 
-export { anchoredRegex as compileRegex, matchesLabel as matches } from "../matchers";
-
 export const matchesAll = (ms: Matcher[], labels: Labels): boolean =>
   ms.every((m) => matchesLabel(m, labels[m.name]));

@@ -1,7 +1,8 @@
 import { Database } from "bun:sqlite";
 import { applyMigrations } from "../../db/open";
+import { matchesLabel } from "../matchers";
 import type { Labels, Matcher, Series, SeriesQuerier } from "../types";
-import { compileRegex, fingerprintOf, matchesAll, normalizeLabels } from "./labels";
+import { fingerprintOf, matchesAll, normalizeLabels } from "./labels";
 import { metricMigrations } from "./migrations";
 import type { StoredSample } from "./stale";
 import { fromSql, SampleHead, toSql } from "./store-head";
@@ -127,7 +128,7 @@ export class MetricStore implements SeriesQuerier {
    */
   private matching(matchers: Matcher[]): { id: number; labels: Labels }[] {
     const eq = matchers.filter((m) => m.op === "=" && m.value !== "");
-    const present = matchers.filter((m) => m.op === "=~" && !compileRegex(m.value).test(""));
+    const present = matchers.filter((m) => m.op === "=~" && !matchesLabel(m, ""));
     let rows: Row[];
     if (eq.length > 0 || present.length > 0) {
       const parts: string[] = [];

@@ -1,3 +1,4 @@
+import { applyBinary, type BinaryOp, isArithmetic, isComparison, pairResult } from "../binops";
 import type { InstantSample, Labels } from "../types";
 import { PromQLError } from "./promql-error";
 import { formatLabels } from "./promql-util";
@@ -14,47 +15,14 @@ export interface VectorMatching {
   include: string[];
 }
 
-export const comparisonOps = new Set(["==", "!=", ">", "<", ">=", "<="]);
-
-/** Go's math.Pow differs from `**` for a few special cases that PromQL tests check. */
-function goPow(a: number, b: number): number {
-  if (b === 0 || a === 1) return 1;
-  if (a === -1 && (b === Number.POSITIVE_INFINITY || b === Number.NEGATIVE_INFINITY)) return 1;
-  return a ** b;
+/** The operator's value for one pair (comparisons as 1/0); set operators never get here. */
+export function applyOp(op: string, a: number, b: number): number {
+  return applyBinary(known(op), a, b);
 }
 
-/** The arithmetic or comparison result; comparisons yield 1/0. */
-export function applyOp(op: string, a: number, b: number): number {
-  switch (op) {
-    case "+":
-      return a + b;
-    case "-":
-      return a - b;
-    case "*":
-      return a * b;
-    case "/":
-      return a / b;
-    case "%":
-      return a % b;
-    case "^":
-      return goPow(a, b);
-    case "atan2":
-      return Math.atan2(a, b);
-    case "==":
-      return a === b ? 1 : 0;
-    case "!=":
-      return a !== b ? 1 : 0;
-    case ">":
-      return a > b ? 1 : 0;
-    case "<":
-      return a < b ? 1 : 0;
-    case ">=":
-      return a >= b ? 1 : 0;
-    case "<=":
-      return a <= b ? 1 : 0;
-    default:
-      throw new PromQLError(`operator ${op} is not supported here`);
-  }
+function known(op: string): BinaryOp {
+  if (isComparison(op) || isArithmetic(op)) return op;
+  throw new PromQLError(`operator ${op} is not supported here`);
 }
 
 const key = (l: Labels) =>
@@ -103,7 +71,7 @@ export function setOp(
 
 function resultLabels(ls: Labels, rs: Labels, op: string, m: VectorMatching, returnBool: boolean): Labels {
   let out: Labels = { ...ls };
-  if (!comparisonOps.has(op) || returnBool) out = dropName(out);
+  if (!isComparison(op) || returnBool) out = dropName(out);
   if (m.card === "one-to-one") {
     out = Object.fromEntries(
       Object.entries(out).filter(([k]) => (m.on ? m.names.includes(k) : !m.names.includes(k))),
@@ -143,7 +111,7 @@ export function vectorOp(
   const matched = new Map<string, Set<string>>();
   const oneToOne = new Set<string>();
   const out: InstantSample[] = [];
-  const cmp = comparisonOps.has(op);
+  const binop = known(op);
   for (const ls of lhs) {
     const k = sig(ls.labels);
     const rs = right.get(k);
@@ -157,13 +125,9 @@ export function vectorOp(
       oneToOne.add(k);
     }
     const [fl, fr] = swapped ? [rs.v, ls.v] : [ls.v, rs.v];
-    const r = applyOp(op, fl, fr);
-    let v = r;
-    if (cmp) {
-      if (returnBool) v = r;
-      else if (r !== 1) continue;
-      else v = fl;
-    }
+    // A filtering comparison keeps the left-hand side's value.
+    const v = pairResult(binop, fl, fr, returnBool, fl);
+    if (v === null) continue;
     const labels = resultLabels(ls.labels, rs.labels, op, m, returnBool);
     const seen = matched.get(k);
     if (m.card !== "one-to-one") {
@@ -187,14 +151,14 @@ export function vectorScalarOp(
   returnBool: boolean,
   t: number,
 ): InstantSample[] {
-  const cmp = comparisonOps.has(op);
+  const binop = known(op);
+  const filtering = isComparison(binop) && !returnBool;
   const out: InstantSample[] = [];
   for (const s of samples) {
-    const r = scalarLeft ? applyOp(op, scalar, s.v) : applyOp(op, s.v, scalar);
-    if (cmp && !returnBool) {
-      // A filtering comparison keeps the vector's own value and name.
-      if (r === 1) out.push({ labels: s.labels, t, v: s.v });
-    } else out.push({ labels: dropName(s.labels), t, v: r });
+    const [a, b] = scalarLeft ? [scalar, s.v] : [s.v, scalar];
+    const v = pairResult(binop, a, b, returnBool, s.v);
+    // A filtering comparison keeps the vector's own value and name.
+    if (v !== null) out.push({ labels: filtering ? s.labels : dropName(s.labels), t, v });
   }
   return out;
 }

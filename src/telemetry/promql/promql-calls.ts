@@ -1,8 +1,9 @@
 import type { SyntaxNode } from "@lezer/common";
+import { AppError } from "../../lib/errors";
+import { compileRegex } from "../regex";
 import type { InstantSample, Labels, Sample } from "../types";
 import type { Evaluator } from "./promql-eval";
 import {
-  anchoredRegex,
   dateParts,
   doubleExponentialSmoothing,
   extrapolatedRate,
@@ -312,8 +313,10 @@ function labelReplace(ev: Evaluator, n: SyntaxNode, args: SyntaxNode[], t: numbe
   const reText = str(ev, ren, t);
   let re: RegExp;
   try {
-    re = anchoredRegex(reText);
-  } catch {
+    re = compileRegex(reText, "anchored");
+  } catch (err) {
+    // A query limit keeps its own message; a pattern RE2 would refuse gets Prometheus's.
+    if (err instanceof AppError) throw err;
     return ev.fail(ren, `invalid regular expression in label_replace(): ${reText}`);
   }
   if (!isLabelName(dst)) ev.fail(dn, `invalid destination label name in label_replace(): ${dst}`);

@@ -1,15 +1,9 @@
 import type { SyntaxNode } from "@lezer/common";
+import { isComparison } from "../binops";
 import { currentBudget } from "../query-limits";
 import type { InstantSample, Labels, Matcher, Sample, SeriesQuerier } from "../types";
 import { aggregate } from "./promql-aggregate";
-import {
-  applyOp,
-  comparisonOps,
-  setOp,
-  type VectorMatching,
-  vectorOp,
-  vectorScalarOp,
-} from "./promql-binary";
+import { applyOp, setOp, type VectorMatching, vectorOp, vectorScalarOp } from "./promql-binary";
 import { callFunction } from "./promql-calls";
 import { PromQLError } from "./promql-error";
 import { bucketGroups, bucketQuantile, lastFix } from "./promql-histogram";
@@ -413,7 +407,7 @@ export class Evaluator {
     const returnBool = parts.some((c) => c.name === "BoolModifier");
     const lhs = this.eval(lhsNode, t);
     const rhs = this.eval(rhsNode, t);
-    const cmp = comparisonOps.has(op);
+    const cmp = isComparison(op);
     const setOperator = op === "and" || op === "or" || op === "unless";
     if (returnBool && !cmp) this.fail(opNode, "bool modifier can only be used on comparison operators");
     try {

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { matchesLabel } from "../matchers";
 import type { Labels, Sample, Series, SeriesQuerier } from "../types";
 import { instantQuery, instantQueryAnnotated, PromQLError, rangeQuery } from "./promql";
 import { formatGoFloat } from "./promql-aggregate";
-import { anchoredRegex, dateParts, kahanSum, mad, quantile, roundTo, variance } from "./promql-functions";
+import { dateParts, kahanSum, mad, quantile, roundTo, variance } from "./promql-functions";
 import { bucketFraction, bucketQuantile } from "./promql-histogram";
 import { formatLabels, unquoteGo } from "./promql-util";
 
@@ -22,11 +23,7 @@ function data(series: Record<string, number[]>): SeriesQuerier {
       all
         .filter((s) =>
           matchers.every((m) => {
-            const v = s.labels[m.name] ?? "";
-            if (m.op === "=") return v === m.value;
-            if (m.op === "!=") return v !== m.value;
-            const ok = anchoredRegex(m.value).test(v);
-            return m.op === "=~" ? ok : !ok;
+            return matchesLabel(m, s.labels[m.name]);
           }),
         )
         .map((s) => ({ labels: s.labels, samples: s.samples.filter((x) => x.t >= start && x.t <= end) }))
@@ -93,10 +90,22 @@ describe("numeric helpers", () => {
     expect((dateParts[fn] as (d: Date) => number)(new Date(1136239445 * 1000))).toBe(want),
   );
 
-  test("RE2 inline flags become JS flags", () => {
-    expect(anchoredRegex("(?i)pro.*").test("PRODUCTION")).toBe(true);
-    expect(anchoredRegex(".*(?i:duc).*").test("PRODUCTION")).toBe(true);
-    expect(anchoredRegex("a").test("ab")).toBe(false);
+  // One RE2 translation serves both: a pattern a selector takes, label_replace takes, and they agree on it.
+  test.each([
+    ["(?i)A", ["a"]],
+    ["x|(?i)B", ["b"]],
+    ["(?P<j>a)", ["a"]],
+    ["[[:lower:]]", ["a", "b"]],
+    ["\\pL", ["a", "b"]],
+    ["\\Qa\\E", ["a"]],
+    ["(?-s:.)", ["a", "b"]],
+    ["\\x61", ["a"]],
+  ])("selector and label_replace agree on %p", (re, jobs) => {
+    const jobsOf = (expr: string) => [...new Set(at4m(expr).map(([l]) => /job=(\w+)/.exec(l)?.[1]))].sort();
+    const raw = `\`${re}\``; // a raw PromQL string: the pattern reaches the engine as written
+    expect(jobsOf(`m{job=~${raw}}`)).toEqual(jobs);
+    const hit = `label_replace(m, "hit", "$0", "job", ${raw})`;
+    expect(jobsOf(`${hit} and on (hit) label_replace(m, "hit", "$0", "job", ".+")`)).toEqual(jobs);
   });
 
   test("count_values formats like Go's FormatFloat", () => {
@@ -147,6 +156,10 @@ describe("engine functions and operators", () => {
     ['deriv(m{job="a",i="2"}[5m])', [["i=2,job=a", 2 / 60]]],
     ['predict_linear(m{job="a",i="1"}[5m], 60)', [["i=1,job=a", 6]]],
     ['quantile_over_time(0.5, m{job="a",i="1"}[5m])', [["i=1,job=a", 3]]],
+    // A number where a duration goes is seconds, in any float spelling Prometheus reads.
+    ['sum_over_time(m{job="a",i="1"}[1m30s])', [["i=1,job=a", 9]]],
+    ['sum_over_time(m{job="a",i="1"}[90])', [["i=1,job=a", 9]]],
+    ['sum_over_time(m{job="a",i="1"}[9e1])', [["i=1,job=a", 9]]],
     ['absent_over_time(nope{job="x"}[5m])', [["job=x", 1]]],
     ['label_replace(role, "r", "$1!", "role", "(d).*")', [["__name__=role,job=a,r=d!,role=db", 1]]],
     ['label_join(role, "x", "-", "job", "role")', [["__name__=role,job=a,role=db,x=a-db", 1]]],

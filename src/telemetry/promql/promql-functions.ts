@@ -1,4 +1,3 @@
-import { checkRegex } from "../query-limits";
 import type { Sample } from "../types";
 
 // Pure numeric helpers behind PromQL functions; they mirror Prometheus's promql/functions.go.
@@ -114,24 +113,6 @@ export const goRound = (v: number): number => (v < 0 ? -Math.round(-v) : Math.ro
 export function roundTo(v: number, toNearest: number): number {
   const inv = 1 / toNearest;
   return Math.floor(v * inv + 0.5) / inv;
-}
-
-/** Converts RE2-style inline flags that JS lacks, e.g. `(?i)` at the start or inside a group. */
-export function anchoredRegex(re: string): RegExp {
-  let flags = "";
-  let body = re;
-  // JS has no inline flags; Prometheus tests use (?i) and (?s) — apply them to the whole pattern.
-  body = body.replace(/\(\?([is]+)\)/g, (_, f: string) => {
-    for (const c of f) if (!flags.includes(c)) flags += c;
-    return "";
-  });
-  body = body.replace(/\(\?([is]+):/g, (_, f: string) => {
-    for (const c of f) if (!flags.includes(c)) flags += c;
-    return "(?:";
-  });
-  if (!flags.includes("s")) flags += "s";
-  checkRegex(body);
-  return new RegExp(`^(?:${body})$`, flags);
 }
 
 /** Neumaier-compensated sum, like Prometheus's kahanSumInc. */

@@ -1,4 +1,5 @@
 import type { SyntaxNode } from "@lezer/common";
+import { durationError, prometheusOrSeconds, readDuration } from "../../lib/duration";
 import type { InstantSample, Labels, Sample } from "../types";
 import { PromQLError } from "./promql-error";
 
@@ -12,27 +13,13 @@ export type Value =
   | { type: "string"; s: string };
 
 export const lookbackMs = 300_000;
-export const unit: Record<string, number> = {
-  ms: 1,
-  s: 1e3,
-  m: 6e4,
-  h: 36e5,
-  d: 864e5,
-  w: 6048e5,
-  y: 31536e6,
-};
 
+/** A duration literal the grammar accepted (`5m`, `1h30m`, or `300` seconds) in ms; past 292 years is refused. */
 export function duration(text: string): number {
-  let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g))
-    total += Number(m[1]) * (unit[m[2] as string] as number);
-  if (total === 0 && /^\d+(\.\d+)?$/.test(text)) total = Number(text) * 1000;
-  // Go's time.Duration ends at about 292 years; Prometheus refuses longer ones, and so do we.
-  if (!(total <= maxDurationMs)) throw new PromQLError(`duration out of range: "${text}"`);
-  return total;
+  const ms = readDuration(text, prometheusOrSeconds);
+  if (ms === null) throw new PromQLError(durationError(text, prometheusOrSeconds));
+  return ms;
 }
-
-const maxDurationMs = 9_223_372_036_854;
 
 // A range query evaluates every step over the same series objects (see range-cache.ts). Label sets are never
 // mutated after they are built, so derived labels and signatures are computed once per object, not per step.

@@ -1,6 +1,7 @@
-import type { Labels, QueryResult, Sample } from "../types";
+import { prometheusDuration, readDuration } from "../../lib/duration";
+import { matchesLabel } from "../matchers";
+import type { Labels, Matcher, QueryResult, Sample } from "../types";
 import { instantQueryAnnotated, rangeQueryAnnotated } from "./promql";
-import { anchoredRegex } from "./promql-functions";
 import { markStale } from "./promql-stale";
 import { fingerprint } from "./series-util";
 
@@ -24,18 +25,11 @@ export interface CaseResult {
   reason?: string;
 }
 
-const unitMs: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, y: 31536e6 };
-
+/** Times and steps of a script (`at 5m`, `load 1m`, `step 30s`) as promqltest reads them: model.ParseDuration. */
 export function parseDurationMs(text: string): number {
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g)) {
-    total += Number(m[1]) * (unitMs[m[2] as string] as number);
-    consumed += m[0].length;
-  }
-  if (consumed !== text.length || consumed === 0) throw new Error(`invalid duration "${text}"`);
-  return total;
+  const ms = readDuration(text, prometheusDuration);
+  if (ms === null) throw new Error(`invalid duration "${text}"`);
+  return ms;
 }
 
 function parseNumber(s: string): number {
@@ -134,23 +128,12 @@ class MemoryData {
     e.samples.sort((a, b) => a.t - b.t);
     this.series.set(key, e);
   }
-  select(matchers: { name: string; op: string; value: string }[], start: number, end: number) {
-    const ok = (op: string, v: string, want: string) =>
-      op === "="
-        ? v === want
-        : op === "!="
-          ? v !== want
-          : op === "=~"
-            ? anchoredRegex(want).test(v)
-            : !anchoredRegex(want).test(v);
+  select(matchers: Matcher[], start: number, end: number) {
+    const ok = (labels: Labels) => matchers.every((m) => matchesLabel(m, labels[m.name]));
     for (const h of this.histograms.values())
-      if (
-        matchers.every((m) => ok(m.op, h.labels[m.name] ?? "", m.value)) &&
-        h.times.some((t) => t >= start && t <= end)
-      )
-        this.touchedHistogram = true;
+      if (ok(h.labels) && h.times.some((t) => t >= start && t <= end)) this.touchedHistogram = true;
     return [...this.series.values()]
-      .filter((s) => matchers.every((m) => ok(m.op, s.labels[m.name] ?? "", m.value)))
+      .filter((s) => ok(s.labels))
       .map((s) => ({ labels: s.labels, samples: s.samples.filter((x) => x.t >= start && x.t <= end) }))
       .filter((s) => s.samples.length > 0);
   }
