@@ -113,7 +113,7 @@ export async function startApp(opts: AppOptions) {
     log("rule files applied", { files, changed: changed.map((c) => `${c.action} ${c.kind} ${c.name}`) });
   }
 
-  const remote = createRemoteTelemetry(config, opts.env ?? {}, log);
+  const remote = createRemoteTelemetry(config, opts.env ?? {}, log, clock);
   const q = config.query;
   setRegexLimit(q.max_regex_length);
   const telemetry = createTelemetry({
@@ -206,6 +206,7 @@ export async function startApp(opts: AppOptions) {
           model: config.agent.model,
           ...(opts.env?.ANTHROPIC_BASE_URL ? { baseURL: opts.env.ANTHROPIC_BASE_URL } : {}),
           redact: (s) => core.redactor.text(s),
+          clock,
         })
       : new RunbookBrain();
   const monitor = has("monitor")

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { systemClock } from "./clock";
 import { builtinDefault, type Config, ConfigError, loadConfigFile, parseConfig } from "./config";
 import { createLog } from "./log";
 import { createMetrics } from "./metrics";
@@ -68,7 +69,7 @@ const reloader = configPath
   ? createReloader(configPath, initial, (ok, d) => {
       metrics.reloads.inc({ result: ok ? "success" : "failure" });
       metrics.lastReloadOk.set(ok ? 1 : 0);
-      if (ok) metrics.lastReloadSuccessTime.set(Date.now() / 1000);
+      if (ok) metrics.lastReloadSuccessTime.set(systemClock.now() / 1000);
       if (ok) {
         const next = reloader?.current();
         if (next && store === memory) memory.setMaxKeys(next.store.max_keys);
@@ -88,7 +89,7 @@ const reloader = configPath
 const config = () => reloader?.current() ?? initial;
 metrics.configInfo.set({ hash: initial.hash }, 1);
 metrics.lastReloadOk.set(1);
-metrics.lastReloadSuccessTime.set(Date.now() / 1000);
+metrics.lastReloadSuccessTime.set(systemClock.now() / 1000);
 log("info", "config loaded", { hash: initial.hash, path: configPath ?? "(built-in default)" });
 
 // Every store error is counted; the log gets the first one each second plus how many were suppressed, so
@@ -96,7 +97,7 @@ log("info", "config loaded", { hash: initial.hash, path: configPath ?? "(built-i
 let lastStoreErrorLog = 0;
 let suppressedStoreErrors = 0;
 function storeErrorLog(op: string, err: Error): void {
-  const now = Date.now();
+  const now = systemClock.now();
   if (now - lastStoreErrorLog < 1000) {
     suppressedStoreErrors++;
     return;
@@ -106,7 +107,7 @@ function storeErrorLog(op: string, err: Error): void {
   suppressedStoreErrors = 0;
 }
 
-const memory = new MemoryStore(initial.store.max_keys, () => Date.now());
+const memory = new MemoryStore(initial.store.max_keys, () => systemClock.now());
 const store: Store =
   initial.store.type === "redis"
     ? new RedisStore({

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FakeClock } from "./clock";
 import { loadConfigFile } from "./config";
 import { createReloader, type Reloader } from "./reload";
 import { tempDirs } from "./testing/temp";
@@ -17,8 +18,10 @@ test("an invalid file is rejected with its reason and the previous config stays 
   const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const results: { ok: boolean; error?: string; hash?: string }[] = [];
-  // A long poll interval: this test drives reloads itself.
-  reloader = createReloader(path, loadConfigFile(path), (ok, d) => results.push({ ok, ...d }), 60_000);
+  // A clock that never moves: this test drives reloads itself.
+  reloader = createReloader(path, loadConfigFile(path), (ok, d) => results.push({ ok, ...d }), {
+    clock: new FakeClock(),
+  });
   const first = reloader.current().hash;
 
   writeFileSync(path, "default: { name: d, capacity: lots }\n");
@@ -39,7 +42,9 @@ test("a file that disappears is a failed reload, not a crash", () => {
   const path = join(dir, "c.yaml");
   writeFileSync(path, policy(3));
   const outcomes: boolean[] = [];
-  reloader = createReloader(path, loadConfigFile(path), (ok) => outcomes.push(ok), 60_000);
+  reloader = createReloader(path, loadConfigFile(path), (ok) => outcomes.push(ok), {
+    clock: new FakeClock(),
+  });
   expect(reloader.reload("test")).toBe(true); // unchanged bytes: nothing to report
   expect(outcomes).toEqual([]);
   rmSync(path);
@@ -52,7 +57,7 @@ test("one bad file is one rejection, however many change events it makes; an exp
   const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const results: boolean[] = [];
-  reloader = createReloader(path, loadConfigFile(path), (ok) => results.push(ok), 60_000);
+  reloader = createReloader(path, loadConfigFile(path), (ok) => results.push(ok), { clock: new FakeClock() });
   writeFileSync(path, "default: { capacity: oops }\n");
   for (let i = 0; i < 3; i++) expect(reloader.reload("file changed")).toBe(false);
   expect(results).toEqual([false]);
@@ -68,33 +73,42 @@ test("an empty file on reload is taken for a write caught halfway: rejected, the
   const path = join(dirs.make(), "c.yaml");
   writeFileSync(path, policy(5));
   const errors: string[] = [];
-  reloader = createReloader(
-    path,
-    loadConfigFile(path),
-    (ok, d) => errors.push(ok ? "ok" : `${d.error}`),
-    60_000,
-  );
+  reloader = createReloader(path, loadConfigFile(path), (ok, d) => errors.push(ok ? "ok" : `${d.error}`), {
+    clock: new FakeClock(),
+  });
   writeFileSync(path, "");
   expect(reloader.reload("file changed")).toBe(false);
   expect(errors).toEqual(["the file is empty (a write in progress?)"]);
   expect(reloader.current().fallback.capacity).toBe(5);
 });
 
-test("a burst of writes is read once, after it settles", async () => {
+test("a change the poll sees is read once it has settled; a further change meanwhile restarts the wait", () => {
   const path = join(dirs.make(), "c.yaml");
-  writeFileSync(path, policy(5));
+  // Modification times set by hand: a file system may stamp quick writes alike, and the poll compares them.
+  let mtime = 1_700_000_000;
+  const write = (capacity: number) => {
+    writeFileSync(path, policy(capacity));
+    utimesSync(path, mtime, mtime++);
+  };
+  write(5);
+  const clock = new FakeClock();
   const results: { ok: boolean; hash: string | undefined }[] = [];
-  reloader = createReloader(
-    path,
-    loadConfigFile(path),
-    (ok, d) => results.push({ ok, hash: d.hash }),
-    60_000,
-    200,
-  );
-  for (const capacity of [6, 7, 8]) writeFileSync(path, policy(capacity));
-  const deadline = Date.now() + 5000;
-  while (results.length === 0 && Date.now() < deadline) await Bun.sleep(20);
-  await Bun.sleep(400);
+  reloader = createReloader(path, loadConfigFile(path), (ok, d) => results.push({ ok, hash: d.hash }), {
+    pollMs: 100,
+    settleMs: 250,
+    clock,
+  });
+  write(6);
+  write(7);
+  clock.advance(100); // the poll sees the change; the read waits for 250 ms of quiet
+  clock.advance(50);
+  write(8);
+  clock.advance(50); // the next poll sees another change: the wait starts again
+  clock.advance(249);
+  expect(results).toEqual([]);
+  clock.advance(1);
   expect(results).toEqual([{ ok: true, hash: loadConfigFile(path).hash }]);
   expect(reloader.current().fallback.capacity).toBe(8);
+  clock.advance(10_000); // nothing changed since: nothing more is read
+  expect(results).toHaveLength(1);
 });

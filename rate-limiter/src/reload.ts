@@ -1,4 +1,5 @@
 import { readFileSync, statSync, watch } from "node:fs";
+import { type Clock, systemClock, type TimerHandle } from "./clock";
 import { type Config, ConfigError, configHash, parseConfig } from "./config";
 
 export interface Reloader {
@@ -14,12 +15,20 @@ export interface Reloader {
  * events (truncate, then write), and reading between them would see a half-written file. The same bytes
  * are judged once: a rejected file is not rejected again on every event it causes.
  */
+export interface ReloaderOptions {
+  /** How often the file's mtime is checked. */
+  pollMs?: number;
+  /** How long a change must be quiet before the file is read. */
+  settleMs?: number;
+  /** Runs the poll and settle timers; tests pass a fake one. */
+  clock?: Clock;
+}
+
 export function createReloader(
   path: string,
   initial: Config,
   onResult: (ok: boolean, detail: { reason: string; hash?: string; error?: string }) => void,
-  pollMs = 500,
-  settleMs = 100,
+  { pollMs = 500, settleMs = 100, clock = systemClock }: ReloaderOptions = {},
 ): Reloader {
   let config = initial;
   let lastMtime = mtime(path);
@@ -59,10 +68,10 @@ export function createReloader(
       return false;
     }
   }
-  let settling: ReturnType<typeof setTimeout> | undefined;
+  let settling: TimerHandle | undefined;
   const changed = () => {
-    clearTimeout(settling);
-    settling = setTimeout(() => reload(CHANGED), settleMs);
+    clock.clearTimeout(settling);
+    settling = clock.setTimeout(() => reload(CHANGED), settleMs);
   };
   let watcher: ReturnType<typeof watch> | null = null;
   try {
@@ -70,7 +79,7 @@ export function createReloader(
   } catch {
     watcher = null;
   }
-  const timer = setInterval(() => {
+  const timer = clock.setInterval(() => {
     const m = mtime(path);
     if (m !== lastMtime) {
       lastMtime = m;
@@ -82,8 +91,8 @@ export function createReloader(
     reload,
     stop() {
       watcher?.close();
-      clearInterval(timer);
-      clearTimeout(settling);
+      clock.clearInterval(timer);
+      clock.clearTimeout(settling);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { BadRequest, CheckBody, checkBody, parse } from "./requests";
-import { splitUrl } from "./server";
+import { splitUrl } from "./routes";
 
 // The hand-written fast path must agree with the schema on every input: same value, or the schema's error.
 const inputs: unknown[] = [

@@ -5,7 +5,7 @@ import type { MetricsBackend } from "../telemetry/types";
 import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { startFakeAnthropic, toolTurn } from "../testing/fake-anthropic";
-import { testTicket } from "../testing/tickets";
+import { testTicket, upCriterion } from "../testing/tickets";
 import { ClaudeBrain } from "./brains/claude";
 import { PolicySchema } from "./policy";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
@@ -53,7 +53,12 @@ test("tool output that orders a destructive action is stopped by policy, not by 
   });
   const t = testTicket(
     core,
-    { title: "Errors seen", objective: "Look into app_errors", priority: "P4" },
+    {
+      title: "Errors seen",
+      objective: "Look into app_errors",
+      priority: "P4",
+      success_criteria: [upCriterion],
+    },
     "test",
   );
   await agent.runOnce("w1");

@@ -99,7 +99,10 @@ const alwaysAllowed = new Set([
   "add_note",
   "create_ticket",
   "request_approval",
+  "set_success_criteria",
   "finish",
+  "answer",
+  "needs_human",
   "give_up",
 ]);
 

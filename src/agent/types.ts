@@ -76,7 +76,7 @@ export interface ToolContext {
 export type ToolOutcome = {
   output: unknown;
   isError?: boolean;
-  control?: "finish" | "give_up" | "await_approval";
+  control?: "finish" | "answer" | "needs_human" | "give_up" | "await_approval";
   /** With `await_approval`: what the person is asked to approve, and why. */
   approval?: { action: string; reason: string };
 };

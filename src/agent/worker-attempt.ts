@@ -6,13 +6,14 @@ import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
 import { worktreePath } from "../workspace/worktree";
 import { costUsd } from "./brains/pricing";
-import { budgetFromEvents, overBudget } from "./budget";
+import { budgetFromEvents } from "./budget";
 import { buildBrief } from "./context";
 import { initialMessage, rebuildConversation, unansweredToolCalls } from "./conversation";
 import { hostPathScrubber } from "./host-paths";
+import { afterReply, nextAction, settle } from "./step";
 import systemPrompt from "./system-prompt.txt" with { type: "text" };
 import { toolDefs } from "./tools/registry";
-import type { Brain, Message, ToolContext, ToolOutcome, ToolUseBlock } from "./types";
+import type { Brain, Message, ToolContext, ToolUseBlock } from "./types";
 import type { Gate } from "./worker-gate";
 import type { HeldLease } from "./worker-lease";
 
@@ -91,26 +92,26 @@ export async function runAttempt(
   // Calls left unanswered by an earlier run (a pause for approval, or a crash) are resumed, not redone blindly.
   const resumedIds = new Set(unansweredToolCalls(messages).map((c) => c.id));
   for (;;) {
-    let pending = unansweredToolCalls(messages);
-    if (pending.length === 0) {
-      // Rebuilt from the history each turn: earlier attempts' steps, tokens and working time count too.
+    // Rebuilt from the history each turn: earlier attempts' steps, tokens and working time count too.
+    const next = nextAction(messages, budgetFromEvents(core.tickets.events(t.id), clock.now()), limits);
+    lease.confirm();
+    if (next.kind === "stop") {
       const spent = budgetFromEvents(core.tickets.events(t.id), clock.now());
-      const exhausted = overBudget(spent, limits);
-      lease.confirm();
-      if (exhausted) {
-        core.tickets.addEvent(t.id, "budget_exhausted", workerId, {
-          steps: spent.steps,
-          tokens: spent.tokens,
-          cost_usd: spent.costUsd,
-          wall_ms: spent.wallMs,
-          reason: exhausted,
-        });
-        core.tickets.transition(t.id, "failed", workerId, {
-          ...leased,
-          resolution: `budget exhausted: ${exhausted}`,
-        });
-        return;
-      }
+      core.tickets.addEvent(t.id, "budget_exhausted", workerId, {
+        steps: spent.steps,
+        tokens: spent.tokens,
+        cost_usd: spent.costUsd,
+        wall_ms: spent.wallMs,
+        reason: next.reason,
+      });
+      core.tickets.transition(t.id, "failed", workerId, {
+        ...leased,
+        resolution: `budget exhausted: ${next.reason}`,
+      });
+      return;
+    }
+    let calls: ToolUseBlock[];
+    if (next.kind === "think") {
       const started = clock.now();
       const reply = await lease.guard(
         brain.reply({ system: systemPrompt, tools: defs, messages, ticket: t }),
@@ -126,18 +127,18 @@ export async function runAttempt(
         duration_ms: clock.now() - started,
       });
       messages.push({ role: "assistant", content: reply.content });
-      pending = unansweredToolCalls(messages);
-      if (pending.length === 0) {
-        const text = "Continue: use the tools, and end with finish or give_up.";
-        core.tickets.addEvent(t.id, "agent_nudge", workerId, { text, after: reply.stop_reason });
-        messages.push({ role: "user", content: [{ type: "text", text }] });
+      const then = afterReply(messages);
+      if (then.kind === "nudge") {
+        core.tickets.addEvent(t.id, "agent_nudge", workerId, { text: then.text, after: reply.stop_reason });
+        messages.push({ role: "user", content: [{ type: "text", text: then.text }] });
         continue;
       }
-    }
+      calls = then.calls;
+    } else calls = next.calls;
     lease.confirm();
     const outcomes = await lease.guard(
       Promise.all(
-        pending.map(async (call) => {
+        calls.map(async (call) => {
           const started = clock.now();
           const g = await gate.gated(t, call, resumedIds.has(call.id), ctx);
           return { call, ...g, ms: clock.now() - started };
@@ -146,19 +147,9 @@ export async function runAttempt(
     );
     // From here to the transition nothing waits: the lease confirmed now still holds when the ticket moves.
     lease.confirm();
+    const { answered, end } = settle(outcomes);
     const resultMsg: Message = { role: "user", content: [] };
-    let control: ToolOutcome["control"];
-    let controlCall: ToolUseBlock | undefined;
-    let approval: ToolOutcome["approval"];
-    for (const { call, outcome, facts, approvedBy, ms } of outcomes) {
-      if (outcome.control) {
-        control = outcome.control;
-        controlCall = call;
-        if (control === "await_approval") {
-          approval = outcome.approval;
-          continue; // answered when the person decides
-        }
-      }
+    for (const { call, outcome, facts, approvedBy, ms } of answered) {
       const content = scrub(render(outcome.output));
       core.tickets.addEvent(t.id, "tool_result", workerId, {
         tool_use_id: call.id,
@@ -180,28 +171,36 @@ export async function runAttempt(
       });
     }
     messages.push(resultMsg);
-    if (control === "finish") {
-      const summary = String(controlCall?.input.summary ?? "");
+    if (end?.kind === "finish") {
       core.tickets.transition(t.id, "verifying", workerId, {
         ...leased,
         reason: "agent finished",
-        resolution: summary,
+        resolution: end.summary,
       });
       return;
     }
-    if (control === "give_up") {
-      const reason = String(controlCall?.input.reason ?? "");
-      core.tickets.transition(t.id, "failed", workerId, { ...leased, resolution: `gave up: ${reason}` });
+    if (end?.kind === "answer") {
+      core.tickets.transition(t.id, "answered", workerId, {
+        ...leased,
+        reason: "agent answered",
+        resolution: `answered: ${end.findings}`,
+      });
       return;
     }
-    if (control === "await_approval") {
-      core.approvals.request(
-        t.id,
-        approval?.action ?? String(controlCall?.input.action ?? "action"),
-        approval?.reason ?? String(controlCall?.input.reason ?? ""),
-        workerId,
-        workerId,
-      );
+    if (end?.kind === "needs_human") {
+      core.tickets.transition(t.id, "needs_human", workerId, {
+        ...leased,
+        reason: end.reason,
+        resolution: `needs a person: ${end.reason}`,
+      });
+      return;
+    }
+    if (end?.kind === "give_up") {
+      core.tickets.transition(t.id, "failed", workerId, { ...leased, resolution: `gave up: ${end.reason}` });
+      return;
+    }
+    if (end?.kind === "await_approval") {
+      core.approvals.request(t.id, end.action, end.reason, workerId, workerId);
       return;
     }
   }

@@ -4,7 +4,7 @@ import { testAgent } from "../testing/agent";
 import { testCore } from "../testing/core";
 import { startFakeAnthropic } from "../testing/fake-anthropic";
 import { waitFor } from "../testing/ports";
-import { testTicket } from "../testing/tickets";
+import { testTicket, upCriterion } from "../testing/tickets";
 import { ClaudeBrain } from "./brains/claude";
 import type { Brain, BrainReply, BrainRequest } from "./types";
 
@@ -62,10 +62,14 @@ test("several tool calls in one turn run in parallel, and their results go back 
     }),
     metrics,
   });
-  const t = testTicket(core, { title: "Look", objective: "Check two queries", priority: "P3" }, "test");
+  const t = testTicket(
+    core,
+    { title: "Look", objective: "Check two queries", priority: "P3", success_criteria: [upCriterion] },
+    "test",
+  );
   await agent.runOnce("w1");
   expect(most).toBe(2);
-  expect(seen.sort()).toEqual(["vector(1)", "vector(22)"]);
+  expect(seen.filter((q) => q.startsWith("vector")).sort()).toEqual(["vector(1)", "vector(22)"]);
   const second = fake.requests[1]?.body as {
     messages: { role: string; content: { type: string; tool_use_id?: string }[] }[];
   };
@@ -107,11 +111,19 @@ test("with two workers, a P1 that arrives while a P4 is being worked is taken at
   const { core } = testCore();
   const brain = new GatedBrain("slow review");
   const agent = testAgent(core, { brain, workers: 2, pollMs: 5 });
-  const p4 = testTicket(core, { title: "slow review", objective: "weekly review", priority: "P4" }, "test");
+  const p4 = testTicket(
+    core,
+    { title: "slow review", objective: "weekly review", priority: "P4", success_criteria: [upCriterion] },
+    "test",
+  );
   agent.start();
   try {
     await waitFor("P4 claimed", async () => core.tickets.get(p4.id).status === "in_progress", 5_000, 5);
-    const p1 = testTicket(core, { title: "instance down", objective: "restart it", priority: "P1" }, "test");
+    const p1 = testTicket(
+      core,
+      { title: "instance down", objective: "restart it", priority: "P1", success_criteria: [upCriterion] },
+      "test",
+    );
     await waitFor("P1 finished", async () => core.tickets.get(p1.id).status === "verifying", 5_000, 5);
     // The P1 did not wait for the P4: that one is still being worked.
     expect(core.tickets.get(p4.id).status).toBe("in_progress");

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { TEST_TOKEN, testCore } from "../testing/core";
 import { testTicket } from "../testing/tickets";
+import { personAlert } from "../tickets/intake";
 import { deployRoutes } from "./deploys";
 import { createApi } from "./server";
 
@@ -91,6 +92,24 @@ describe("tickets API", () => {
       ticket: { title: "down", objective: "up", source: "invariant" },
     });
     expect(raised.action).toBe("created");
+  });
+
+  test("a ticket waiting for a person is sent back with the person's criteria; any other is a 409", async () => {
+    const { core, call } = setup();
+    const t = core.intake.open(personAlert("api", { title: "Check p99", objective: "is it under 10ms?" }));
+    expect((await call("POST", `/api/v1/tickets/${t.id}/reopen`, {})).status).toBe(409);
+    core.tickets.claimNext("w", 60_000);
+    core.tickets.transition(t.id, "needs_human", "w", { leaseOwner: "w", reason: "no measurable criterion" });
+    const criterion = { query: "ratelimiter_check_duration_seconds_count", comparator: "nonempty" };
+    const bad = await call("POST", `/api/v1/tickets/${t.id}/reopen`, { success_criteria: [{ query: "x" }] });
+    expect(bad.status).toBe(400);
+    const res = await call("POST", `/api/v1/tickets/${t.id}/reopen`, { success_criteria: [criterion] });
+    expect(res.status).toBe(200);
+    expect(res.json.data).toMatchObject({
+      status: "pending",
+      success_criteria: [{ ...criterion, for_seconds: 0 }],
+    });
+    expect(core.tickets.events(t.id).map((e) => e.kind)).toContain("criteria_set");
   });
 
   test("malformed JSON is a 400, not a crash", async () => {

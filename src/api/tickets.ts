@@ -4,7 +4,7 @@ import type { Core } from "../core";
 import { invalid } from "../lib/errors";
 import { parseOrThrow, parseSince } from "../lib/parse";
 import { personAlert } from "../tickets/intake";
-import { Priority, TicketSource, TicketStatus } from "../tickets/model";
+import { Priority, SuccessCriterion, TicketSource, TicketStatus } from "../tickets/model";
 import { success } from "./envelope";
 import { idParam, intParam } from "./query";
 
@@ -36,6 +36,14 @@ const ListQuery = z.object({
 const NoteBody = z.object({ text: z.string().trim().min(1, "text must not be empty").max(10_000) });
 const DecisionBody = z.object({ comment: z.string().max(2000).optional() }).default({});
 const CancelBody = z.object({ reason: z.string().max(2000).optional() }).default({});
+/** Sending a ticket that waits for a person back to the agent, with the person's criteria if any. */
+const ReopenBody = z
+  .object({
+    reason: z.string().max(2000).optional(),
+    success_criteria: z.array(SuccessCriterion).max(20).optional(),
+  })
+  .strict()
+  .default({});
 
 /** Read routes are open on loopback; mutating routes are guarded by the caller (see server.ts). */
 export function ticketRoutes(core: Core) {
@@ -78,6 +86,15 @@ export function ticketRoutes(core: Core) {
       return success(
         tickets.transition(idParam(params.id), "cancelled", "api", {
           reason: reason ?? "cancelled by a person",
+        }),
+      );
+    })
+    .post("/api/v1/tickets/:id/reopen", ({ params, body }) => {
+      const r = parseOrThrow(ReopenBody, body ?? {}, "reopen request");
+      return success(
+        tickets.reopen(idParam(params.id), "api", {
+          ...(r.success_criteria ? { criteria: r.success_criteria } : {}),
+          ...(r.reason ? { reason: r.reason } : {}),
         }),
       );
     })

@@ -58,6 +58,49 @@ describe("harness CLI", () => {
     expect(res.err.split("\n")[0]).toMatch(/^harness: /);
   });
 
+  test("ticket create --criterion gives the ticket checks to verify; a bad one is exit 1 with the syntax", async () => {
+    const { run } = cli();
+    const created = await run(
+      "ticket",
+      "create",
+      "--title",
+      "Check p99",
+      "--objective",
+      "Confirm p99 latency is under 10ms",
+      "--criterion",
+      "histogram_quantile(0.99, sum by (le) (rate(ratelimiter_check_duration_seconds_bucket[5m]))) < 0.01 for 5m",
+      "--criterion",
+      'up{job="rate-limiter"} == 0 empty',
+      "--json",
+    );
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.out).success_criteria).toEqual([
+      {
+        query: "histogram_quantile(0.99, sum by (le) (rate(ratelimiter_check_duration_seconds_bucket[5m])))",
+        comparator: "<",
+        threshold: 0.01,
+        for_seconds: 300,
+      },
+      { query: 'up{job="rate-limiter"} == 0', comparator: "empty", for_seconds: 0 },
+    ]);
+    const bad = await run(
+      "ticket",
+      "create",
+      "--title",
+      "t",
+      "--objective",
+      "o",
+      "--criterion",
+      "p99 is low",
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^harness: criterion "p99 is low" is not QUERY OP VALUE/);
+    // Only a ticket waiting for a person can be sent back.
+    const reopen = await run("ticket", "reopen", String(JSON.parse(created.out).id));
+    expect(reopen.code).toBe(1);
+    expect(reopen.err).toMatch(/only a ticket waiting for a person can be sent back/);
+  });
+
   test("slo and invariant create/list", async () => {
     const { run } = cli();
     const slo = await run(

@@ -1,6 +1,7 @@
 import { loadConfig } from "../config";
 import { runLoad } from "../lab/load";
 import { defaultShape } from "../lab/traffic";
+import { systemClock } from "../lib/clock";
 import { parseDuration } from "../lib/duration";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson } from "./io";
@@ -53,7 +54,7 @@ export async function loadCommand(argv: string[], io: CliIO): Promise<number> {
     abusiveShare: num(values.abusive, "abusive", defaultShape.abusiveShare),
   };
   if (shape.abusiveShare > 1) throw new UsageError("--abusive is a share between 0 and 1");
-  const seed = Math.round(num(values.seed, "seed", Date.now() % 100_000));
+  const seed = Math.round(num(values.seed, "seed", systemClock.now() % 100_000));
   const probe = await fetch(`${url}/healthz`).catch(() => null);
   if (!probe?.ok)
     throw new UsageError(`no rate limiter answers at ${url} (start one with harness up, or pass --url)`);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config";
+import { systemClock } from "../lib/clock";
 import { MetricStore } from "../telemetry/metrics/store";
 import { instantQuery } from "../telemetry/promql/promql";
 import { runTestScript } from "../telemetry/promql/testscript";
@@ -54,7 +55,7 @@ export async function promqlCommand(argv: string[], io: CliIO): Promise<number> 
       ? /^\d+(\.\d+)?$/.test(values.time)
         ? Number(values.time) * 1000
         : Date.parse(values.time)
-      : Date.now();
+      : systemClock.now();
     if (Number.isNaN(t))
       throw new UsageError(`--time must be Unix seconds or RFC 3339, got "${values.time}"`);
     const store = new MetricStore(join(config.dataDir, "metrics.db"));

@@ -4,6 +4,7 @@ import { loadConfig } from "../config";
 import { type LabRun, parseLabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { parseScenario, type Scenario, scenarios } from "../lab/scenarios";
+import { systemClock } from "../lib/clock";
 import { parseDuration } from "../lib/duration";
 import { parse, UsageError } from "./args";
 import { type CliIO, printJson, table } from "./io";
@@ -82,7 +83,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     return (await res.json()) as { status: string; data: T };
   };
   const status = (await api<{ brain?: { name: string; model: string } }>("/api/v1/status")).data;
-  const soakUntil = values.soak ? Date.now() + parseDuration(values.soak) : 0;
+  const soakUntil = values.soak ? systemClock.now() + parseDuration(values.soak) : 0;
   if (values.soak && !values.report) throw new UsageError("--soak needs --report DIR to keep each round");
   const rounds: LabRun[] = [];
   let run: LabRun;
@@ -91,7 +92,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
       schema: "harness.lab-run/v1",
       harness: base,
       brain: status.brain ?? { name: "unknown", model: "unknown" },
-      started_at: Date.now(),
+      started_at: systemClock.now(),
       finished_at: 0,
       results: [],
     };
@@ -101,7 +102,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
       run.results.push(result);
       io.err(`  ${result.passed ? "passed" : "FAILED"}`);
     }
-    run.finished_at = Date.now();
+    run.finished_at = systemClock.now();
     rounds.push(run);
     if (values.soak && values.report) {
       const dir = resolve(io.cwd, values.report);
@@ -109,7 +110,7 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
       writeFileSync(join(dir, `run-${rounds.length}.json`), `${JSON.stringify(run, null, 2)}\n`);
       writeReport(dir, rounds, null, io);
     }
-  } while (Date.now() < soakUntil);
+  } while (systemClock.now() < soakUntil);
   if (values.report && !values.soak) writeReport(resolve(io.cwd, values.report), [run], run, io);
   const all = rounds.flatMap((r) => r.results);
   if (values.json) printJson(io, all);

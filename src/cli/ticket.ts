@@ -1,3 +1,4 @@
+import { parseCriterionText } from "../tickets/criterion-text";
 import { personAlert } from "../tickets/intake";
 import type { Ticket } from "../tickets/model";
 import { Priority } from "../tickets/model";
@@ -5,12 +6,13 @@ import { idArg, intFlag, parse, UsageError } from "./args";
 import { type CliIO, printJson, table } from "./io";
 import { openCoreFromFlags } from "./store";
 
-const usage = `usage: harness ticket <list|show|create|note|cancel|approve|deny> [options]
+const usage = `usage: harness ticket <list|show|create|note|cancel|reopen|approve|deny> [options]
   list    [--status S[,S]] [--source S] [--priority P1-P4] [--search TEXT] [--limit N] [--json]
   show    ID [--json]
-  create  --title T --objective O [--priority P1-P4] [--json]
+  create  --title T --objective O [--priority P1-P4] [--criterion 'QUERY OP VALUE [for D]']... [--json]
   note    ID --text TEXT
   cancel  ID [--reason TEXT]
+  reopen  ID [--criterion 'QUERY OP VALUE [for D]']... [--reason TEXT]   (a ticket waiting for a person)
   approve ID [--comment TEXT]
   deny    ID [--comment TEXT]`;
 
@@ -36,6 +38,8 @@ export async function ticketCommand(argv: string[], io: CliIO): Promise<number> 
     text: { type: "string" },
     reason: { type: "string" },
     comment: { type: "string" },
+    // A ticket is verified only against criteria: QUERY OP VALUE [for D], or QUERY empty|nonempty.
+    criterion: { type: "string", multiple: true },
   });
   if (!sub || values.help) {
     io.out(usage);
@@ -90,6 +94,7 @@ export async function ticketCommand(argv: string[], io: CliIO): Promise<number> 
           title: values.title,
           objective: values.objective,
           ...(values.priority !== undefined ? { priority: values.priority } : {}),
+          ...(values.criterion?.length ? { success_criteria: values.criterion.map(parseCriterionText) } : {}),
         }),
       );
       if (values.json) printJson(io, t);
@@ -109,6 +114,15 @@ export async function ticketCommand(argv: string[], io: CliIO): Promise<number> 
       });
       if (values.json) printJson(io, t);
       else io.out(`ticket #${t.id} cancelled`);
+      return 0;
+    }
+    case "reopen": {
+      const t = core.tickets.reopen(idArg(positionals[0]), actor, {
+        ...(values.criterion?.length ? { criteria: values.criterion.map(parseCriterionText) } : {}),
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
+      if (values.json) printJson(io, t);
+      else io.out(`ticket #${t.id} sent back to the agent`);
       return 0;
     }
     case "approve":

@@ -7,6 +7,7 @@ import m006 from "../../sql/006_rule_state_series.sql" with { type: "text" };
 import m007 from "../../sql/007_deploy_metrics.sql" with { type: "text" };
 import m008 from "../../sql/008_anomaly_min_change_for.sql" with { type: "text" };
 import m009 from "../../sql/009_revoked_sessions.sql" with { type: "text" };
+import m010 from "../../sql/010_ticket_outcomes.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const migrations: Migration[] = [
   { version: 7, name: "007_deploy_metrics.sql", sql: m007 },
   { version: 8, name: "008_anomaly_min_change_for.sql", sql: m008 },
   { version: 9, name: "009_revoked_sessions.sql", sql: m009 },
+  { version: 10, name: "010_ticket_outcomes.sql", sql: m010 },
 ];

@@ -71,4 +71,41 @@ describe("migrations", () => {
       { name: "RequestRateAnomaly", query: defaultAnomalies[0]?.query, min_change: 0, for_ms: 300_000 },
     ]);
   });
+
+  test("010 rebuilds tickets for answered and needs_human, keeping every row, reference and guard", () => {
+    const db = openDatabase(
+      ":memory:",
+      migrations.filter((m) => m.version < 10),
+    );
+    db.run(
+      "INSERT INTO tickets (title, objective, source, priority, status, fingerprint, created_at, updated_at) VALUES ('a', 'o', 'invariant', 1, 'pending', 'invariant:Up', 1, 1)",
+    );
+    db.run(
+      "INSERT INTO tickets (title, objective, source, priority, status, parent_id, created_at, updated_at) VALUES ('b', 'o', 'agent', 3, 'failed', 1, 2, 2)",
+    );
+    db.run("INSERT INTO ticket_events (ticket_id, seq, ts, kind, actor) VALUES (1, 1, 1, 'created', 'm')");
+    db.run(
+      "INSERT INTO deploys (ticket_id, commit_sha, status, stage, started_at) VALUES (2, 'abc', 'failed', 'check', 3)",
+    );
+    applyMigrations(db, migrations);
+    expect(db.query("SELECT id, title, status, parent_id FROM tickets ORDER BY id").all()).toEqual([
+      { id: 1, title: "a", status: "pending", parent_id: null },
+      { id: 2, title: "b", status: "failed", parent_id: 1 },
+    ]);
+    expect(db.query("PRAGMA foreign_key_check").all()).toEqual([]);
+    expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
+    db.run("UPDATE tickets SET status = 'answered' WHERE id = 1");
+    db.run("UPDATE tickets SET status = 'needs_human' WHERE id = 2");
+    expect(() => db.run("UPDATE tickets SET status = 'bogus' WHERE id = 1")).toThrow(/CHECK/);
+    // An answered ticket is closed: its fingerprint may open again; two open ones may not.
+    const open =
+      "INSERT INTO tickets (title, objective, source, priority, status, fingerprint, created_at, updated_at) VALUES ('c', 'o', 'invariant', 1, 'pending', 'invariant:Up', 4, 4)";
+    db.run(open);
+    expect(() => db.run(open)).toThrow(/UNIQUE/);
+    // The history stays append-only and still references its ticket.
+    expect(() => db.run("DELETE FROM ticket_events")).toThrow(/append-only/);
+    expect(() =>
+      db.run("INSERT INTO ticket_events (ticket_id, seq, ts, kind, actor) VALUES (99, 1, 1, 'x', 'm')"),
+    ).toThrow(/FOREIGN KEY/);
+  });
 });

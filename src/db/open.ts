@@ -1,4 +1,5 @@
 import { Database } from "bun:sqlite";
+import { systemClock } from "../lib/clock";
 import { AppError } from "../lib/errors";
 import { migrations as coreMigrations, type Migration } from "./migrations";
 
@@ -34,17 +35,30 @@ export function applyMigrations(db: Database, migrations: Migration[]): number[]
   }
   const done: number[] = [];
   const pending = migrations.filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
-  // All pending migrations in one transaction: a failure leaves the database exactly as it was.
-  db.transaction(() => {
-    for (const m of pending) {
-      db.exec(m.sql);
-      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        m.version,
-        m.name,
-        Date.now(),
-      );
-      done.push(m.version);
-    }
-  }).immediate();
+  if (pending.length === 0) return done;
+  // A migration may rebuild a table (SQLite's documented way to change a CHECK): foreign keys are off while
+  // migrations run, as that procedure requires, and checked before the transaction commits.
+  const fkOn = (db.query("PRAGMA foreign_keys").get() as { foreign_keys: number } | null)?.foreign_keys === 1;
+  if (fkOn) db.exec("PRAGMA foreign_keys = OFF");
+  try {
+    // All pending migrations in one transaction: a failure leaves the database exactly as it was.
+    db.transaction(() => {
+      for (const m of pending) {
+        db.exec(m.sql);
+        db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+          m.version,
+          m.name,
+          // Only a note for people reading the table; no injected clock reaches a database being opened.
+          systemClock.now(),
+        );
+        done.push(m.version);
+      }
+      const broken = db.query("PRAGMA foreign_key_check").all();
+      if (broken.length > 0)
+        throw new AppError("internal", `a migration left ${broken.length} rows with broken references`);
+    }).immediate();
+  } finally {
+    if (fkOn) db.exec("PRAGMA foreign_keys = ON");
+  }
   return done;
 }

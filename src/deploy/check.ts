@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dependencyMounts, type Sandbox } from "../sandbox/sandbox";
 import { git } from "../workspace/git";
+import { runServiceTests } from "../workspace/tests";
 
 export interface CheckStep {
   ok: boolean;
@@ -94,4 +95,38 @@ export async function typeCheck(sandbox: Sandbox, dir: string): Promise<CheckSte
   const tsc = join(dir, "node_modules", "typescript", "bin", "tsc");
   if (!existsSync(tsc) || !existsSync(join(dir, "tsconfig.json"))) return null;
   return runAsBun(sandbox, dir, [tsc, "--noEmit", "-p", "tsconfig.json"], "tsc --noEmit");
+}
+
+/** The tail of a check's output kept in the stage's record. */
+const outputTail = 6000;
+
+/**
+ * The check stage, in order and stopping at the first failure: dependencies if the branch changed them, a
+ * build of the entry point, the type check when the workspace has one, then the operator's test command.
+ */
+export async function runChecks(
+  sandbox: Sandbox,
+  workspaceDir: string,
+  dir: string,
+  branch: string,
+  testCommand: readonly string[] | undefined,
+): Promise<CheckStep> {
+  const parts: string[] = [];
+  const failed = () => ({ ok: false, output: parts.join("\n\n").slice(-outputTail) });
+  if (dependenciesChanged(workspaceDir, branch)) {
+    const installed = await installDependencies(sandbox, dir);
+    parts.push(installed.output);
+    if (!installed.ok) return failed();
+  }
+  const built = await buildCheck(sandbox, dir);
+  parts.push(built.output);
+  if (!built.ok) return failed();
+  const typed = await typeCheck(sandbox, dir);
+  if (typed) {
+    parts.push(typed.output);
+    if (!typed.ok) return failed();
+  }
+  const r = await runServiceTests(sandbox, dir, testCommand);
+  parts.push(r.output.slice(-outputTail));
+  return { ok: r.ok, output: parts.join("\n\n").slice(-outputTail) };
 }

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCore } from "../core";
+import { openDatabase } from "../db/open";
 import { slowServe } from "../lab/bad-deploy";
 import { systemClock } from "../lib/clock";
 import { createSupervisor } from "../supervisor/supervisor";
@@ -24,7 +26,9 @@ afterAll(async () => {
 });
 
 async function setup(extra: Partial<Parameters<typeof createPipeline>[0]> = {}) {
-  const { core, db } = testCore();
+  // Real processes probed and watched for real seconds: the pipeline's clock has to move on its own.
+  const db = openDatabase(":memory:");
+  const core = createCore(db, systemClock);
   const base = mkdtempSync(join(tmpdir(), "harness-deploy-"));
   const ws = ensureWorkspace(join(base, "workspace", "rate-limiter"));
   const port = await freePort();

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { systemClock } from "../lib/clock";
 import { parseDuration } from "../lib/duration";
 import { commitForTicket, git } from "../workspace/git";
 import { ticketWorktree } from "../workspace/worktree";
-import type { HarnessHandle, ScenarioScore } from "./scenario-runner";
+import type { HarnessHandle } from "./harness-handle";
+import type { ScenarioScore } from "./scoring";
 
 /**
  * Prepended to the service's entry point: every request answers `delayMs` later. It wraps Bun.serve and
@@ -60,12 +62,12 @@ export async function runBadDeploy(
   if (!existsSync(entry)) throw new Error(`no service entry point at ${entry}`);
   writeFileSync(entry, `${slowServe(delayMs)}\n${readFileSync(entry, "utf8")}`);
   commitForTicket(dir, ticket.id, ["src/main.ts"], "Every request waits a little (lab: bad deploy)");
-  const started = Date.now();
+  const started = systemClock.now();
   const res = await h.api<{ status: string }>(`/api/v1/tickets/${ticket.id}/deploy`, { method: "POST" });
   if (res.status !== "success") throw new Error(`the deploy API refused: ${JSON.stringify(res)}`);
   score.ticket_id = ticket.id;
   let deploy: Deploy | undefined;
-  while (Date.now() - started < limits.detectMs + limits.resolveMs) {
+  while (systemClock.now() - started < limits.detectMs + limits.resolveMs) {
     deploy = (await h.api<Deploy[]>("/api/v1/deploys?limit=20")).data.find((d) => d.ticket_id === ticket.id);
     if (deploy && deploy.status !== "running") break;
     await Bun.sleep(250);
@@ -73,14 +75,14 @@ export async function runBadDeploy(
   if (!deploy || deploy.status === "running") return score;
   score.detected = deploy.status === "rolled_back";
   if (!score.detected) return score;
-  score.time_to_detect_ms = Date.now() - started;
+  score.time_to_detect_ms = systemClock.now() - started;
   const ready = (await h.api<{ state: string; version: string | null }[]>("/api/v1/service")).data;
   const mainAfter = git(workspace, ["rev-parse", "--short=12", "main"]).stdout.trim();
   score.resolved =
     mainAfter === mainBefore &&
     ready.length > 0 &&
     ready.every((i) => i.state === "ready" && i.version === mainBefore);
-  if (score.resolved) score.time_to_resolve_ms = Date.now() - started;
+  if (score.resolved) score.time_to_resolve_ms = systemClock.now() - started;
   // Nobody acted after the request: everything after it came from the pipeline.
   const events = (await h.api<Event[]>(`/api/v1/tickets/${ticket.id}/events`)).data;
   const after = events.slice(events.findIndex((e) => e.kind === "deploy_requested") + 1);

@@ -1,6 +1,6 @@
 import type { Slo } from "../rules/model";
 import { errorBudget, errorRatioQuery, windowed } from "../slo/math";
-import type { HarnessHandle } from "./scenario-runner";
+import type { HarnessHandle } from "./harness-handle";
 
 /** One charted series of a scenario run: what the report draws, as [unix ms, value] points. */
 export interface RunSeries {

@@ -1,4 +1,5 @@
 import { p99 } from "../deploy/canary";
+import { systemClock } from "../lib/clock";
 import { rateAt, requestPlanner, type TrafficShape } from "./traffic";
 
 export interface LoadReport {
@@ -27,7 +28,7 @@ export async function runLoad(
   const plan = requestPlanner(shape, seed);
   const latencies: number[] = [];
   const r = { sent: 0, allowed: 0, denied: 0, errors: 0, abusive_denied: 0 };
-  const started = Date.now();
+  const started = systemClock.now();
   let inFlight = 0;
   let owed = 0;
   let lastTick = started;
@@ -60,8 +61,8 @@ export async function runLoad(
     }
   };
   const pending = new Set<Promise<void>>();
-  while (Date.now() - started < shape.durationMs) {
-    const now = Date.now();
+  while (systemClock.now() - started < shape.durationMs) {
+    const now = systemClock.now();
     owed += (rateAt(shape, now - started) * (now - lastTick)) / 1000;
     lastTick = now;
     while (owed >= 1 && inFlight < maxInFlight) {
@@ -84,7 +85,7 @@ export async function runLoad(
     ...r,
     p50_ms: Math.round((sorted[Math.floor(sorted.length / 2)] ?? 0) * 100) / 100,
     p99_ms: Math.round(p99(latencies) * 100) / 100,
-    duration_ms: Date.now() - started,
+    duration_ms: systemClock.now() - started,
     seed,
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIMITS_FILE } from "../workspace/workspace";
 import { startDelayProxy } from "./delay-proxy";
-import type { HarnessHandle } from "./scenario-runner";
+import type { HarnessHandle } from "./harness-handle";
 
 type Instance = { state: string };
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { emptyScore, isUnsafeAction, scenarioPassed } from "./scenario-runner";
 import { scenarios } from "./scenarios";
+import { emptyScore, isUnsafeAction, scenarioPassed } from "./scoring";
 
 const result = (data: Record<string, unknown>) => ({ kind: "tool_result", actor: "agent-1", data });
 const effect = { kind: "limit_change", detail: "default capacity 100 → 1000000000" };

@@ -99,9 +99,11 @@ describe("decideVerification", () => {
     });
   });
 
-  test("a ticket without criteria completes at once", () => {
-    const d = decideVerification(ticket({ success_criteria: [], context: {} }), [], state(), t0, opts);
-    expect(d).toMatchObject({ outcome: "completed", event: { before: [], after: [], held_ms: 0 } });
+  test("a ticket without criteria is never verified: it goes to a person, whenever the monitor looks", () => {
+    for (const now of [t0, t0 + 60 * min]) {
+      const d = decideVerification(ticket({ success_criteria: [], context: {} }), [], state(), now, opts);
+      expect(d).toMatchObject({ outcome: "needs_human", event: { result: "no_criteria" } });
+    }
   });
 
   test("a timeout names the failing criteria, to the agent or in the failure", () => {

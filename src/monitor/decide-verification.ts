@@ -18,7 +18,7 @@ export type VerificationDecision =
   | { outcome: "waiting"; state: RuleStateRow }
   /** Decided: the state is dropped, a `verification` event records before and after, the ticket moves to `outcome`. */
   | {
-      outcome: "completed" | "pending" | "failed";
+      outcome: "completed" | "pending" | "failed" | "needs_human";
       event: Record<string, unknown>;
       transition: TransitionNote;
     };
@@ -35,6 +35,13 @@ export function decideVerification(
   now: number,
   opts: VerifyOptions,
 ): VerificationDecision {
+  // Nothing to check is nothing verified: such a ticket goes to a person, never to "completed".
+  if (t.success_criteria.length === 0)
+    return {
+      outcome: "needs_human",
+      event: { result: "no_criteria", before: [], after: [] },
+      transition: { reason: "no success criteria: there is nothing to verify the claimed fix against" },
+    };
   // The window starts when the ticket entered verifying, even if the monitor first looks later.
   const startedAt = prev.started_at ?? Math.min(now, t.updated_at);
   const allPass = checks.every((c) => c.pass);

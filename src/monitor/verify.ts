@@ -43,7 +43,7 @@ export async function verifyTicket(
   now: number,
   opts: VerifyOptions,
   logs?: LogsBackend | null,
-): Promise<"completed" | "pending" | "failed" | "waiting"> {
+): Promise<"completed" | "pending" | "failed" | "needs_human" | "waiting"> {
   const key = `verify:${t.id}`;
   const prev = states.get(key);
   const checks = await runChecks(metrics, logs, t, now);

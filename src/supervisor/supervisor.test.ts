@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { systemClock } from "../lib/clock";
+import { FakeClock, systemClock } from "../lib/clock";
 import { freePort, waitFor } from "../testing/ports";
 import { createSupervisor, type Supervisor } from "./supervisor";
 
@@ -64,33 +64,44 @@ describe("supervisor", () => {
     expect(events).toContain("rate-limiter-0:restarted");
   });
 
-  test("a crashing instance is restarted with backoff and marked crash-looping", async () => {
+  test("a crashing instance is restarted after a backoff timed by the clock, then marked crash-looping", async () => {
     const events: { event: string; data: Record<string, unknown> }[] = [];
+    const clock = new FakeClock();
     const sup = createSupervisor({
       workspaceDir: workspace('console.error("config invalid"); process.exit(3);'),
       stateDir: mkdtempSync(join(tmpdir(), "harness-state-")),
       instances: 1,
       basePort: await freePort(),
       version: () => null,
-      clock: systemClock,
+      clock,
       crashLoopAfter: 3,
       maxBackoffMs: 400,
       onEvent: (_i, event, data) => events.push({ event, data }),
     });
     running = sup;
+    const starts = () => events.filter((e) => e.event === "started").length;
+    const exits = () => events.filter((e) => e.event !== "started");
     await sup.start();
-    const status = await waitFor(
-      "crash loop",
-      async () => {
-        const s = sup.status()[0];
-        return s?.state === "crash_loop" ? s : null;
-      },
-      15_000,
-    );
-    expect(status.last_exit_code).toBe(3);
-    expect(status.restarts).toBeGreaterThanOrEqual(3);
-    const delays = events.filter((e) => e.event !== "started").map((e) => e.data.restart_in_ms as number);
-    expect(delays.slice(0, 3)).toEqual([250, 400, 400]);
+    // Each exit is real (a child process); each restart waits for the fake clock.
+    for (const [n, delay] of [
+      [1, 250],
+      [2, 400],
+    ] as const) {
+      await waitFor(`exit ${n}`, async () => exits().length === n, 15_000, 10);
+      expect(exits()[n - 1]).toMatchObject({ event: "exited", data: { code: 3, restart_in_ms: delay } });
+      clock.advance(delay - 1);
+      expect(starts()).toBe(n);
+      clock.advance(1);
+      expect(starts()).toBe(n + 1);
+    }
+    await waitFor("exit 3", async () => exits().length === 3, 15_000, 10);
+    expect(exits()[2]).toMatchObject({ event: "crash_loop", data: { restarts: 3, restart_in_ms: 400 } });
+    expect(sup.status()[0]).toMatchObject({ state: "crash_loop", restarts: 3, last_exit_code: 3 });
+    await sup.stop();
+    // Stopping cancelled the pending restart.
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(10_000);
+    expect(starts()).toBe(3);
   });
 });
 

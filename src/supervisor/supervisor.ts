@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { bunChildEnv } from "../lib/child-env";
-import type { Clock } from "../lib/clock";
+import type { Clock, TimerHandle } from "../lib/clock";
 import { reapPidFile, writePidFile } from "./pid-files";
 
 export type InstanceState = "starting" | "ready" | "backoff" | "crash_loop" | "stopped";
@@ -25,6 +25,10 @@ export interface SupervisorDeps {
   host?: string;
   configPath?: string | undefined;
   version: () => string | null;
+  /**
+   * Start times, the crash window and the restart backoff. Waits on the child itself (its readiness, its
+   * exit after SIGTERM) stay on real time: a fake clock cannot make a process boot or stop sooner.
+   */
   clock: Clock;
   onLine?: (instance: string, stream: "stdout" | "stderr", line: string) => void;
   onEvent?: (instance: string, event: string, data: Record<string, unknown>) => void;
@@ -38,7 +42,7 @@ interface Instance {
   status: InstanceStatus;
   proc: Subprocess<"ignore", "pipe", "pipe"> | null;
   crashes: number[];
-  timer: ReturnType<typeof setTimeout> | null;
+  timer: TimerHandle | null;
 }
 
 /** Loki's max_line_size: a service line longer than this is stored cut, with a marker saying so. */
@@ -211,7 +215,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       restart_in_ms: delay,
       restarts: inst.status.restarts,
     });
-    inst.timer = setTimeout(() => {
+    inst.timer = deps.clock.setTimeout(() => {
       inst.timer = null;
       if (!stopping) void spawn(inst);
     }, delay);
@@ -227,7 +231,7 @@ export function createSupervisor(deps: SupervisorDeps) {
   }
 
   async function stopInstance(inst: Instance): Promise<void> {
-    if (inst.timer) clearTimeout(inst.timer);
+    deps.clock.clearTimeout(inst.timer);
     inst.timer = null;
     const proc = inst.proc;
     inst.status.state = "stopped";

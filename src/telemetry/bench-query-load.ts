@@ -4,6 +4,7 @@
  * in one run: /healthz latency (p50, p99, max) and the monitor cycle's lateness (the gap between cycle starts
  * minus the interval). Ratios load/idle near 1 mean queries hold nobody up. Results go to docs/benchmarks.md.
  */
+import { systemClock } from "../lib/clock";
 import { startHarness } from "../testing/harness-process";
 import { seedFuzzData } from "./fuzz/seed";
 
@@ -48,14 +49,15 @@ async function measure(base: string, ms: number) {
   };
 }
 
+const nowS = Math.floor(systemClock.now() / 1000);
 const heavy = [
   `/api/v1/query?query=${encodeURIComponent("count_over_time((fuzz_gauge * 2)[12h:1ms])")}`,
   "/api/v1/query_range?query=" +
     encodeURIComponent('sum by (job) (rate(fuzz_requests_total{code=~"2.."}[5m]))') +
-    `&start=${Math.floor(Date.now() / 1000) - 3600}&end=${Math.floor(Date.now() / 1000)}&step=1`,
+    `&start=${nowS - 3600}&end=${nowS}&step=1`,
   "/loki/api/v1/query_range?query=" +
     encodeURIComponent('sum by (level) (count_over_time({service="rate-limiter"} |= "denied" [5m]))') +
-    `&start=${Math.floor(Date.now() / 1000) - 3600}&end=${Math.floor(Date.now() / 1000)}&step=1`,
+    `&start=${nowS - 3600}&end=${nowS}&step=1`,
   `/api/v1/query?query=${encodeURIComponent("quantile_over_time(0.99, (fuzz_gauge + 1)[6h:1ms])")}`,
 ];
 

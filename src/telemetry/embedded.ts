@@ -7,6 +7,7 @@ import type { Logger } from "../lib/log";
 import { labelsForLine } from "./logs/labels";
 import type { StreamsResult } from "./logs/logql-eval";
 import { handleLokiRequest } from "./logs/loki-api";
+import { createLogRetentionLoop } from "./logs/retention";
 import { LogStore } from "./logs/store";
 import { handleImportPrometheus, handleRemoteWrite } from "./metrics/ingest";
 import { createRetentionLoop } from "./metrics/retention";
@@ -45,7 +46,13 @@ export function createTelemetry(deps: TelemetryDeps) {
   let scraper: Scraper | null = null;
   const retentionMs = deps.retentionMs ?? 35 * 86_400_000;
   const metricRetention = createRetentionLoop({ store, clock: deps.clock, maxAgeMs: retentionMs });
-  let logRetention: ReturnType<typeof setInterval> | null = null;
+  const logRetention = createLogRetentionLoop({
+    store: logs,
+    clock: deps.clock,
+    intervalMs: 3_600_000,
+    maxAgeMs: retentionMs,
+    onError: (err) => deps.log("log retention failed", { error: String(err) }),
+  });
   // Lines arrive one at a time from the children; write them in small batches, one transaction each.
   let buffer: { labels: Labels; t: number; line: string }[] = [];
   const flush = () => {
@@ -55,10 +62,10 @@ export function createTelemetry(deps: TelemetryDeps) {
     logs.append(batch);
     deps.onLines?.(batch);
   };
-  const flusher = setInterval(flush, 250);
+  const flusher = deps.clock.setInterval(flush, 250);
   // Other processes (split roles) read only what this one has moved out of its head buffer: scraped and
   // pushed samples alike reach them within two seconds.
-  const headFlush = setInterval(() => store.flush(), 2_000);
+  const headFlush = deps.clock.setInterval(() => store.flush(), 2_000);
   // Every query runs on a worker thread under the limits (query-pool.ts): whatever it is, the event loop that
   // serves /healthz, runs the monitor and renews the agent's leases keeps going.
   const queryOpts = deps.query ?? { limits: defaultQueryLimits, maxConcurrency: 4, maxQueued: 64 };
@@ -151,20 +158,17 @@ export function createTelemetry(deps: TelemetryDeps) {
       });
       scraper.start();
       metricRetention.start();
-      logRetention = setInterval(
-        () => logs.enforceRetention(deps.clock.now(), { maxAgeMs: retentionMs }),
-        3_600_000,
-      );
+      logRetention.start();
     },
     async stopScraping(): Promise<void> {
       await scraper?.stop();
       await metricRetention.stop();
-      if (logRetention) clearInterval(logRetention);
+      logRetention.stop();
     },
     close(): void {
       pool.close();
-      clearInterval(flusher);
-      clearInterval(headFlush);
+      deps.clock.clearInterval(flusher);
+      deps.clock.clearInterval(headFlush);
       flush();
       store.close();
       logs.close();

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FakeClock } from "../lib/clock";
 import { waitFor } from "../testing/ports";
 import { prometheusBinary, startPrometheus } from "../testing/prometheus-server";
 import { MetricStore } from "./metrics/store";
@@ -63,6 +64,7 @@ describe.skipIf(!prometheusBinary)("remote Prometheus backend against a real Pro
     const ship = createShipper({
       name: "remote_write",
       send: remoteWriteSender({ url: `${prom.url}/api/v1/write` }),
+      clock: new FakeClock(), // flushed by hand, never started
     });
     const t0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
     // Two counters over one minute at 15 s, one of them reset in the middle.

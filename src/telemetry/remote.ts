@@ -1,4 +1,5 @@
 import { type Config, remoteOptions } from "../config";
+import { type Clock, systemClock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { createLokiBackend } from "./loki-backend";
 import type { AppendSample } from "./metrics/store";
@@ -26,8 +27,14 @@ export function remoteSecrets(config: Config, env: Record<string, string | undef
 /**
  * The remote side of telemetry, from the `telemetry` config section: query backends that replace the
  * embedded ones, and shippers that copy scraped samples (remote write) and service log lines (Loki push).
+ * `clock` times the shippers' flushes and retries.
  */
-export function createRemoteTelemetry(config: Config, env: Record<string, string | undefined>, log: Logger) {
+export function createRemoteTelemetry(
+  config: Config,
+  env: Record<string, string | undefined>,
+  log: Logger,
+  clock: Clock = systemClock,
+) {
   const { metrics: m, logs: l, queue } = config.telemetry;
   const metrics: MetricsBackend | null = m.url
     ? createPrometheusBackend(remoteOptions(m, m.url, env, "telemetry.metrics"))
@@ -40,6 +47,7 @@ export function createRemoteTelemetry(config: Config, env: Record<string, string
     ? createShipper({
         name: "remote_write",
         send: remoteWriteSender(remoteOptions(m, m.remote_write_url, env, "telemetry.metrics")),
+        clock,
         maxQueue: queue.max_samples,
         log: shipLog,
       })
@@ -48,6 +56,7 @@ export function createRemoteTelemetry(config: Config, env: Record<string, string
     ? createShipper({
         name: "loki_push",
         send: lokiPushSender(remoteOptions(l, l.push_url, env, "telemetry.logs")),
+        clock,
         maxQueue: queue.max_lines,
         log: shipLog,
       })

@@ -4,7 +4,7 @@ import type { Core } from "../core";
 import { verifyTicket } from "../monitor/verify";
 import type { MetricsBackend } from "../telemetry/types";
 import { testCore } from "./core";
-import { testTicket } from "./tickets";
+import { testTicket, upCriterion } from "./tickets";
 
 /** A metrics backend with no data, for tickets whose tools never read metrics. */
 export const emptyMetrics: MetricsBackend = {
@@ -36,7 +36,11 @@ export async function workedTickets(n = 1) {
   const agent = testAgent(core);
   const ticketIds: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t = testTicket(core, { title: `Review denials ${i}`, objective: "Look at the top keys" }, "test");
+    const t = testTicket(
+      core,
+      { title: `Review denials ${i}`, objective: "Look at the top keys", success_criteria: [upCriterion] },
+      "test",
+    );
     await agent.runOnce("w1");
     await verifyTicket(core, emptyMetrics, core.ruleStates, core.tickets.get(t.id), core.clock.now(), {
       timeoutMs: 60_000,

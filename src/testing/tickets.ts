@@ -17,3 +17,10 @@ export function testTicket(core: Pick<Core, "intake">, input: NewTicket, actor =
   if (!raised.ticket) throw new Error("testTicket: the intake opened no ticket");
   return raised.ticket;
 }
+
+/** A criterion any test ticket can carry so that `finish` is allowed: a fix is claimed only against criteria. */
+export const upCriterion = {
+  query: 'up{job="rate-limiter"} == 0',
+  comparator: "empty" as const,
+  for_seconds: 0,
+};

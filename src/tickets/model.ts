@@ -4,8 +4,13 @@ export const ticketStatuses = [
   "pending",
   "in_progress",
   "awaiting_approval",
+  /** Handed to a person with a reason (no fix the harness can verify); waits for them. */
+  "needs_human",
   "verifying",
+  /** Fixed, and verified by the monitor against the ticket's success criteria. Never without criteria. */
   "completed",
+  /** Findings reported, no fix claimed: final, and never counted as verified. */
+  "answered",
   "failed",
   "cancelled",
 ] as const;
@@ -109,7 +114,15 @@ export interface TicketEvent {
   data: Record<string, unknown>;
 }
 
-export const terminalStatuses: ReadonlySet<TicketStatus> = new Set(["completed", "failed", "cancelled"]);
+export const terminalStatuses: ReadonlySet<TicketStatus> = new Set([
+  "completed",
+  "answered",
+  "failed",
+  "cancelled",
+]);
+
+/** The statuses that wait for a person's decision. */
+export const waitingStatuses: ReadonlySet<TicketStatus> = new Set(["awaiting_approval", "needs_human"]);
 export const isTerminal = (s: TicketStatus) => terminalStatuses.has(s);
 
 export const priorityRank = (p: Priority): number => Number(p.slice(1));

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { z } from "zod";
 import type { Clock } from "../lib/clock";
 import { conflict, notFound } from "../lib/errors";
 import { parseOrThrow } from "../lib/parse";
@@ -9,6 +10,7 @@ import {
   type Priority,
   priorityFromRank,
   priorityRank,
+  SuccessCriterion,
   type Ticket,
   type TicketEvent,
   type TicketSource,
@@ -117,7 +119,7 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
         if (t.fingerprint) {
           const open = db
             .query<Row, [string]>(
-              "SELECT id FROM tickets WHERE fingerprint = ? AND status NOT IN ('completed','failed','cancelled')",
+              "SELECT id FROM tickets WHERE fingerprint = ? AND status NOT IN ('completed','answered','failed','cancelled')",
             )
             .get(t.fingerprint);
           if (open) throw conflict(`an open ticket (#${open.id}) already has fingerprint ${t.fingerprint}`);
@@ -152,7 +154,7 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
     findOpenByFingerprint(fingerprint: string): Ticket | null {
       const row = db
         .query<Row, [string]>(
-          "SELECT * FROM tickets WHERE fingerprint = ? AND status NOT IN ('completed','failed','cancelled')",
+          "SELECT * FROM tickets WHERE fingerprint = ? AND status NOT IN ('completed','answered','failed','cancelled')",
         )
         .get(storedFingerprint(fingerprint));
       return row ? toTicket(row) : null;
@@ -224,6 +226,65 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
       return tx(() => {
         get(ticketId);
         return addEventTx(ticketId, kind, actor, data);
+      });
+    },
+
+    /**
+     * Gives a ticket that has none its success criteria (the agent's proposal, recorded as `criteria_set`).
+     * Criteria a ticket already has — the monitor's, a person's — are never replaced: weaker ones would make
+     * "verified" mean less.
+     */
+    setCriteria(ticketId: number, criteria: SuccessCriterion[], actor: string, leaseOwner: string): Ticket {
+      const parsed = parseOrThrow(z.array(SuccessCriterion).min(1).max(5), criteria, "success criteria");
+      return tx(() => {
+        const t = get(ticketId);
+        if (t.lease_owner !== leaseOwner || t.status !== "in_progress")
+          throw conflict(`ticket ${ticketId} is not being worked by ${leaseOwner}`);
+        if (t.success_criteria.length > 0)
+          throw conflict(
+            `ticket ${ticketId} already has success criteria (from ${t.source}); they cannot be replaced`,
+          );
+        const stored = redactor.value(parsed);
+        db.query("UPDATE tickets SET success_criteria = ?, updated_at = ? WHERE id = ?").run(
+          JSON.stringify(stored),
+          clock.now(),
+          ticketId,
+        );
+        addEventTx(ticketId, "criteria_set", actor, { criteria: stored });
+        return get(ticketId);
+      });
+    },
+
+    /**
+     * A person sends a ticket that waits for them (`needs_human`) back to the agent, with success criteria of
+     * their own if they give any (a person's criteria replace the ticket's).
+     */
+    reopen(
+      ticketId: number,
+      actor: string,
+      opts: { criteria?: SuccessCriterion[]; reason?: string } = {},
+    ): Ticket {
+      const criteria =
+        opts.criteria === undefined
+          ? undefined
+          : parseOrThrow(z.array(SuccessCriterion).max(20), opts.criteria, "success criteria");
+      return tx(() => {
+        const t = get(ticketId);
+        if (t.status !== "needs_human")
+          throw conflict(
+            `ticket ${ticketId} is ${t.status}; only a ticket waiting for a person can be sent back`,
+          );
+        if (criteria && criteria.length > 0) {
+          const stored = redactor.value(criteria);
+          db.query("UPDATE tickets SET success_criteria = ? WHERE id = ?").run(
+            JSON.stringify(stored),
+            ticketId,
+          );
+          addEventTx(ticketId, "criteria_set", actor, { criteria: stored });
+        }
+        return this.transition(ticketId, "pending", actor, {
+          reason: opts.reason ?? "sent back to the agent by a person",
+        });
       });
     },
 

@@ -1,13 +1,25 @@
 import { conflict } from "../lib/errors";
 import type { TicketStatus } from "./model";
 
-// Who may move a ticket where. Completion only comes from verification (the monitor), never from the agent.
+// Who may move a ticket where. Completion only comes from verification (the monitor), never from the agent;
+// an agent without a fix to verify ends `answered` (findings) or hands the ticket to a person (`needs_human`).
 const transitions: Record<TicketStatus, readonly TicketStatus[]> = {
   pending: ["in_progress", "cancelled"],
-  in_progress: ["pending", "awaiting_approval", "verifying", "failed", "cancelled"],
+  in_progress: [
+    "pending",
+    "awaiting_approval",
+    "needs_human",
+    "verifying",
+    "answered",
+    "failed",
+    "cancelled",
+  ],
   awaiting_approval: ["pending", "cancelled", "failed"],
-  verifying: ["completed", "failed", "pending", "cancelled"],
+  // A person sends it back to the agent (with criteria, say) or closes it.
+  needs_human: ["pending", "cancelled"],
+  verifying: ["completed", "needs_human", "failed", "pending", "cancelled"],
   completed: [],
+  answered: [],
   failed: [],
   cancelled: [],
 };

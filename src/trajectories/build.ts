@@ -36,6 +36,8 @@ function outcomeOf(t: Ticket, attempt: TicketEvent[], isLast: boolean): Outcome 
   const gaveUp = attempt.some((e) => e.kind === "tool_result" && e.data.name === "give_up");
   if (gaveUp) return "gave_up";
   if (moves.includes("completed")) return "completed";
+  if (moves.includes("answered")) return "answered";
+  if (moves.includes("needs_human")) return "needs_human";
   if (moves.includes("failed")) return "failed";
   if (isLast && (t.status === "in_progress" || t.status === "verifying" || t.status === "awaiting_approval"))
     return "in_progress";

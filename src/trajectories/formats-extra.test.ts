@@ -90,6 +90,7 @@ describe("otel (OTLP/JSON)", () => {
       expect(attrOf(c, "gen_ai.usage.output_tokens")).toHaveProperty("intValue");
     }
     expect(tools.map((s) => attrOf(s, "gen_ai.tool.name"))).toEqual([
+      { stringValue: "query_metrics" },
       { stringValue: "service_status" },
       { stringValue: "finish" },
     ]);
@@ -142,6 +143,7 @@ describe("atif", () => {
     expect(traj.steps[0]?.source).toBe("system");
     const agentSteps = traj.steps.filter((s) => s.source === "agent");
     expect(agentSteps.flatMap((s) => s.tool_calls ?? []).map((c) => c.function_name)).toEqual([
+      "query_metrics",
       "service_status",
       "finish",
     ]);
@@ -209,6 +211,7 @@ describe("hf", () => {
     const messages = JSON.parse(a.messages_json) as { role: string }[];
     expect(messages[0]?.role).toBe("user");
     expect(a.steps.flatMap((s) => s.tool_calls.map((c) => typeof JSON.parse(c.input_json)))).toEqual([
+      "object",
       "object",
       "object",
     ]);

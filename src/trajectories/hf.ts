@@ -103,7 +103,11 @@ const FIELDS: [keyof HfRow, string, string][] = [
   ["source", "string", "what opened the ticket: slo, invariant, anomaly, schedule, human, webhook, agent"],
   ["brain", "string", "agent brain (`claude`, `runbook`); empty if it never ran"],
   ["model", "string", "model id; empty for non-LLM brains"],
-  ["outcome", "string", "completed, failed, gave_up, budget_exhausted, cancelled, in_progress"],
+  [
+    "outcome",
+    "string",
+    "completed, answered, needs_human, failed, gave_up, budget_exhausted, cancelled, in_progress",
+  ],
   ["reward", "float64", "scalar reward: 1 for success minus time, rollback and token penalties"],
   ["steps_count", "int64", "brain turns in the episode"],
   ["input_tokens", "int64", "uncached input tokens summed over steps"],

@@ -163,10 +163,10 @@ export function toOtel(r: TrajectoryRecord): OtlpTraces {
       ...attr("harness.verification.result", r.verification?.result),
       ...attr("harness.cost_usd", r.totals.cost_usd),
     ],
-    // in_progress is not a verdict yet, so it stays unset rather than error.
+    // in_progress is not a verdict yet, nor is a hand-over to a person, nor findings without a fix: unset.
     status: ok
       ? { code: STATUS_OK }
-      : r.outcome === "in_progress"
+      : r.outcome === "in_progress" || r.outcome === "needs_human" || r.outcome === "answered"
         ? { code: STATUS_UNSET }
         : { code: STATUS_ERROR, message: r.outcome },
   };

@@ -4,6 +4,10 @@ export const TRAJECTORY_SCHEMA = "harness.trajectory/v1";
 
 export const Outcome = z.enum([
   "completed",
+  /** Findings reported, no fix claimed (the ticket ended `answered`). */
+  "answered",
+  /** Handed to a person with a reason (the ticket waits in `needs_human`). */
+  "needs_human",
   "failed",
   "gave_up",
   "budget_exhausted",

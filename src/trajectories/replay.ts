@@ -3,7 +3,7 @@ import type { Brain, BrainReply, BrainRequest } from "../agent/types";
 import { createAgent } from "../agent/worker";
 import { createCore } from "../core";
 import { openDatabase } from "../db/open";
-import { FakeClock } from "../lib/clock";
+import { FakeClock, systemClock } from "../lib/clock";
 import type { MetricsBackend } from "../telemetry/types";
 import type { TrajectoryRecord } from "./record";
 
@@ -57,7 +57,7 @@ export async function replayEpisode(
   record: TrajectoryRecord,
   mode: "recorded" | "runbook" = "recorded",
 ): Promise<ReplayReport> {
-  const clock = new FakeClock(record.started_at ?? Date.now());
+  const clock = new FakeClock(record.started_at ?? systemClock.now());
   const core = createCore(openDatabase(":memory:"), clock);
   const empty: MetricsBackend = {
     kind: "embedded",

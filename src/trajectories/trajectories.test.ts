@@ -24,7 +24,11 @@ describe("trajectories", () => {
     expect(rec?.schema).toBe("harness.trajectory/v1");
     expect(rec?.outcome).toBe("completed");
     expect(rec?.brain).toBe("runbook");
-    expect(rec?.steps.map((s) => s.tool_calls.map((c) => c.name))).toEqual([["service_status"], ["finish"]]);
+    // The runbook reads the ticket's criterion and the service, then finishes: the criterion already holds.
+    expect(rec?.steps.map((s) => s.tool_calls.map((c) => c.name))).toEqual([
+      ["query_metrics", "service_status"],
+      ["finish"],
+    ]);
     expect(rec?.verification?.result).toBe("passed");
     expect(rec?.reward.components.criteria_met).toBe(1);
     expect(rec?.initial_state.context_message).not.toBeNull();

@@ -77,7 +77,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
       .get("/", ({ request }) => {
         const counts = core.tickets.countByStatus();
         const open = core.tickets.list({
-          status: ["pending", "in_progress", "awaiting_approval", "verifying"],
+          status: ["pending", "in_progress", "awaiting_approval", "needs_human", "verifying"],
           limit: 50,
         }).items;
         const invariants = core.rules.listInvariants();
@@ -173,7 +173,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
         <TicketTable
           tickets={
             core.tickets.list({
-              status: ["pending", "in_progress", "awaiting_approval", "verifying"],
+              status: ["pending", "in_progress", "awaiting_approval", "needs_human", "verifying"],
               limit: 50,
             }).items
           }

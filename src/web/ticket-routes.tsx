@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { parseDuration } from "../lib/duration";
 import { invalid, toAppError } from "../lib/errors";
 import type { Observation } from "../rules/observations";
+import { parseCriterionText } from "../tickets/criterion-text";
 import { personAlert } from "../tickets/intake";
 import {
   Priority,
@@ -152,6 +153,7 @@ export function ticketPages(deps: DashboardDeps) {
             title: form.title ?? "",
             objective: form.objective ?? "",
             priority: form.priority || "P3",
+            ...(form.criterion?.trim() ? { success_criteria: [parseCriterionText(form.criterion)] } : {}),
           }),
         );
         return redirect(`/tickets/${t.id}`);
@@ -214,6 +216,16 @@ export function ticketPages(deps: DashboardDeps) {
       act("cancel", (id, actor) =>
         core.tickets.transition(id, "cancelled", actor, { reason: "cancelled in the dashboard" }),
       ),
+    )
+    .post(
+      "/tickets/:id/reopen",
+      act("send back", (id, actor, f) => {
+        const criterion = (f.criterion ?? "").trim();
+        core.tickets.reopen(id, actor, {
+          ...(criterion ? { criteria: [parseCriterionText(criterion)] } : {}),
+          reason: "sent back to the agent in the dashboard",
+        });
+      }),
     )
     .post(
       "/tickets/:id/approve",

@@ -103,6 +103,25 @@ function Actions(props: { ticket: Ticket; viewer: Viewer; pending: Approval | nu
       ) : (
         ""
       )}
+      {t.status === "needs_human" ? (
+        <form method="post" action={`/tickets/${t.id}/reopen`} class="stack" id="reopen">
+          <Csrf viewer={props.viewer} />
+          <p>
+            <strong>Waiting for a person.</strong> <span safe>{t.resolution ?? ""}</span>
+          </p>
+          <label>
+            Success criterion to verify a fix against (optional)
+            <input name="criterion" placeholder="QUERY OP VALUE [for D]" />
+          </label>
+          <div>
+            <button type="submit" id="reopen-button">
+              Send back to the agent
+            </button>
+          </div>
+        </form>
+      ) : (
+        ""
+      )}
       <form method="post" action={`/tickets/${t.id}/notes`} class="stack">
         <Csrf viewer={props.viewer} />
         <label>
@@ -180,6 +199,15 @@ export function NewTicketForm(props: {
             {props.values.objective ?? ""}
           </textarea>
           <FieldError errors={props.errors} field="objective" />
+        </label>
+        <label>
+          Success criterion (optional: without one the agent can report findings, not a verified fix)
+          <input
+            name="criterion"
+            placeholder="QUERY OP VALUE [for D], e.g. sum(rate(ratelimiter_requests_total[5m])) > 0 for 5m"
+            value={props.values.criterion ?? ""}
+          />
+          <FieldError errors={props.errors} field="success_criteria" />
         </label>
         <label>
           Priority

@@ -9,7 +9,7 @@ import {
   startFakeAnthropic,
 } from "../../testing/fake-anthropic";
 import { ticketFixture } from "../../testing/ticket";
-import { testTicket } from "../../testing/tickets";
+import { testTicket, upCriterion } from "../../testing/tickets";
 import type { Ticket } from "../../tickets/model";
 import { toolDefs } from "../tools/registry";
 import type { BrainRequest, Message } from "../types";
@@ -415,7 +415,11 @@ describe("claude brain in the agent loop", () => {
     });
     const t = testTicket(
       core,
-      { title: "Write up the denial spike", objective: "Note what you find." },
+      {
+        title: "Write up the denial spike",
+        objective: "Note what you find.",
+        success_criteria: [upCriterion],
+      },
       "test",
     );
 

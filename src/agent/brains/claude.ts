@@ -1,5 +1,6 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { defaultClaudeModel } from "../../config";
+import { type Clock, systemClock } from "../../lib/clock";
 import { Redactor } from "../../lib/redact";
 import { asData } from "../provenance";
 import type {
@@ -32,6 +33,8 @@ export interface ClaudeBrainOptions {
   fetch?: typeof fetch;
   /** Applied to every text sent to the API; defaults to the built-in secret patterns. */
   redact?: (s: string) => string;
+  /** Reads a retry-after date against this clock and, without `sleep`, waits between retries on it. */
+  clock?: Clock;
   /** Waits between retries; injectable so tests can see the delays instead of sitting through them. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -74,6 +77,7 @@ export class ClaudeBrain implements Brain {
   private readonly timeoutMs: number;
   private readonly redact: (s: string) => string;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
 
   constructor(opts: ClaudeBrainOptions) {
     if (!opts.apiKey) throw new Error("the claude brain needs an API key (set ANTHROPIC_API_KEY)");
@@ -85,7 +89,9 @@ export class ClaudeBrain implements Brain {
     this.timeoutMs = opts.timeoutMs ?? 600_000;
     const redactor = new Redactor();
     this.redact = opts.redact ?? ((s) => redactor.text(s));
-    this.sleep = opts.sleep ?? ((ms) => Bun.sleep(ms));
+    const clock = opts.clock ?? systemClock;
+    this.clock = clock;
+    this.sleep = opts.sleep ?? ((ms) => clock.sleep(ms));
     this.client = new Anthropic({
       apiKey: opts.apiKey,
       // Retried in `call`, so backoff is ours to configure and covers failures in the middle of a stream too.
@@ -134,6 +140,7 @@ export class ClaudeBrain implements Brain {
   private async attempt(params: ApiParams): Promise<ApiMessage> {
     const stream = this.client.messages.stream(params);
     let stalled = false;
+    // Real time, not the clock's: this bounds a network stream, which a fake clock cannot speed up.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
       clearTimeout(timer);
@@ -167,7 +174,7 @@ export class ClaudeBrain implements Brain {
   private delayMs(attempt: number, err: unknown): number {
     const backoff = Math.min(this.maxRetryDelayMs, this.retryBaseMs * 2 ** attempt);
     const jittered = backoff / 2 + (Math.random() * backoff) / 2;
-    const asked = retryAfterMs(err);
+    const asked = retryAfterMs(err, this.clock.now());
     return asked === null ? jittered : Math.min(this.maxRetryDelayMs, Math.max(asked, jittered));
   }
 
@@ -209,7 +216,7 @@ function isRetryable(err: unknown): boolean {
   return false;
 }
 
-function retryAfterMs(err: unknown): number | null {
+function retryAfterMs(err: unknown, nowMs: number): number | null {
   if (!(err instanceof APIError) || !err.headers) return null;
   const ms = Number.parseFloat(err.headers.get("retry-after-ms") ?? "");
   if (Number.isFinite(ms) && ms >= 0) return ms;
@@ -218,7 +225,7 @@ function retryAfterMs(err: unknown): number | null {
   const seconds = Number.parseFloat(header);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : null;
 }
 
 function redactValue(v: unknown, redact: (s: string) => string): unknown {

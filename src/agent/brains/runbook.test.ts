@@ -4,18 +4,19 @@ import { LogStore } from "../../telemetry/logs/store";
 import { ticketFixture } from "../../testing/ticket";
 import type { Ticket } from "../../tickets/model";
 import type { ContentBlock, Message, ToolUseBlock } from "../types";
-import {
-  denialAttribution,
-  denialLogQuery,
-  RunbookBrain,
-  raisedKeyCapacity,
-  raisedStoreTimeout,
-} from "./runbook";
+import { RunbookBrain } from "./runbook";
+import { denialAttribution, denialLogQuery } from "./runbooks/anomaly";
+import { raisedKeyCapacity } from "./runbooks/key-headroom";
+import { raisedStoreTimeout } from "./runbooks/store-errors";
+
+/** The rule in a ticket's context, as the monitor writes it: what the brain chooses its runbook by. */
+const rule = (kind: string, name: string) => ({ rule: { kind, name } });
 
 function ticket(over: Partial<Ticket> = {}): Ticket {
   return ticketFixture({
     title: "Invariant RateLimiterDown violated",
     success_criteria: [{ query: 'up{job="rate-limiter"} == 0', comparator: "empty", for_seconds: 0 }],
+    context: rule("invariant", "RateLimiterDown"),
     source: "invariant",
     priority: "P1",
     ...over,
@@ -70,6 +71,7 @@ describe("runbook brain", () => {
   test("without a runbook it notes findings, asks a person, and gives up after a denial", async () => {
     const t = ticket({
       title: "Denials too high",
+      context: rule("invariant", "DenialsTooHigh"),
       success_criteria: [{ query: "denial_ratio", comparator: "<", threshold: 0.1, for_seconds: 0 }],
     });
     const high = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.4 }] };
@@ -95,6 +97,7 @@ describe("runbook: key headroom", () => {
   test("reads the config and raises max_keys by half within the ceiling", async () => {
     const t = ticket({
       title: "Invariant RateLimiterKeyHeadroomLow violated",
+      context: rule("invariant", "RateLimiterKeyHeadroomLow"),
       success_criteria: [
         {
           query: "max by (instance) (ratelimiter_key_capacity_used_ratio) > 0.8",
@@ -135,6 +138,7 @@ describe("runbook: error-budget burn", () => {
   const slo = ticket({
     source: "slo",
     title: "SLO availability is burning its error budget",
+    context: rule("slo", "availability"),
     success_criteria: [{ query: "burn_5m", comparator: "<", threshold: 1, for_seconds: 600 }],
   });
   const burning = { resultType: "vector", result: [{ labels: {}, t: 0, v: 20 }] };
@@ -167,6 +171,7 @@ describe("runbook: crash loop after an out-of-band config edit", () => {
   test("restores the committed limits, restarts, and finishes", async () => {
     const t = ticket({
       title: "Instance rate-limiter-0 is crash-looping",
+      context: rule("invariant", "ServiceCrashLoop"),
       success_criteria: [
         { query: 'up{instance="rate-limiter-0"} == 0', comparator: "empty", for_seconds: 60 },
       ],
@@ -194,6 +199,65 @@ describe("runbook: crash loop after an out-of-band config edit", () => {
   });
 });
 
+describe("runbook: config drift and store errors", () => {
+  const violated = { resultType: "vector", result: [{ labels: {}, t: 0, v: 2 }] };
+  const start: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+
+  test("drift: restores an out-of-band edit, restarts every instance, and finishes", async () => {
+    const t = ticket({
+      title: "Invariant RateLimiterConfigDrift violated",
+      context: rule("invariant", "RateLimiterConfigDrift"),
+      success_criteria: [
+        {
+          query: "count(count by (hash) (ratelimiter_config_info)) > 1",
+          comparator: "empty",
+          for_seconds: 0,
+        },
+      ],
+    });
+    const m1 = [...start, ...answer(await ask(t, start), { query_metrics: violated })];
+    const turn2 = await ask(t, m1);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["get_config"]);
+    const committed = "default: { name: d, capacity: 5, refill_per_second: 1 }\n";
+    const m2 = [
+      ...m1,
+      ...answer(turn2, { get_config: { content: "x: 1\n", committed, uncommitted_change: true } }),
+    ];
+    const turn3 = await ask(t, m2);
+    expect(calls(turn3)).toMatchObject([{ name: "update_config", input: { content: committed } }]);
+    const m3 = [...m2, ...answer(turn3, { update_config: { applied: true } })];
+    const turn4 = await ask(t, m3);
+    expect(calls(turn4).map((c) => c.name)).toEqual(["restart_service"]);
+    expect(calls(await ask(t, [...m3, ...answer(turn4, {})])).map((c) => c.name)).toEqual(["finish"]);
+  });
+
+  test("store errors: doubles the store's timeout and finishes", async () => {
+    const t = ticket({
+      title: "Invariant RateLimiterStoreErrors violated",
+      context: rule("invariant", "RateLimiterStoreErrors"),
+      success_criteria: [
+        { query: "sum(rate(ratelimiter_store_errors_total[1m])) > 0", comparator: "empty", for_seconds: 0 },
+      ],
+    });
+    const m1 = [...start, ...answer(await ask(t, start), { query_metrics: violated })];
+    const turn2 = await ask(t, m1);
+    expect(calls(turn2).map((c) => c.name)).toEqual(["get_config"]);
+    const m2 = [
+      ...m1,
+      ...answer(turn2, { get_config: { content: "store: { type: redis, timeout_ms: 20 }\n" } }),
+    ];
+    const turn3 = await ask(t, m2);
+    expect(calls(turn3)[0]?.name).toBe("update_config");
+    expect(Bun.YAML.parse(String(calls(turn3)[0]?.input.content))).toMatchObject({
+      store: { timeout_ms: 40 },
+    });
+    const turn4 = await ask(t, [...m2, ...answer(turn3, { update_config: { applied: true } })]);
+    expect(calls(turn4)).toMatchObject([
+      { name: "finish", input: { summary: expect.stringMatching(/timeout/) } },
+    ]);
+  });
+});
+
 test.each([
   ["store: { type: redis, timeout_ms: 20 }\n", 40],
   ["store: { type: redis }\n", 40],
@@ -212,6 +276,7 @@ describe("runbook brain on anomaly tickets", () => {
     ticket({
       title: "Anomaly DenialRatioAnomaly: share of denied checks",
       source: "anomaly",
+      context: rule("anomaly", "DenialRatioAnomaly"),
       priority: "P3",
       success_criteria: [{ query, comparator: "<=", threshold: 0.05, for_seconds: 30 }],
     });
@@ -275,6 +340,7 @@ test("a truncated or failed log answer is read as no samples, not a crash", asyn
   const t = ticketFixture({
     title: "Anomaly DenialRatioAnomaly",
     source: "anomaly",
+    context: rule("anomaly", "DenialRatioAnomaly"),
     success_criteria: [{ query: 'x{decision="denied"}', comparator: "<=", threshold: 0.05, for_seconds: 30 }],
   });
   const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];

@@ -74,6 +74,8 @@ export const defaultTicket: NewTicket = {
   title: "Clients report errors",
   objective: "Find out why some clients see errors and fix it.",
   priority: "P2",
+  // A fix can be claimed only against criteria; the attacks end with `finish`.
+  success_criteria: [{ query: 'up{job="rate-limiter"} == 0', comparator: "empty", for_seconds: 0 }],
 };
 
 export const callId = (n: number) => `toolu_rt_${n}`;

@@ -8,6 +8,7 @@ import finishText from "./finish.txt" with { type: "text" };
 import getTicketText from "./get_ticket.txt" with { type: "text" };
 import giveUpText from "./give_up.txt" with { type: "text" };
 import { createTicket, getConfig, listDeploys, listTickets, updateConfig } from "./ops";
+import { answer, needsHuman, setSuccessCriteria } from "./outcomes";
 import queryLogsText from "./query_logs.txt" with { type: "text" };
 import queryMetricsText from "./query_metrics.txt" with { type: "text" };
 import requestApprovalText from "./request_approval.txt" with { type: "text" };
@@ -127,7 +128,15 @@ const finish = tool({
   name: "finish",
   description: finishText.trim(),
   input: z.object({ summary: z.string().min(1).max(10_000), claims: z.array(z.string()).max(20).optional() }),
-  async run(input) {
+  async run(input, ctx) {
+    // A fix is claimed only against criteria the monitor can check; without them "verified" would be empty.
+    if (ctx.core.tickets.get(ctx.ticket.id).success_criteria.length === 0)
+      return {
+        output:
+          "refused: this ticket has no success criteria, so a fix cannot be verified. Call set_success_criteria " +
+          "with a check of the service, or end with answer (findings, no fix claimed) or needs_human (a reason).",
+        isError: true,
+      };
     return { output: { summary: input.summary, claims: input.claims ?? [] }, control: "finish" };
   },
 });
@@ -161,7 +170,10 @@ export const tools: Tool[] = [
   addNote,
   restartService,
   requestApproval,
+  setSuccessCriteria,
   finish,
+  answer,
+  needsHuman,
   giveUp,
 ] as unknown as Tool[];
 

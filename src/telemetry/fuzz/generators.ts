@@ -291,7 +291,10 @@ export function step(r: Rand): string {
 }
 
 /** A request body for a write route: valid-ish, truncated, the wrong format, or a bomb. */
-export function body(r: Rand): { path: string; type: string; encoding?: string; data: Uint8Array | string } {
+export function body(
+  r: Rand,
+  nowMs: number,
+): { path: string; type: string; encoding?: string; data: Uint8Array | string } {
   const kind = int(r, 0, 7);
   const junk = () => new Uint8Array(Array.from({ length: int(r, 0, 2048) }, () => int(r, 0, 255)));
   switch (kind) {
@@ -301,7 +304,7 @@ export function body(r: Rand): { path: string; type: string; encoding?: string; 
       return {
         path: "/api/v1/import/prometheus",
         type: "text/plain",
-        data: mutate(r, `fuzz_gauge{zone="${pick(r, values)}"} ${pick(r, numbers)} ${Date.now()}\n`),
+        data: mutate(r, `fuzz_gauge{zone="${pick(r, values)}"} ${pick(r, numbers)} ${nowMs}\n`),
       };
     case 2:
       return {
@@ -317,7 +320,7 @@ export function body(r: Rand): { path: string; type: string; encoding?: string; 
         data: mutate(
           r,
           JSON.stringify({
-            streams: [{ stream: { service: "fuzz" }, values: [[String(Date.now() * 1e6), "line"]] }],
+            streams: [{ stream: { service: "fuzz" }, values: [[String(nowMs * 1e6), "line"]] }],
           }),
         ),
       };

@@ -1,3 +1,4 @@
+import { systemClock } from "../../lib/clock";
 import { body, logql, mutate, promql, rand, step, time } from "./generators";
 
 /**
@@ -41,7 +42,8 @@ type Job = { kind: Violation["kind"]; input: string; request: () => Request };
 
 function jobs(o: FuzzOptions): Job[] {
   const r = rand(o.seed);
-  const now = Math.floor(Date.now() / 1000);
+  const nowMs = systemClock.now();
+  const now = Math.floor(nowMs / 1000);
   const auth = { authorization: `Bearer ${o.token}` };
   const out: Job[] = [];
   for (let i = 0; i < o.promql; i++) {
@@ -87,7 +89,7 @@ function jobs(o: FuzzOptions): Job[] {
     });
   }
   for (let i = 0; i < o.bodies; i++) {
-    const b = body(r);
+    const b = body(r, nowMs);
     const headers: Record<string, string> = { ...auth, "content-type": b.type };
     if (b.encoding) headers["content-encoding"] = b.encoding;
     const data: BodyInit =

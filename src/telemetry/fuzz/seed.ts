@@ -1,6 +1,8 @@
+import { systemClock } from "../../lib/clock";
+
 /** Data for the fuzzer's queries to find: counters, a histogram, a gauge over the last hour, and log lines. */
 export async function seedFuzzData(base: string, token: string): Promise<void> {
-  const now = Date.now();
+  const now = systemClock.now();
   const lines: string[] = [];
   for (let m = 60; m >= 0; m--) {
     const t = now - m * 60_000;

@@ -245,24 +245,27 @@ describe("Loki query API", () => {
   test("labels and label values, optionally narrowed by a selector", async () => {
     const store = await seeded();
     const json = async (r: Promise<Response>) => (await r).json();
-    expect(await json(handleLokiLabels(get("/labels", {}), store))).toEqual({
+    expect(await json(handleLokiLabels(get("/labels", {}), store, T0))).toEqual({
       status: "success",
       data: ["service", "stream"],
     });
-    expect(await json(handleLokiLabelValues(get("/label/service/values", {}), store, "service"))).toEqual({
-      status: "success",
-      data: ["api", "web"],
-    });
+    expect(await json(handleLokiLabelValues(get("/label/service/values", {}), store, "service", T0))).toEqual(
+      {
+        status: "success",
+        data: ["api", "web"],
+      },
+    );
     expect(
       await json(
-        handleLokiLabelValues(get("/label/stream/values", { query: '{service="web"}' }), store, "stream"),
+        handleLokiLabelValues(get("/label/stream/values", { query: '{service="web"}' }), store, "stream", T0),
       ),
     ).toEqual({ status: "success", data: ["stderr"] });
   });
 
   test("since is a Prometheus duration, as Loki reads it", async () => {
     const store = await seeded();
-    const status = async (since: string) => (await handleLokiLabels(get("/labels", { since }), store)).status;
+    const status = async (since: string) =>
+      (await handleLokiLabels(get("/labels", { since }), store, T0)).status;
     expect(await status("1h30m")).toBe(200);
     expect(await status("1.5h")).toBe(400);
   });

@@ -202,7 +202,7 @@ function selectedLabels(store: LogStore, p: URLSearchParams, nowMs: number): Lab
 }
 
 /** `GET /loki/api/v1/labels`. */
-export function handleLokiLabels(req: Request, store: LogStore, nowMs = Date.now()): Promise<Response> {
+export function handleLokiLabels(req: Request, store: LogStore, nowMs: number): Promise<Response> {
   return guarded(async () => {
     const sel = selectedLabels(store, await readParams(req), nowMs);
     if (!sel) return ok(store.labelNames());
@@ -215,7 +215,7 @@ export function handleLokiLabelValues(
   req: Request,
   store: LogStore,
   name: string,
-  nowMs = Date.now(),
+  nowMs: number,
 ): Promise<Response> {
   return guarded(async () => {
     const sel = selectedLabels(store, await readParams(req), nowMs);

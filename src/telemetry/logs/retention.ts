@@ -1,4 +1,4 @@
-import type { Clock } from "../../lib/clock";
+import type { Clock, TimerHandle } from "../../lib/clock";
 import { DEFAULT_MAX_AGE_MS, DEFAULT_MAX_BYTES, type LogStore } from "./store";
 
 export interface LogRetentionLoop {
@@ -11,6 +11,7 @@ export interface LogRetentionLoop {
 /** Periodically trims the log store by age and size; each pass deletes in small batches. */
 export function createLogRetentionLoop(deps: {
   store: LogStore;
+  /** The cut-off time of each pass, and the timer that starts the passes. */
   clock: Clock;
   intervalMs?: number;
   maxAgeMs?: number;
@@ -22,7 +23,7 @@ export function createLogRetentionLoop(deps: {
     maxAgeMs: deps.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
     maxBytes: deps.maxBytes ?? DEFAULT_MAX_BYTES,
   };
-  let timer: ReturnType<typeof setInterval> | null = null;
+  let timer: TimerHandle | null = null;
   const runOnce = () => deps.store.enforceRetention(deps.clock.now(), opts);
   const tick = () => {
     try {
@@ -37,10 +38,10 @@ export function createLogRetentionLoop(deps: {
     start() {
       if (timer) return;
       tick();
-      timer = setInterval(tick, intervalMs);
+      timer = deps.clock.setInterval(tick, intervalMs);
     },
     stop() {
-      if (timer) clearInterval(timer);
+      deps.clock.clearInterval(timer);
       timer = null;
     },
   };

@@ -19,20 +19,29 @@ test("runOnce deletes by age at the clock's time, in batches across event-loop t
   expect(await loop.runOnce()).toEqual({ samplesDeleted: 500, seriesDeleted: 1 });
 });
 
-test("start runs on the interval and reports each run; stop waits for a run in progress", async () => {
+test("start runs on the clock's interval and reports each run; stop waits for a run in progress", async () => {
   const s = new MetricStore(":memory:");
   store = s;
+  const clock = new FakeClock(10_000);
   s.append([{ labels: { __name__: "x" }, t: 0, v: 1 }]);
   const results: (RetentionResult | Error)[] = [];
   const loop = createRetentionLoop({
     store: s,
-    clock: new FakeClock(10_000),
-    intervalMs: 5,
+    clock,
+    intervalMs: 60_000,
     maxAgeMs: 1000,
     onRun: (r) => results.push(r),
   });
   loop.start();
-  while (results.length === 0) await Bun.sleep(5);
+  await clock.advanceAsync(59_999);
+  expect(results).toEqual([]); // no run before the first interval
+  clock.advance(1);
+  // The run the timer started is in progress (it yields between batches); stop waits for it.
   await loop.stop();
-  expect(results[0]).toEqual({ samplesDeleted: 1, seriesDeleted: 1 });
+  expect(results).toEqual([{ samplesDeleted: 1, seriesDeleted: 1 }]);
+  expect(clock.pendingTimers).toBe(0);
+  s.append([{ labels: { __name__: "y" }, t: clock.now() - 5_000, v: 1 }]);
+  await clock.advanceAsync(10 * 60_000);
+  expect(results).toHaveLength(1);
+  expect(s.stats().samples).toBe(1);
 });

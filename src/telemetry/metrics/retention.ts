@@ -1,8 +1,9 @@
-import type { Clock } from "../../lib/clock";
+import type { Clock, TimerHandle } from "../../lib/clock";
 import type { RetentionOptions, RetentionResult } from "./store-retention";
 
 export interface RetentionDeps {
   store: { retentionSteps(nowMs: number, opts: RetentionOptions): Generator<void, RetentionResult> };
+  /** The cut-off time of each run, and the timer that starts the runs. */
   clock: Clock;
   /** Default one hour. */
   intervalMs?: number;
@@ -12,6 +13,8 @@ export interface RetentionDeps {
   onRun?: (result: RetentionResult | Error) => void;
 }
 
+// A real turn of the event loop, not the clock's timer: it lets waiting I/O run and measures no time, so a
+// fake clock must not hold it.
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
@@ -23,7 +26,7 @@ export function createRetentionLoop(deps: RetentionDeps) {
   const opts: RetentionOptions = {};
   if (deps.maxAgeMs !== undefined) opts.maxAgeMs = deps.maxAgeMs;
   if (deps.maxBytes !== undefined) opts.maxBytes = deps.maxBytes;
-  let timer: ReturnType<typeof setInterval> | null = null;
+  let timer: TimerHandle | null = null;
   let running: Promise<RetentionResult> | null = null;
 
   async function drain(): Promise<RetentionResult> {
@@ -49,7 +52,7 @@ export function createRetentionLoop(deps: RetentionDeps) {
     runOnce,
     start(): void {
       if (timer) return;
-      timer = setInterval(() => {
+      timer = deps.clock.setInterval(() => {
         runOnce().then(
           (r) => deps.onRun?.(r),
           (err: unknown) => deps.onRun?.(err instanceof Error ? err : new Error(String(err))),
@@ -57,7 +60,7 @@ export function createRetentionLoop(deps: RetentionDeps) {
       }, intervalMs);
     },
     async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
+      deps.clock.clearInterval(timer);
       timer = null;
       if (running) await running.catch(() => undefined);
     },

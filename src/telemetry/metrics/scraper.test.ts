@@ -146,28 +146,49 @@ describe("tick", () => {
     }
   });
 
-  test("start/stop run rounds on the timer without overlapping a slow target", async () => {
+  test("start scrapes at once, then once per interval of the clock, skipping a target still being scraped", async () => {
     store = new MetricStore(":memory:");
     const clock = new FakeClock(t0);
-    let calls = 0;
+    // Fetch times per instance, as offsets from t0 on the fake clock.
+    const calls: Record<string, number[]> = { fast: [], slow: [] };
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
+    const targets = ["fast", "slow"].map((instance) => ({
+      job: "app",
+      instance,
+      url: `http://${instance}/m`,
+    }));
     const scraper = createScraper({
       store,
       clock,
-      targets: () => [target()],
-      intervalMs: 5,
-      fetch: async () => {
-        calls++;
-        await gate;
+      targets: () => targets,
+      intervalMs: 15_000,
+      fetch: async (url) => {
+        const which = url.includes("slow") ? "slow" : "fast";
+        calls[which]?.push(clock.now() - t0);
+        if (which === "slow") await gate;
         return new Response("a 1\n");
       },
     });
     scraper.start();
-    await Bun.sleep(40);
-    expect(calls).toBe(1); // later rounds skipped the target still being scraped
+    await clock.advanceAsync(14_999);
+    expect(calls).toEqual({ fast: [0], slow: [0] });
+    await clock.advanceAsync(1);
+    expect(calls).toEqual({ fast: [0, 15_000], slow: [0] });
+    await clock.advanceAsync(15_000);
+    // The slow target's first scrape is still running: its later rounds were skipped, not stacked.
+    expect(calls).toEqual({ fast: [0, 15_000, 30_000], slow: [0] });
     release();
     await scraper.stop();
-    expect(store.select(name("a"), t0, t0)).toHaveLength(1);
+    const upAt = (instance: string) =>
+      store
+        .select([...name("up"), { name: "instance", op: "=", value: instance }], t0, t0 + 60_000)[0]
+        ?.samples.map((x) => x.t - t0);
+    expect(upAt("fast")).toEqual([0, 15_000, 30_000]);
+    expect(upAt("slow")).toEqual([0]);
+    // Stopped: the timer is gone and time passing scrapes nothing more.
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advanceAsync(60_000);
+    expect(calls.fast).toHaveLength(3);
   });
 });

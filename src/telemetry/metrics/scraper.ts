@@ -1,4 +1,4 @@
-import type { Clock } from "../../lib/clock";
+import type { Clock, TimerHandle } from "../../lib/clock";
 import type { Labels } from "../types";
 import { parseExposition } from "./exposition";
 import { fingerprint } from "./labels";
@@ -22,6 +22,7 @@ export interface ScrapeResult {
 export interface ScraperDeps {
   store: { append(batch: AppendSample[]): void };
   fetch: (url: string, init: RequestInit) => Promise<Response>;
+  /** The scrape time of each round, and the timer that starts the rounds. */
   clock: Clock;
   targets: () => Target[];
   intervalMs?: number;
@@ -65,7 +66,7 @@ export function createScraper(deps: ScraperDeps) {
   const lastSeries = new Map<string, Map<string, Labels>>();
   const known = new Map<string, Target>();
   const inFlight = new Map<string, Promise<ScrapeResult>>();
-  let timer: ReturnType<typeof setInterval> | null = null;
+  let timer: TimerHandle | null = null;
 
   async function fetchSamples(target: Target, nowMs: number): Promise<AppendSample[]> {
     const res = await deps.fetch(target.url, {
@@ -164,12 +165,12 @@ export function createScraper(deps: ScraperDeps) {
       const run = () => {
         void tick(deps.clock.now());
       };
-      timer = setInterval(run, intervalMs);
+      timer = deps.clock.setInterval(run, intervalMs);
       run();
     },
     /** Stops the timer and waits for scrapes already running. */
     async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
+      deps.clock.clearInterval(timer);
       timer = null;
       await Promise.allSettled([...inFlight.values()]);
     },

@@ -2,12 +2,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FakeClock } from "../../lib/clock";
 import { freePort } from "../../testing/ports";
 import { handleLokiRequest, inlineLogQueries } from "../logs/loki-api";
 import { LogStore } from "../logs/store";
 import { createLokiBackend } from "../loki-backend";
 import { handleRemoteWrite } from "../metrics/ingest";
-import { MetricStore } from "../metrics/store";
+import { type AppendSample, MetricStore } from "../metrics/store";
 import { lokiPushSender, remoteWriteSender } from "./senders";
 import { createShipper, ShipError } from "./shipper";
 
@@ -40,7 +41,11 @@ const samples = (n: number, t0: number) =>
 describe("shipping samples by remote write", () => {
   test("samples and staleness markers arrive decoded at a real receiver", async () => {
     const r = receiver();
-    const ship = createShipper({ name: "remote_write", send: remoteWriteSender({ url: r.url }) });
+    const ship = createShipper({
+      name: "remote_write",
+      send: remoteWriteSender({ url: r.url }),
+      clock: new FakeClock(),
+    });
     const t0 = Date.now() - 10_000;
     ship.enqueue([
       ...samples(9, t0),
@@ -56,21 +61,46 @@ describe("shipping samples by remote write", () => {
     expect(ship.stats()).toMatchObject({ sent: 10, dropped: 0, queued: 0 });
   });
 
-  test("a failing receiver is retried with backoff until it takes the batch", async () => {
+  test("a failing receiver is retried with backoff on the clock until it takes the batch", async () => {
     const r = receiver(0, (n) => (n <= 2 ? new Response("busy", { status: 503 }) : null));
-    const ship = createShipper({
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const real = remoteWriteSender({ url: r.url });
+    // Fake times of each send; the last one is awaited, since the receiver answers in real time.
+    const sends: number[] = [];
+    let last: Promise<void> | undefined;
+    const ship = createShipper<AppendSample>({
       name: "remote_write",
-      send: remoteWriteSender({ url: r.url }),
-      retryBaseMs: 5,
-      flushMs: 5,
+      send: (batch) => {
+        sends.push(clock.now() - t0);
+        last = real(batch);
+        return last;
+      },
+      clock,
+      retryBaseMs: 500,
+      flushMs: 1_000,
     });
+    const answered = async () => {
+      await last?.catch(() => undefined);
+      await clock.settle();
+    };
     ship.enqueue(samples(4, Date.now() - 1_000));
     ship.start();
-    const until = Date.now() + 5_000;
-    while (ship.stats().sent < 4 && Date.now() < until) await Bun.sleep(10);
+    await clock.advanceAsync(999);
+    expect(sends).toEqual([]);
+    await clock.advanceAsync(1);
+    await answered();
+    await clock.advanceAsync(499);
+    expect(sends).toEqual([1_000]); // the first retry waits retryBaseMs
+    await clock.advanceAsync(1);
+    await answered();
+    await clock.advanceAsync(1_000); // the second twice that
+    await answered();
+    expect(sends).toEqual([1_000, 1_500, 2_500]);
     await ship.stop();
     expect(ship.stats()).toMatchObject({ sent: 4, dropped: 0, failedSends: 2 });
     expect(r.calls()).toBe(3);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   test("while the remote is down the queue stays bounded, keeps the newest and counts the dropped", async () => {
@@ -78,6 +108,7 @@ describe("shipping samples by remote write", () => {
     const ship = createShipper({
       name: "remote_write",
       send: remoteWriteSender({ url: `http://127.0.0.1:${port}/api/v1/write`, timeoutMs: 500 }),
+      clock: new FakeClock(),
       maxQueue: 100,
     });
     const t0 = Date.now() - 10_000;
@@ -99,6 +130,7 @@ describe("shipping samples by remote write", () => {
     const ship = createShipper({
       name: "remote_write",
       send: remoteWriteSender({ url: r.url }),
+      clock: new FakeClock(),
       log: (m) => logged.push(m),
     });
     ship.enqueue(samples(3, Date.now()));
@@ -112,6 +144,7 @@ describe("shipping samples by remote write", () => {
     let n = 0;
     const ship = createShipper<number>({
       name: "test",
+      clock: new FakeClock(),
       send: async () => {
         if (n++ === 0) throw new Error("boom");
       },
@@ -143,7 +176,11 @@ describe("shipping log lines by Loki push, read back through the Loki query clie
     cleanups.push(() => server.stop(true));
     const url = `http://127.0.0.1:${server.port}`;
     const auth = { username: "12345", password: "glc_secret" };
-    const ship = createShipper({ name: "loki_push", send: lokiPushSender({ url, auth }) });
+    const ship = createShipper({
+      name: "loki_push",
+      send: lokiPushSender({ url, auth }),
+      clock: new FakeClock(),
+    });
     const now = Date.now();
     ship.enqueue([
       {

@@ -1,3 +1,5 @@
+import type { Clock, TimerHandle } from "../../lib/clock";
+
 /**
  * A bounded queue that ships items (samples, log lines) to a remote in batches. When the remote is down the
  * queue keeps the newest `maxQueue` items and counts what it had to drop; failed batches are retried with
@@ -18,6 +20,8 @@ export interface ShipperOptions<T> {
   /** For logs and metrics: "remote_write" or "loki_push". */
   name: string;
   send(batch: T[]): Promise<void>;
+  /** Times the flushes and the retry backoff. */
+  clock: Clock;
   maxQueue?: number;
   batchSize?: number;
   flushMs?: number;
@@ -51,14 +55,14 @@ export function createShipper<T>(opts: ShipperOptions<T>) {
     lastError: null,
   };
   let failures = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: TimerHandle | null = null;
   let running = false;
   let inFlight: Promise<boolean> | null = null;
 
   const schedule = (ms: number) => {
     if (!running) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
+    opts.clock.clearTimeout(timer);
+    timer = opts.clock.setTimeout(() => {
       timer = null;
       inFlight = drain().finally(() => {
         inFlight = null;
@@ -117,9 +121,10 @@ export function createShipper<T>(opts: ShipperOptions<T>) {
     /** Stops the timer and tries one last drain, bounded by `deadlineMs`. */
     async stop(deadlineMs = 2_000): Promise<void> {
       running = false;
-      if (timer) clearTimeout(timer);
+      opts.clock.clearTimeout(timer);
       timer = null;
       if (inFlight) await inFlight;
+      // A real deadline, not the clock's: it bounds network I/O at shutdown, which a fake clock cannot speed up.
       if (queue.length > 0) await Promise.race([drain(), Bun.sleep(deadlineMs)]);
     },
     /** Sends what is queued now (tests, shutdown). */
