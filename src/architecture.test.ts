@@ -86,6 +86,16 @@ describe("architecture", () => {
     expect(problems).toEqual([]);
   });
 
+  test("time is read from a Clock: Date.now() only in the system clocks", () => {
+    const clocks = new Set(["src/lib/clock.ts", "rate-limiter/src/clock.ts"]);
+    // Benchmarks and the fuzzer measure real runs of a real harness; they are not the product.
+    const measuring = (f: string) => /(^|\/)(bench|fuzz)[^/]*(\/|\.ts$)|\/bench-/.test(f);
+    const problems = all
+      .filter((f) => !isTest(f) && !clocks.has(f) && !measuring(f))
+      .filter((f) => /\bDate\.now\(\)/.test(readFileSync(join(root, f), "utf8")));
+    expect(problems).toEqual([]);
+  });
+
   test("the checks see the code base (a rule that reads nothing cannot fail)", () => {
     expect(all.filter((f) => domain.some((d) => f.startsWith(d))).length).toBeGreaterThan(10);
     expect(all.filter((f) => f.startsWith("rate-limiter/")).length).toBeGreaterThan(5);

@@ -38,17 +38,4 @@ export function failedEvaluation(
 }
 
 /** The state a rule starts with, as the store returns it for a key it has never seen. */
-export function freshState(ruleKey: string): RuleStateRow {
-  return {
-    rule_key: ruleKey,
-    pending_since: null,
-    started_at: null,
-    last_value: null,
-    last_eval_at: null,
-    last_error: null,
-    consecutive_errors: 0,
-    series_state: null,
-    history: "",
-    flapping: 0,
-  };
-}
+export { freshState } from "../rules/rule-state-store";

@@ -16,24 +16,27 @@ export interface RuleStateRow {
 }
 
 /** Per-rule evaluation memory in SQLite, so `for` timers and verification windows survive restarts. */
+/** The state a rule starts with: what `get` returns for a key never stored. */
+export function freshState(ruleKey: string): RuleStateRow {
+  return {
+    rule_key: ruleKey,
+    pending_since: null,
+    started_at: null,
+    last_value: null,
+    last_eval_at: null,
+    last_error: null,
+    consecutive_errors: 0,
+    series_state: null,
+    history: "",
+    flapping: 0,
+  };
+}
+
 export function createRuleStateStore(db: Database) {
   const get = db.query<RuleStateRow, [string]>("SELECT * FROM rule_state WHERE rule_key = ?");
   return {
     get(key: string): RuleStateRow {
-      return (
-        get.get(key) ?? {
-          rule_key: key,
-          pending_since: null,
-          started_at: null,
-          last_value: null,
-          last_eval_at: null,
-          last_error: null,
-          consecutive_errors: 0,
-          series_state: null,
-          history: "",
-          flapping: 0,
-        }
-      );
+      return get.get(key) ?? freshState(key);
     },
     put(row: RuleStateRow): void {
       db.query(

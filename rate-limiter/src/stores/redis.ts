@@ -1,4 +1,5 @@
 import { type BucketLimits, type BucketState, type Decision, decision } from "../bucket";
+import { systemClock } from "../clock";
 import type { Store } from "./store";
 
 // Every check runs inside one atomic script, with time from Redis (TIME), so replicas with skewed clocks
@@ -207,7 +208,7 @@ export class RedisStore implements Store {
           remaining: allowed ? Math.floor(limits.capacity) : 0,
           retryAfterMs: allowed ? 0 : 1000,
           resetAfterMs: 0,
-          state: { tokens: allowed ? limits.capacity : 0, updatedMs: Date.now() },
+          state: { tokens: allowed ? limits.capacity : 0, updatedMs: systemClock.now() },
         };
       },
     );

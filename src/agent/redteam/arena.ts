@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Core, createCore } from "../../core";
 import { openDatabase } from "../../db/open";
-import { FakeClock } from "../../lib/clock";
+import { FakeClock, systemClock } from "../../lib/clock";
 import { Sandbox } from "../../sandbox/sandbox";
 import { instantLogQuery, queryLogs } from "../../telemetry/logs/logql-eval";
 import type { LogStore } from "../../telemetry/logs/store";
@@ -54,7 +54,7 @@ const arenas: Arena[] = [];
 
 export function arena(): Arena {
   const root = mkdtempSync(join(tmpdir(), "harness-redteam-"));
-  const id = `rt${root.slice(-6).replace(/[^A-Za-z0-9]/g, "x")}${Date.now().toString(36)}`;
+  const id = `rt${root.slice(-6).replace(/[^A-Za-z0-9]/g, "x")}${systemClock.now().toString(36)}`;
   const dataDir = join(root, "data");
   mkdirSync(dataDir, { recursive: true });
   const tokenFile = join(dataDir, "token");
