@@ -12,7 +12,7 @@ import type { CliIO } from "./io";
 import { openCoreFromFlags } from "./store";
 
 const usage = `usage: harness trajectories export --format native|anthropic|openai|atif|otel|hf [--out FILE] [--card README.md]
-       [--since T] [--until T] [--outcome O] [--source S] [--brain B]
+       [--since T] [--until T] [--outcome O] [--source S] [--brain B] [--include-unfinished]
        [--hash-keys]   rate-limit keys and IP addresses as pseudonyms (salt: HARNESS_EXPORT_SALT, else random)
        harness trajectories replay EPISODE_ID [--brain runbook] [--json]`;
 
@@ -28,6 +28,8 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     brain: { type: "string" },
     card: { type: "string" },
     "hash-keys": { type: "boolean" },
+    // Episodes still being worked or verified have no verdict: left out unless asked for.
+    "include-unfinished": { type: "boolean" },
   });
   if (sub !== "replay" && (!sub || values.help)) {
     io.out(usage);
@@ -37,7 +39,9 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     const id = rest.find((a) => !a.startsWith("-"));
     if (!id) throw new UsageError("usage: harness trajectories replay EPISODE_ID [--brain runbook] [--json]");
     const { core } = openCoreFromFlags(io, values);
-    const record = [...trajectories(core, trajectoryContext())].find((r) => r.episode_id === id);
+    const record = [...trajectories(core, trajectoryContext(), { includeUnfinished: true })].find(
+      (r) => r.episode_id === id,
+    );
     if (!record) throw new AppError("not_found", `no episode ${id} (ids look like t12-a1)`);
     const report = await replayEpisode(record, values.brain === "runbook" ? "runbook" : "recorded");
     if (values.json) io.out(JSON.stringify(report, null, 2));
@@ -55,6 +59,7 @@ export async function trajectoriesCommand(argv: string[], io: CliIO): Promise<nu
     outcome: values.outcome,
     source: values.source,
     brain: values.brain,
+    include_unfinished: values["include-unfinished"] ? "1" : undefined,
   });
   const { core } = openCoreFromFlags(io, values);
   if (values.card && (format !== "hf" || !values.out))

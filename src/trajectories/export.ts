@@ -12,6 +12,11 @@ export interface TrajectoryFilter {
   outcome?: Outcome | undefined;
   source?: TicketSource | undefined;
   brain?: string | undefined;
+  /**
+   * Episodes without a verdict yet (`in_progress`: the ticket is still worked or verified) are left out unless
+   * asked for: an export taken mid-verification must not label a fix as a failure with reward 0.
+   */
+  includeUnfinished?: boolean | undefined;
 }
 
 /** Walks tickets in pages so an export of any size runs in constant memory. */
@@ -39,6 +44,8 @@ export function* trajectories(
       for (let i = 0; i < attempts.length; i++) {
         const rec = buildTrajectory(ctx, t, observation, attempts[i] ?? [], i + 1, i === attempts.length - 1);
         if (filter.outcome && rec.outcome !== filter.outcome) continue;
+        if (rec.outcome === "in_progress" && !filter.includeUnfinished && filter.outcome !== "in_progress")
+          continue;
         if (filter.brain && rec.brain !== filter.brain) continue;
         yield rec;
       }

@@ -23,9 +23,11 @@ const FilterInput = z.object({
   outcome: Outcome.optional(),
   source: TicketSource.optional(),
   brain: z.string().max(50).optional(),
+  include_unfinished: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
 /** The same filters for the CLI flags and the API query string. */
 export function parseTrajectoryFilter(input: Record<string, string | undefined>): TrajectoryFilter {
-  return parseOrThrow(FilterInput, input, "trajectory filter");
+  const { include_unfinished, ...f } = parseOrThrow(FilterInput, input, "trajectory filter");
+  return { ...f, includeUnfinished: include_unfinished === "1" || include_unfinished === "true" };
 }

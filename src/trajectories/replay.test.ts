@@ -29,7 +29,7 @@ test("an episode replays through the real loop with the same tool calls", async 
     "test",
   );
   await agent.runOnce("w");
-  const [record] = [...trajectories(core, trajectoryContext())];
+  const [record] = [...trajectories(core, trajectoryContext(), { includeUnfinished: true })];
   if (!record) throw new Error("no episode");
   expect(record.steps.flatMap((s) => s.tool_calls.map((c) => c.name))).toEqual([
     "query_metrics",

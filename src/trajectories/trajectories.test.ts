@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import { workedTickets } from "../testing/agent";
+import { testAgent, workedTickets } from "../testing/agent";
+import { testCore } from "../testing/core";
 import { startFakeAnthropic } from "../testing/fake-anthropic";
+import { testTicket, upCriterion } from "../testing/tickets";
 import { trajectoryContext } from "./context";
 import { exportLines, trajectories } from "./export";
+import { parseTrajectoryFilter } from "./filter";
 
 async function workedTicket() {
   const { core, ticketIds } = await workedTickets(1);
@@ -85,4 +88,20 @@ describe("trajectories", () => {
     expect(answered).toEqual(calls.map((c) => c.id));
     expect(row.tools.every((t) => t.type === "function")).toBe(true);
   });
+});
+
+test("an episode still being verified is left out of exports unless asked for", async () => {
+  const { core } = testCore();
+  const t = testTicket(
+    core,
+    { title: "Restart", objective: "bring it up", success_criteria: [upCriterion] },
+    "test",
+  );
+  await testAgent(core).runOnce("w1");
+  expect(core.tickets.get(t.id).status).toBe("verifying");
+  const ctx = trajectoryContext();
+  expect([...trajectories(core, ctx)]).toEqual([]);
+  const withUnfinished = [...trajectories(core, ctx, parseTrajectoryFilter({ include_unfinished: "1" }))];
+  expect(withUnfinished.map((r) => r.outcome)).toEqual(["in_progress"]);
+  expect([...trajectories(core, ctx, { outcome: "in_progress" })]).toHaveLength(1);
 });

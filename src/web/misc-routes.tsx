@@ -139,7 +139,9 @@ export function miscPages(deps: DashboardDeps) {
       );
     })
     .get("/trajectories", ({ request }) => {
-      const rows = [...trajectories(core, trajectoryContext())].slice(-200).reverse();
+      const rows = [...trajectories(core, trajectoryContext(), { includeUnfinished: true })]
+        .slice(-200)
+        .reverse();
       return page(
         request,
         "Trajectories",
