@@ -61,6 +61,9 @@ export function toOpenAI(r: TrajectoryRecord) {
     });
     for (const c of s.tool_calls) messages.push({ role: "tool", tool_call_id: c.id, content: c.output });
   }
+  // A fine-tuning example ends with what the model is trained to say: the assistant's last turn (its finish,
+  // answer or hand-over call), not the harness's acknowledgement of it.
+  while (messages.at(-1)?.role === "tool") messages.pop();
   return {
     messages,
     tools: r.tools.map((t) => ({

@@ -83,9 +83,13 @@ describe("trajectories", () => {
     expect(
       calls.every((c) => c.type === "function" && typeof JSON.parse(c.function.arguments) === "object"),
     ).toBe(true);
-    // Every tool call is answered by a tool message with its id, in order.
+    // Every tool call but the last turn's is answered by a tool message with its id, in order; the example ends
+    // on the assistant's own last turn (its finish call), which is what fine-tuning trains it to say.
     const answered = row.messages.filter((m) => m.role === "tool").map((m) => m.tool_call_id);
-    expect(answered).toEqual(calls.map((c) => c.id));
+    const last = row.messages.at(-1);
+    expect(last?.role).toBe("assistant");
+    expect(last?.tool_calls?.map((c) => c.function.name)).toEqual(["finish"]);
+    expect(answered).toEqual(calls.slice(0, -1).map((c) => c.id));
     expect(row.tools.every((t) => t.type === "function")).toBe(true);
   });
 });
