@@ -3,6 +3,7 @@ import { AppError } from "../lib/errors";
 import type { TicketSource } from "../tickets/model";
 import { type BuildContext, buildTrajectory, splitAttempts } from "./build";
 import { type FormatName, formatNames, formats } from "./formats";
+import { hfJson } from "./hf";
 import type { Pseudonymizer } from "./pseudonymize";
 import type { Outcome, TrajectoryRecord } from "./record";
 
@@ -78,6 +79,7 @@ export function* exportLines(
   for (const r of trajectories(core, ctx, filter)) {
     let rec = core.redactor.value(r);
     if (opts.pseudonymizer) rec = opts.pseudonymizer.value(rec);
-    yield `${JSON.stringify(convert(rec))}\n`;
+    const row = convert(rec);
+    yield `${format === "hf" ? hfJson(row) : JSON.stringify(row)}\n`;
   }
 }

@@ -193,6 +193,16 @@ describe("hf", () => {
               .join(",")}}`
           : typeof v;
 
+  test("float64 columns are written as floats even when whole (the Hub infers int64 from 0)", async () => {
+    const core = await workedCore(1);
+    const [line] = [...exportLines(core, trajectoryContext(), "hf", {})];
+    // The runbook costs nothing: cost_usd is 0, and must read as a float.
+    expect(line).toMatch(/"cost_usd":0\.0[,}]/);
+    expect(line).toMatch(/"reward":-?\d+\.\d+[,}]/);
+    expect(line).not.toMatch(/"(cost_usd|reward)":-?\d+[,}]/);
+    expect(JSON.parse(line as string).cost_usd).toBe(0);
+  });
+
   test("rows share keys and types, and hold no nulls", async () => {
     const rows = (await exported("hf", 2)) as HfRow[];
     expect(rows.length).toBe(2);

@@ -96,6 +96,18 @@ function countBy<R>(rows: R[], key: (r: R) => string): string {
   return lines.length ? lines.join("\n") : "| (none) | 0 |";
 }
 
+/**
+ * One row as a JSON line whose float64 columns are written as floats (`0.0`, not `0`): JSON has one number
+ * type, and the Hub's loader infers int64 from a column of whole numbers, which then disagrees with the card.
+ */
+export function hfJson(row: unknown): string {
+  const floats = FIELDS.filter(([, type]) => type === "float64").map(([name]) => name);
+  return JSON.stringify(row).replace(
+    new RegExp(`"(${floats.join("|")})":(-?\\d+)(?=[,}])`, "g"),
+    (_m, name: string, n: string) => `"${name}":${n}.0`,
+  );
+}
+
 const FIELDS: [keyof HfRow, string, string][] = [
   ["episode_id", "string", "`t<ticket>-a<attempt>`; unique per row"],
   ["ticket_id", "int64", "Harness ticket id"],
