@@ -6,10 +6,11 @@ import { migrations as coreMigrations, type Migration } from "./migrations";
 /** Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date. */
 export function openDatabase(path: string, migrations: Migration[] = coreMigrations): Database {
   const db = new Database(path, { create: true, strict: true });
+  // Several roles (web, monitor, agent) may share the file from separate processes: wait for a lock before
+  // anything else, since even switching to WAL needs one while another role writes.
+  db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA foreign_keys = ON");
-  // Several roles (web, monitor, agent) may share the file from separate processes.
-  db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA synchronous = NORMAL");
   applyMigrations(db, migrations);
   return db;

@@ -67,6 +67,11 @@ export function createDeployRepo(db: Database, clock: Clock, redactor: Redactor)
     },
     /** Deploys a crash left `running`, each marked failed in the same transaction as it is returned. */
     failInterrupted(): { id: number; ticket_id: number; stage: string }[] {
+      // Every role runs this at start: only take the write lock when there is something to mark.
+      const running = db
+        .query<{ n: number }, []>("SELECT COUNT(*) AS n FROM deploys WHERE status = 'running'")
+        .get();
+      if (!running?.n) return [];
       return db
         .transaction(() => {
           const rows = db

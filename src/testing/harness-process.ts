@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort, waitFor } from "./ports";
+import { freePort, freePortRun, waitFor } from "./ports";
 
 const root = join(import.meta.dir, "../..");
 
@@ -14,7 +14,8 @@ export async function startHarness(
   // Reusing a directory restarts a harness on the data a previous one left (tickets, workspace, pid files).
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "harness-proc-"));
   const port = await freePort();
-  const servicePort = await freePort();
+  // Instance i listens on servicePort + i: every one of those ports must be free, not only the first.
+  const servicePort = await freePortRun(opts.instances ?? 1);
   const token = opts.token ?? `test-token-${Math.random().toString(36).slice(2)}-0123456789`;
   writeFileSync(
     join(dir, "harness.yaml"),

@@ -13,6 +13,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `n` consecutive free ports, for a service whose instances listen on port, port + 1, …. Chosen below Linux's
+ * ephemeral range (32768–60999), where outgoing connections would otherwise take a neighbour at any moment.
+ */
+export async function freePortRun(n: number): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const start = 20_000 + Math.floor(Math.random() * (12_000 - n));
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = await canListen(start + i);
+    if (ok) return start;
+  }
+  throw new Error(`no run of ${n} free ports between 20000 and 32000`);
+}
+
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
