@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock, systemClock } from "../lib/clock";
-import { freePort, waitFor } from "../testing/ports";
+import { freePort, freePortRun, waitFor } from "../testing/ports";
 import { createSupervisor, type Supervisor } from "./supervisor";
 
 // A stand-in service workspace: the supervisor is under test here, not the rate limiter.
@@ -36,7 +36,8 @@ describe("supervisor", () => {
       workspaceDir: workspace(healthyService),
       stateDir: mkdtempSync(join(tmpdir(), "harness-state-")),
       instances: 2,
-      basePort: await freePort(),
+      // Instance i listens on basePort + i: both ports must be free.
+      basePort: await freePortRun(2),
       version: () => "abc123",
       clock: systemClock,
       onLine: (i, s, l) => lines.push(`${i}/${s}: ${l}`),
