@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import type { TicketEvent } from "./model";
 
 /** The events that change what runs: what the agent, the dashboard and `list_deploys` call "recent changes". */
 export const serviceChangeKinds = [
@@ -10,14 +11,8 @@ export const serviceChangeKinds = [
   "restart",
 ] as const;
 
-export interface ServiceChange {
-  ticket_id: number;
-  seq: number;
-  ts: number;
-  kind: string;
-  actor: string;
-  data: Record<string, unknown>;
-}
+/** A change is a ticket event of one of those kinds, read without its row id. */
+export type ServiceChange = Omit<TicketEvent, "id">;
 
 export type ChangeLog = ReturnType<typeof createChangeLog>;
 
