@@ -20,10 +20,8 @@ import { invalid } from "./lib/errors";
 import type { Logger } from "./lib/log";
 import { resolveToken } from "./lib/token";
 import { createMonitor } from "./monitor/monitor";
-import { defaultAnomalies } from "./rules/anomalies";
-import { defaultInvariants } from "./rules/defaults";
+import { seedDefaultRules } from "./rules/defaults";
 import { applyRules, parseRuleFile } from "./rules/rule-files";
-import { defaultSchedules } from "./rules/schedules";
 import { Sandbox } from "./sandbox/sandbox";
 import { openCrashLoopTicket } from "./supervisor/crash-loop-ticket";
 import { createSupervisor, type Supervisor } from "./supervisor/supervisor";
@@ -93,9 +91,7 @@ export async function startApp(opts: AppOptions) {
     core.rules.listInvariants().length === 0 &&
     core.tickets.list({ limit: 1 }).total === 0
   ) {
-    for (const inv of defaultInvariants) core.rules.createInvariant(inv);
-    for (const a of defaultAnomalies) core.anomalies.create(a);
-    for (const s of defaultSchedules) core.schedules.create(s);
+    seedDefaultRules(core);
   }
 
   if (config.monitor.rule_files.length > 0) {

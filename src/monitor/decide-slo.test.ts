@@ -18,6 +18,7 @@ const slo: Slo = {
   window: "30d",
   window_ms: 30 * day,
   sli: { bad: 'http_requests_total{code=~"5.."}', total: "http_requests_total" },
+  min_rate: 0,
   enabled: true,
   created_at: t0,
   updated_at: t0,

@@ -167,19 +167,20 @@ describe("invariants", () => {
 });
 
 describe("SLO burn-rate alerts", () => {
-  async function loadTraffic(errorShare: number) {
+  async function loadTraffic(errorShare: number, perStep = 100, minRate = 0) {
     const s = setup();
     s.core.rules.createSlo({
       name: "availability",
       objective: 99.9,
       sli: { bad: 'requests_total{code="500"}', total: "requests_total" },
+      min_rate: minRate,
     });
     // 2 hours of counters every 15 s.
     let ok = 0;
     let bad = 0;
     for (let i = 0; i < 480; i++) {
-      ok += 100 * (1 - errorShare);
-      bad += 100 * errorShare;
+      ok += perStep * (1 - errorShare);
+      bad += perStep * errorShare;
       s.push({ __name__: "requests_total", code: "200" }, ok);
       s.push({ __name__: "requests_total", code: "500" }, bad);
       s.clock.advance(15_000);
@@ -201,6 +202,16 @@ describe("SLO burn-rate alerts", () => {
   test("no fault, no ticket (the control)", async () => {
     const { core } = await loadTraffic(0);
     expect(core.tickets.list().total).toBe(0);
+  });
+
+  test("low-traffic guard: a trickle of failures (1 request per 15 s, half failing) pages only without the guard", async () => {
+    const unguarded = await loadTraffic(0.5, 1, 0);
+    expect(unguarded.core.tickets.list().total).toBe(1);
+    const guarded = await loadTraffic(0.5, 1, 1);
+    expect(guarded.core.tickets.list().total).toBe(0);
+    // The same guard lets a busy service's burn through: 100 requests per 15 s is 6.7 per second.
+    const busy = await loadTraffic(0.05, 100, 1);
+    expect(busy.core.tickets.list().items[0]).toMatchObject({ source: "slo", priority: "P1" });
   });
 });
 

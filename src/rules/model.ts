@@ -62,6 +62,11 @@ export const SloInput = z.object({
     .lt(100, "objective must be a percentage between 0 and 100"),
   window: duration.default("30d"),
   sli: SliInput,
+  /**
+   * Low-traffic guard: a burn-rate alert fires only while the SLI's total events over the alert's long window
+   * average at least this many per second, so a handful of failed requests on an idle service does not page.
+   */
+  min_rate: z.number().min(0).max(1_000_000).default(0),
   enabled: z.boolean().default(true),
 });
 export type SloInput = z.input<typeof SloInput>;
@@ -75,6 +80,7 @@ export interface Slo {
   window: string;
   window_ms: number;
   sli: z.infer<typeof SliInput>;
+  min_rate: number;
   enabled: boolean;
   created_at: number;
   updated_at: number;

@@ -22,6 +22,12 @@ function toInvariant(r: Row): Invariant {
   };
 }
 
+/** The SLO's alerting policy lives in the `policy` JSON column (rows from before the guard have `{}`). */
+function sloPolicy(raw: unknown): { min_rate: number } {
+  const p = typeof raw === "string" ? (JSON.parse(raw) as { min_rate?: unknown }) : {};
+  return { min_rate: typeof p.min_rate === "number" ? p.min_rate : 0 };
+}
+
 function toSlo(r: Row): Slo {
   return {
     id: r.id as number,
@@ -32,6 +38,7 @@ function toSlo(r: Row): Slo {
     window: formatDuration(r.window_ms as number),
     window_ms: r.window_ms as number,
     sli: JSON.parse(r.sli as string),
+    min_rate: sloPolicy(r.policy).min_rate,
     enabled: r.enabled === 1,
     created_at: r.created_at as number,
     updated_at: r.updated_at as number,
@@ -73,6 +80,7 @@ export function createRuleRepo(db: Database, clock: Clock) {
       objective: v.objective,
       window_ms: parseDuration(v.window),
       sli: JSON.stringify(v.sli),
+      policy: JSON.stringify({ min_rate: v.min_rate }),
       enabled: v.enabled ? 1 : 0,
     }),
     fromRow: toSlo,

@@ -77,7 +77,8 @@ function adapters(core: Core): Record<RuleKind, Adapter> {
     slo: {
       schema: SloInput,
       list: () => core.rules.listSlos(),
-      editable: (s) => pick(s, ["name", "service", "description", "objective", "window", "sli", "enabled"]),
+      editable: (s) =>
+        pick(s, ["name", "service", "description", "objective", "window", "sli", "min_rate", "enabled"]),
       create: (i) => core.rules.createSlo(i),
       update: (id, i) => core.rules.updateSlo(id, i),
       remove: (id) => core.rules.deleteSlo(id),

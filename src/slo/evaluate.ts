@@ -8,6 +8,7 @@ import {
   checkBurn,
   defaultBurnPolicy,
   errorRatioQuery,
+  trafficRateQuery,
 } from "./math";
 
 function scalarOf(r: QueryResult): number | null {
@@ -37,19 +38,30 @@ export async function evaluateSlo(metrics: MetricsBackend, slo: Slo, now: number
     windows.add(w.short_ms);
   }
   const ratio = new Map<number, number | null>();
+  const traffic = new Map<number, number | null>();
   const errors: string[] = [];
-  await Promise.all(
-    [...windows].map(async (w) => {
-      try {
-        ratio.set(w, scalarOf(await metrics.instantQuery(errorRatioQuery(slo.sli, w), now)));
-      } catch (err) {
-        errors.push((err as Error).message);
-        ratio.set(w, null);
-      }
+  const run = async (query: string, into: Map<number, number | null>, w: number) => {
+    try {
+      into.set(w, scalarOf(await metrics.instantQuery(query, now)));
+    } catch (err) {
+      errors.push((err as Error).message);
+      into.set(w, null);
+    }
+  };
+  await Promise.all([
+    ...[...windows].map((w) => run(errorRatioQuery(slo.sli, w), ratio, w)),
+    // The guard's traffic is only asked for when the SLO has one: most SLOs pay nothing for it.
+    ...(slo.min_rate > 0
+      ? defaultBurnPolicy.map((w) => run(trafficRateQuery(slo.sli, w.long_ms), traffic, w.long_ms))
+      : []),
+  ]);
+  const burn = (w: number) => burnRate(ratio.get(w) ?? null, slo.objective);
+  const checks = defaultBurnPolicy.map((w) =>
+    checkBurn(w, burn(w.long_ms), burn(w.short_ms), {
+      min_rate: slo.min_rate,
+      rate: traffic.get(w.long_ms) ?? null,
     }),
   );
-  const burn = (w: number) => burnRate(ratio.get(w) ?? null, slo.objective);
-  const checks = defaultBurnPolicy.map((w) => checkBurn(w, burn(w.long_ms), burn(w.short_ms)));
   const burn5m = burn(300_000);
   return {
     slo: slo.name,

@@ -1,6 +1,11 @@
 import { formatDuration } from "../lib/duration";
 import type { Invariant, Slo } from "../rules/model";
-import { defaultBurnPolicy, errorBudget, errorRatioQuery } from "./math";
+import { defaultBurnPolicy, errorBudget, errorRatioQuery, trafficRateQuery } from "./math";
+
+/** The SLO's low-traffic guard as PromQL: `and on() (events per second over the long window) >= min_rate`. */
+export function lowTrafficGuard(slo: Slo, longMs: number): string {
+  return slo.min_rate > 0 ? ` and on() (${trafficRateQuery(slo.sli, longMs)} >= ${slo.min_rate})` : "";
+}
 
 const severity: Record<string, string> = { P1: "page", P2: "ticket", P3: "ticket", P4: "info" };
 
@@ -32,7 +37,8 @@ export function exportPrometheusRules(slos: Slo[], invariants: Invariant[]): str
         alert: `${slo.name.replace(/[^A-Za-z0-9_]/g, "_")}_burn_${formatDuration(w.long_ms)}_${formatDuration(w.short_ms)}`,
         expr:
           `(max(${record(w.long_ms)}{slo="${slo.name}"}) > (${w.factor} * ${budget}))` +
-          ` and (max(${record(w.short_ms)}{slo="${slo.name}"}) > (${w.factor} * ${budget}))`,
+          ` and (max(${record(w.short_ms)}{slo="${slo.name}"}) > (${w.factor} * ${budget}))` +
+          lowTrafficGuard(slo, w.long_ms),
         labels: { ...labels, severity: severity[w.priority] ?? "ticket", priority: w.priority },
         annotations: {
           summary: `${slo.name}: error budget burning ${w.factor}x over ${formatDuration(w.long_ms)} and ${formatDuration(w.short_ms)}`,

@@ -19,6 +19,18 @@ describe("SLO math", () => {
     expect(checkBurn(defaultBurnPolicy[0] as (typeof defaultBurnPolicy)[0], long, short).firing).toBe(firing);
   });
 
+  test.each([
+    ["enough traffic: fires", 2, true, false],
+    ["below the guard: held back, marked quiet", 0.5, false, true],
+    ["traffic unknown: held back", null, false, true],
+  ])("low-traffic guard of 1/s: %s", (_n, rate, firing, quiet) => {
+    const w = defaultBurnPolicy[0] as (typeof defaultBurnPolicy)[0];
+    const c = checkBurn(w, 20, 20, { min_rate: 1, rate });
+    expect([c.firing, c.quiet, c.traffic]).toEqual([firing, quiet, rate]);
+    // No guard (min_rate 0) ignores traffic altogether.
+    expect(checkBurn(w, 20, 20, { min_rate: 0, rate }).firing).toBe(true);
+  });
+
   test("default policy is the SRE Workbook's four windows", () => {
     expect(
       defaultBurnPolicy.map((w) => [w.factor, w.long_ms / 3_600_000, w.short_ms / 60_000, w.priority]),

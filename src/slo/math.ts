@@ -31,13 +31,39 @@ export interface BurnCheck {
   long: number | null;
   short: number | null;
   firing: boolean;
+  /** Events per second over the long window, when the SLO has a low-traffic guard (else null). */
+  traffic: number | null;
+  /** True when both windows burn but traffic is below the guard: the alert is held back. */
+  quiet: boolean;
 }
 
-/** Both windows must exceed the factor: the long one proves significance, the short one that it is still on. */
-export function checkBurn(window: BurnWindow, longBurn: number | null, shortBurn: number | null): BurnCheck {
-  const firing =
+/** The SLO's low-traffic guard: a minimum event rate (per second, over the long window) before alerting. */
+export interface TrafficGuard {
+  min_rate: number;
+  rate: number | null;
+}
+
+/**
+ * Both windows must exceed the factor: the long one proves significance, the short one that it is still on.
+ * A guard, when given, also asks for enough events over the long window that the ratio means something.
+ */
+export function checkBurn(
+  window: BurnWindow,
+  longBurn: number | null,
+  shortBurn: number | null,
+  guard?: TrafficGuard,
+): BurnCheck {
+  const burning =
     longBurn !== null && shortBurn !== null && longBurn > window.factor && shortBurn > window.factor;
-  return { window, long: longBurn, short: shortBurn, firing };
+  const enough = !guard || guard.min_rate <= 0 || (guard.rate !== null && guard.rate >= guard.min_rate);
+  return {
+    window,
+    long: longBurn,
+    short: shortBurn,
+    firing: burning && enough,
+    traffic: guard && guard.min_rate > 0 ? guard.rate : null,
+    quiet: burning && !enough,
+  };
 }
 
 export interface BudgetStatus {
@@ -76,6 +102,11 @@ export function windowed(query: string, windowMs: number): string {
   const w = formatDuration(windowMs);
   if (/\{\{\s*\.window\s*\}\}/.test(query)) return query.replace(/\{\{\s*\.window\s*\}\}/g, w);
   return `sum(increase(${query}[${w}]))`;
+}
+
+/** PromQL for the SLI's events per second over a window: what the low-traffic guard compares. */
+export function trafficRateQuery(sli: { total: string }, windowMs: number): string {
+  return `(${windowed(sli.total, windowMs)}) / ${windowMs / 1000}`;
 }
 
 /** PromQL for the error ratio of an SLI over a window. */

@@ -2,7 +2,7 @@ import type { Core } from "../core";
 import type { Invariant, Slo } from "../rules/model";
 import type { RuleStateRow } from "../rules/rule-state-store";
 import { evaluateSlo } from "../slo/evaluate";
-import { exportPrometheusRules } from "../slo/export-rules";
+import { exportPrometheusRules, lowTrafficGuard } from "../slo/export-rules";
 import { defaultBurnPolicy, errorBudget, errorRatioQuery } from "../slo/math";
 import { formatValue } from "./prom-format";
 import type { Labels, MetricsBackend } from "./types";
@@ -102,7 +102,8 @@ function burnCondition(slo: Slo, w: (typeof defaultBurnPolicy)[number]): string 
   const threshold = `(${w.factor} * ${errorBudget(slo.objective)})`;
   return (
     `(${errorRatioQuery(slo.sli, w.long_ms)}) > ${threshold}` +
-    ` and (${errorRatioQuery(slo.sli, w.short_ms)}) > ${threshold}`
+    ` and (${errorRatioQuery(slo.sli, w.short_ms)}) > ${threshold}` +
+    lowTrafficGuard(slo, w.long_ms)
   );
 }
 

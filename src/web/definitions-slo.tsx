@@ -20,12 +20,14 @@ export function sloDefinition(deps: DashboardDeps): Definition<Slo> {
       { name: "bad", label: "Bad events (PromQL counter)", placeholder: 'requests_total{code=~"5.."}' },
       { name: "good", label: "or good events (PromQL counter)" },
       { name: "total", label: "Total events (PromQL counter)", errorKey: "sli" },
+      { name: "min_rate", label: "Alert only above (events/s)", default: "0" },
       { name: "description", label: "Description" },
     ],
     columns: () => [
       ["Name", (s) => <span safe>{s.name}</span>],
       ["Objective", (s) => <span safe>{`${s.objective}%`}</span>],
       ["Window", (s) => <span safe>{s.window}</span>],
+      ["Low-traffic guard", (s) => <span safe>{s.min_rate > 0 ? `≥ ${s.min_rate}/s` : "none"}</span>],
       [
         "SLI",
         (s) => (
@@ -50,12 +52,14 @@ export function sloDefinition(deps: DashboardDeps): Definition<Slo> {
       bad: s.sli.bad ?? "",
       good: s.sli.good ?? "",
       total: s.sli.total,
+      min_rate: String(s.min_rate),
       description: s.description,
     }),
     fromForm: (f) => ({
       name: f.name,
       objective: num(f.objective),
       window: text(f.window) ?? "30d",
+      min_rate: num(f.min_rate) ?? 0,
       description: f.description ?? "",
       sli: {
         total: text(f.total),

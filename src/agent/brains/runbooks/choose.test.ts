@@ -59,6 +59,7 @@ function sloTicket(name: string): Ticket {
     window: "30d",
     window_ms: 30 * 86_400_000,
     sli: { bad: "bad_total", total: "all_total" },
+    min_rate: 0,
     enabled: true,
     created_at: t0,
     updated_at: t0,
