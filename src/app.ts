@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { ClaudeBrain } from "./agent/brains/claude";
+import { brainBanner, brainDegradation, brainReport, createBrainHealth } from "./agent/brains/health";
 import { RunbookBrain } from "./agent/brains/runbook";
 import { loadPolicy } from "./agent/policy";
 import type { Brain } from "./agent/types";
@@ -20,6 +21,8 @@ import { invalid } from "./lib/errors";
 import type { Logger } from "./lib/log";
 import { resolveToken } from "./lib/token";
 import { createMonitor } from "./monitor/monitor";
+import { createNotifier } from "./notify/notifier";
+import { notifySecrets, notifyTargets, publicUrl } from "./notify/targets";
 import { seedDefaultRules } from "./rules/defaults";
 import { applyRules, parseRuleFile } from "./rules/rule-files";
 import { Sandbox } from "./sandbox/sandbox";
@@ -33,7 +36,7 @@ import { selfMetricsRoutes } from "./telemetry/self-metrics";
 import { sqliteRevocations } from "./web/revocations";
 import { dashboardRoutes } from "./web/routes";
 import { createSessions } from "./web/session";
-import { git } from "./workspace/git";
+import { git, revisionAt } from "./workspace/git";
 import { ensureWorkspace, LIMITS_FILE } from "./workspace/workspace";
 
 export type Role = "web" | "monitor" | "agent" | "supervisor";
@@ -73,6 +76,10 @@ export async function startApp(opts: AppOptions) {
     }
   }
 
+  // Only the monitor role tells people, so split roles send each message once. Read before anything starts:
+  // a secret that is not set stops start-up with a sentence naming it.
+  const notifyTo = has("monitor") ? notifyTargets(config.notify, opts.env ?? {}) : [];
+
   mkdirSync(config.dataDir, { recursive: true });
   const tokenInfo = resolveToken(config.dataDir, config.token);
   if (tokenInfo.generated) {
@@ -85,6 +92,7 @@ export async function startApp(opts: AppOptions) {
     opts.env?.ANTHROPIC_API_KEY,
     config.webhooks.hmac_secret,
     ...remoteSecrets(config, opts.env ?? {}),
+    ...notifySecrets(config.notify, opts.env ?? {}),
   ]);
   if (
     config.monitor.default_rules &&
@@ -195,7 +203,7 @@ export async function startApp(opts: AppOptions) {
         })
       : null;
   const apiKey = opts.env?.ANTHROPIC_API_KEY;
-  const brain: Brain =
+  const claude =
     config.agent.brain === "claude" || (config.agent.brain === "auto" && apiKey)
       ? new ClaudeBrain({
           apiKey: apiKey ?? "",
@@ -204,7 +212,27 @@ export async function startApp(opts: AppOptions) {
           redact: (s) => core.redactor.text(s),
           clock,
         })
-      : new RunbookBrain();
+      : null;
+  const brain: Brain = claude ?? new RunbookBrain();
+  // Probed where tickets are taken by it (agent) or it is reported (web); each process probes on its own.
+  const brainHealth =
+    claude && (has("agent") || has("web"))
+      ? createBrainHealth({
+          probe: () => claude.probe(),
+          clock,
+          onChange: (now) =>
+            now.status === "up"
+              ? log("brain up", { brain: brain.name, model: brain.model })
+              : log("brain down", {
+                  brain: brain.name,
+                  reason: now.reason,
+                  kind: now.kind,
+                  fallback: config.agent.fallback,
+                  next_probe_at: now.nextProbeAt,
+                }),
+        })
+      : null;
+  const describeBrain = () => brainReport(brain, brainHealth?.state() ?? null, config.agent.fallback);
   const monitor = has("monitor")
     ? createMonitor({
         core,
@@ -214,12 +242,27 @@ export async function startApp(opts: AppOptions) {
         verificationTimeoutMs: config.monitor.verification_timeout,
         maxAttempts: config.monitor.max_attempts,
         log,
+        ...(workspaceDir ? { revisionAt: (at: number) => revisionAt(workspaceDir as string, at) } : {}),
       })
     : null;
+  const notifier =
+    notifyTo.length > 0
+      ? createNotifier({
+          core,
+          targets: notifyTo,
+          publicUrl: publicUrl(config),
+          retries: config.notify.retries,
+          timeoutMs: config.notify.timeout,
+          maxAgeMs: config.notify.max_age,
+          log,
+        })
+      : null;
   const agent = has("agent")
     ? createAgent({
         core,
         brain,
+        health: brainHealth,
+        fallback: claude && config.agent.fallback === "runbook" ? new RunbookBrain() : null,
         metrics: metricsBackend,
         supervisor,
         workers: config.agent.workers,
@@ -243,16 +286,24 @@ export async function startApp(opts: AppOptions) {
     : null;
 
   let server: ReturnType<typeof Bun.serve> | null = null;
-  const health = () => ({
-    ok: Object.values(roleState).every((s) => s === "running"),
-    roles: { ...roleState },
-    // Which brain works the tickets here: the lab scores runs per brain.
-    brain: { name: brain.name, model: brain.model },
-    // The monitor's cycles (bench:query-load reads their lateness from here).
-    monitor: monitor?.status() ?? null,
-    // Whether the service's tests and checks are confined (docs/security.md), and why not.
-    sandbox: { confined: sandbox.status().confined, reason: sandbox.status().reason },
-  });
+  const health = () => {
+    const ok = Object.values(roleState).every((s) => s === "running");
+    const b = describeBrain();
+    // Degraded still serves (HTTP 200): a restart cannot fix a bad key or an outage upstream.
+    const reasons = [brainDegradation(b)].filter((r): r is string => r !== null);
+    return {
+      ok,
+      status: !ok ? "down" : reasons.length > 0 ? "degraded" : "ok",
+      reasons,
+      roles: { ...roleState },
+      // Which brain works the tickets here, and whether it answers: the lab scores runs per brain.
+      brain: b,
+      // The monitor's cycles (bench:query-load reads their lateness from here).
+      monitor: monitor?.status() ?? null,
+      // Whether the service's tests and checks are confined (docs/security.md), and why not.
+      sandbox: { confined: sandbox.status().confined, reason: sandbox.status().reason },
+    };
+  };
   if (has("web")) {
     const api = createApi({
       core,
@@ -267,6 +318,7 @@ export async function startApp(opts: AppOptions) {
           () => roleState,
           remote.stats,
           () => telemetry.pool.stats(),
+          describeBrain,
         ),
         serviceRoutes(() => supervisor),
         deployRoutes(core, () => pipeline),
@@ -274,11 +326,15 @@ export async function startApp(opts: AppOptions) {
         trajectoryRoutes(core),
         dashboardRoutes({
           core,
-          banner: () => ({
-            brain: brain.name === "claude" ? `claude (${brain.model})` : "runbook",
-            metrics: remote.metricsLabel,
-            logs: remote.logsLabel,
-          }),
+          banner: () => {
+            const b = brainBanner(describeBrain());
+            return {
+              brain: b.brain,
+              ...(b.warning ? { brainWarning: b.warning } : {}),
+              metrics: remote.metricsLabel,
+              logs: remote.logsLabel,
+            };
+          },
           instances: () => supervisor?.status() ?? [],
           sessions: createSessions(tokenInfo.token, () => clock.now(), sqliteRevocations(db)),
           clientAddress: (req) => server?.requestIP(req)?.address,
@@ -314,6 +370,12 @@ export async function startApp(opts: AppOptions) {
     monitor.start();
     roleState.monitor = "running";
   }
+  if (notifier) {
+    notifier.start();
+    log("notifications", { targets: notifyTo.map((t) => `${t.channel}:${t.name}`) });
+  }
+  // Not awaited: an unreachable API takes the probe's whole timeout, and until it answers no ticket is claimed.
+  void brainHealth?.check();
   if (agent) {
     agent.start();
     roleState.agent = "running";
@@ -326,6 +388,7 @@ export async function startApp(opts: AppOptions) {
     supervisor,
     monitor,
     agent,
+    notifier,
     token: tokenInfo.token,
     port: server?.port ?? null,
     health,
@@ -334,7 +397,9 @@ export async function startApp(opts: AppOptions) {
       stopped = true;
       supervisor?.beginShutdown();
       await agent?.stop();
+      brainHealth?.stop();
       await monitor?.stop();
+      await notifier?.stop();
       await telemetry.stopScraping();
       await supervisor?.stop();
       await server?.stop(true);

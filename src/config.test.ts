@@ -14,7 +14,7 @@ describe("config", () => {
     const c = loadConfig({ env: {}, cwd });
     expect(c.server).toEqual({ host: "127.0.0.1", port: 7070 });
     expect(c.dataDir).toBe(join(cwd, ".harness"));
-    expect(c.monitor.interval).toBe(15_000);
+    expect(c.monitor.interval).toBe(10_000);
     expect(c.configFile).toBeNull();
   });
 
@@ -26,7 +26,7 @@ describe("config", () => {
     [
       "monitor",
       {
-        interval: 15_000,
+        interval: 10_000,
         verification_timeout: 600_000,
         max_attempts: 3,
         default_rules: true,
@@ -39,6 +39,7 @@ describe("config", () => {
       {
         workers: 1,
         brain: "auto",
+        fallback: "runbook",
         model: "claude-sonnet-4-6",
         lease: 60_000,
         poll: 2_000,
@@ -68,7 +69,7 @@ describe("config", () => {
     ["sandbox", { mode: "auto", wall: 300_000, cpu: 600_000, memory_mb: 2048, env: [] }],
     ["deploy", { canary: 120_000, watch: 300_000, budget_floor: 0.05 }],
     ["webhooks", {}],
-    ["scrape", { interval: 15_000, timeout: 10_000 }],
+    ["scrape", { interval: 10_000, timeout: 5_000 }],
     [
       "telemetry",
       {
@@ -117,6 +118,7 @@ describe("config", () => {
     ["server:\n  port: 99999\n", /server\.port/],
     ["monitor:\n  interval: often\n", /monitor\.interval/],
     ["agent:\n  brian: claude\n", /brian/],
+    ["agent:\n  fallback: claude\n", /agent\.fallback/],
     ["- a\n- b\n", /mapping/],
     ["server: [\n", /not valid YAML/],
     ["telemetry:\n  metrics: { url: prometheus:9090 }\n", /telemetry\.metrics\.url/],

@@ -3,6 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { harnessDuration, readDuration } from "./lib/duration";
 import { describeZodIssues, invalid } from "./lib/errors";
+import { type Channel, notifyEvents, targetName } from "./notify/model";
+import { notifySecretNames } from "./notify/targets";
 import { defaultQueryLimits } from "./telemetry/query-limits";
 
 const duration = z.string().transform((s, ctx) => {
@@ -32,6 +34,74 @@ const remoteFields = {
   retries: z.number().int().min(0).max(10).default(2),
 };
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+/** Fields every notification target has; `events` defaults per channel (src/notify/model.ts). */
+const notifyTarget = {
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "use up to 64 letters, digits, _ . -")
+    .optional(),
+  events: z.array(z.enum(notifyEvents)).min(1).optional(),
+};
+
+/** Outbound notifications (src/notify/): secrets are named here and read from the environment. */
+const notifySection = z
+  .object({
+    /** Base of the ticket links in messages; default: the web role's own address. */
+    public_url: httpUrl.optional(),
+    /** Further attempts after a failed one (5xx, 408, 429, no answer), with backoff. */
+    retries: z.number().int().min(0).max(10).default(3),
+    timeout: duration.default(10_000),
+    /** Events older than this are not announced (a target added today is not told last month's failures). */
+    max_age: duration.default(3_600_000),
+    slack: z
+      .array(
+        z
+          .object({ ...notifyTarget, url_env: envName.optional(), url: httpUrl.optional() })
+          .strict()
+          .refine((s) => (s.url === undefined) !== (s.url_env === undefined), {
+            message: "give url_env (the variable holding the webhook URL) or url, not both",
+            path: ["url_env"],
+          }),
+      )
+      .default([]),
+    webhooks: z.array(z.object({ ...notifyTarget, url: httpUrl, secret_env: envName }).strict()).default([]),
+    pagerduty: z
+      .array(
+        z
+          .object({
+            ...notifyTarget,
+            routing_key_env: envName,
+            url: httpUrl.default("https://events.pagerduty.com/v2/enqueue"),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    // Names key the delivery log and `harness notify test --target`: two targets may not share one.
+    const seen = new Set<string>();
+    const lists: [Channel, "slack" | "webhooks" | "pagerduty"][] = [
+      ["slack", "slack"],
+      ["webhook", "webhooks"],
+      ["pagerduty", "pagerduty"],
+    ];
+    for (const [channel, key] of lists)
+      n[key].forEach((t, i) => {
+        const name = targetName(channel, i, t.name);
+        if (seen.has(name))
+          ctx.addIssue({
+            code: "custom",
+            path: [key, i, "name"],
+            message: `target name "${name}" is used twice`,
+          });
+        seen.add(name);
+      });
+  })
+  .prefault({});
+
 /**
  * Every default is written once, beside its field: a section left out is parsed from `{}` (zod's `prefault`),
  * which fills in the fields' own defaults.
@@ -46,7 +116,9 @@ export const ConfigSchema = z
     token: z.string().min(16, "token must be at least 16 characters").optional(),
     monitor: z
       .object({
-        interval: duration.default(15_000),
+        // 10 s, with the scrape's 10 s and 5 s timeout, puts a hung instance's ticket within a minute of the
+        // hang (scrape timeout + RateLimiterDown's 30 s `for` + one evaluation), at a few queries a second.
+        interval: duration.default(10_000),
         verification_timeout: duration.default(600_000),
         max_attempts: z.number().int().min(1).max(20).default(3),
         default_rules: z.boolean().default(true),
@@ -61,6 +133,11 @@ export const ConfigSchema = z
       .object({
         workers: z.number().int().min(1).max(16).default(1),
         brain: z.enum(["auto", "runbook", "claude"]).default("auto"),
+        /**
+         * Who takes tickets while the configured brain does not answer (bad key, unreachable URL, outage):
+         * the runbook, or nobody (`none`: they wait, uncounted, until it answers again).
+         */
+        fallback: z.enum(["runbook", "none"]).default("runbook"),
         model: z.string().default(defaultClaudeModel),
         lease: duration.default(60_000),
         poll: duration.default(2_000),
@@ -142,8 +219,9 @@ export const ConfigSchema = z
       .object({ hmac_secret: z.string().min(16, "hmac_secret must be at least 16 characters").optional() })
       .strict()
       .prefault({}),
+    notify: notifySection,
     scrape: z
-      .object({ interval: duration.default(15_000), timeout: duration.default(10_000) })
+      .object({ interval: duration.default(10_000), timeout: duration.default(5_000) })
       .strict()
       .prefault({}),
     /** Absent sections mean the embedded stores; a `url` queries a remote; push URLs ship copies there. */
@@ -211,6 +289,7 @@ export function loadConfig(src: ConfigSources): Config & { configFile: string | 
     "HARNESS_WEBHOOK_SECRET",
     "ANTHROPIC_API_KEY",
     ...[cfg.telemetry.metrics, cfg.telemetry.logs].flatMap((t) => [t.password_env, t.bearer_token_env]),
+    ...notifySecretNames(cfg.notify),
   ]);
   const leaked = cfg.sandbox.env.find((n) => secretNames.has(n));
   if (leaked) throw invalid(`sandbox.env: ${leaked} holds a secret of Harness's; tests may not see it`);

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { createDeployRepo } from "./deploy/deploy-repo";
 import type { Clock } from "./lib/clock";
 import { Redactor } from "./lib/redact";
+import { createNotificationRepo } from "./notify/repo";
 import { createAnomalyRepo } from "./rules/anomalies";
 import { createObservationRepo } from "./rules/observations";
 import { createRuleRepo } from "./rules/repo";
@@ -37,6 +38,8 @@ export function createCore(db: Database, clock: Clock, secrets: (string | undefi
     deploys: createDeployRepo(db, clock, redactor),
     changes: createChangeLog(db),
     deliveries: createDeliveryRepo(db, clock, redactor),
+    /** Outbound notifications: the outbox and each ticket's delivery log (src/notify/). */
+    notifications: createNotificationRepo(db, clock, redactor),
     /** Runs `fn` in one IMMEDIATE transaction (a savepoint inside another). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

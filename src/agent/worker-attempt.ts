@@ -31,6 +31,20 @@ export interface AttemptDeps {
   budget?: { maxTokens?: number; maxCostUsd?: number; maxWallMs?: number };
 }
 
+/**
+ * The brain's call failed (not a tool, not the store): the worker then asks whether the brain itself is down.
+ * The message is the brain's own, so the ticket's agent_error reads as before.
+ */
+export class BrainCallFailed extends Error {
+  override readonly name = "BrainCallFailed";
+  constructor(
+    readonly brain: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** Large tool outputs are cut so one result cannot crowd out the rest of the context. */
 const maxResultChars = 16_000;
 
@@ -114,7 +128,9 @@ export async function runAttempt(
     if (next.kind === "think") {
       const started = clock.now();
       const reply = await lease.guard(
-        brain.reply({ system: systemPrompt, tools: defs, messages, ticket: t }),
+        brain.reply({ system: systemPrompt, tools: defs, messages, ticket: t }).catch((err: unknown) => {
+          throw new BrainCallFailed(brain.name, err);
+        }),
       );
       lease.confirm();
       core.tickets.addEvent(t.id, "brain_turn", workerId, {

@@ -1,6 +1,8 @@
 import type { Ticket } from "../tickets/model";
+import { type BrainHealth, type BrainState, chooseBrain } from "./brains/health";
 import { defaultPolicy, type Policy } from "./policy";
-import { type AttemptDeps, runAttempt } from "./worker-attempt";
+import type { Brain } from "./types";
+import { type AttemptDeps, BrainCallFailed, runAttempt } from "./worker-attempt";
 import { createGate } from "./worker-gate";
 import { type HeldLease, holdLease, LeaseLost } from "./worker-lease";
 
@@ -14,6 +16,10 @@ export interface AgentDeps extends AttemptDeps {
    * lease expiry (a crash), which the claim counts too.
    */
   maxAttempts: number;
+  /** Whether the configured brain answers; without it that brain takes every ticket (the runbook needs none). */
+  health?: BrainHealth | null;
+  /** Takes tickets while the configured brain is down (`agent.fallback: runbook`); without it they wait. */
+  fallback?: Brain | null;
   log: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -62,7 +68,46 @@ export function createAgent(deps: AgentDeps) {
     }
   }
 
+  /**
+   * The configured brain's call failed: a probe tells whether the brain is down (the ticket is not at fault)
+   * or answers (the failure was this ticket's, and counts as one).
+   */
+  async function brainDown(err: unknown): Promise<BrainState | null> {
+    if (!(err instanceof BrainCallFailed) || err.brain !== brain.name || !deps.health) return null;
+    const state = await deps.health.check();
+    return state.status === "down" ? state : null;
+  }
+
+  /** Back to the queue, uncounted: the attempt never got to the work, and the next claim picks who takes it. */
+  function unavailable(t: Ticket, workerId: string, err: BrainCallFailed, state: BrainState): void {
+    deps.log("brain unavailable", { ticket: t.id, brain: err.brain, reason: state.reason });
+    core.tickets.addEvent(t.id, "brain_unavailable", workerId, {
+      brain: err.brain,
+      error: err.message,
+      reason: state.reason,
+      kind: state.kind,
+      attempt: t.attempts,
+      next: deps.fallback ? `${deps.fallback.name} takes the ticket while ${err.brain} is down` : "waits",
+    });
+    const now = core.tickets.get(t.id);
+    if (now.status !== "in_progress" || now.lease_owner !== workerId) return;
+    core.tickets.requeueUncounted(t.id, workerId, `brain ${err.brain} unavailable: ${state.reason}`);
+  }
+
+  /** Which brain takes the next ticket, or why none does now. */
+  function pickBrain(): { brain: Brain; standingIn?: string } | { wait: string } {
+    if (!deps.health) return { brain };
+    const choice = chooseBrain(deps.health.state(), deps.fallback ? "runbook" : "none");
+    if (choice.take === "configured") return { brain };
+    if (choice.take === "fallback" && deps.fallback)
+      return { brain: deps.fallback, standingIn: choice.reason };
+    return { wait: choice.reason };
+  }
+
   async function runOnce(workerId: string): Promise<number | null> {
+    const pick = pickBrain();
+    // Nothing is claimed while no brain can take it: the ticket stays pending, its attempts untouched.
+    if ("wait" in pick) return null;
     const t = core.tickets.claimNext(workerId, deps.leaseMs, { maxAttempts: deps.maxAttempts });
     if (!t) return null;
     const lease = holdLease(
@@ -71,12 +116,21 @@ export function createAgent(deps: AgentDeps) {
     );
     active.set(workerId, { ticketId: t.id, lease });
     try {
-      await runAttempt(deps, gate, t, workerId, lease);
+      if (pick.standingIn !== undefined)
+        core.tickets.addEvent(t.id, "brain_fallback", workerId, {
+          configured: brain.name,
+          brain: pick.brain.name,
+          reason: pick.standingIn,
+          attempt: t.attempts,
+        });
+      await runAttempt({ ...deps, brain: pick.brain }, gate, t, workerId, lease);
       consecutiveErrors = 0;
     } catch (err) {
+      const down = err instanceof LeaseLost || lease.lost ? null : await brainDown(err);
       // An error after the lease went (a transition refused to a former holder) is the lost lease too.
       const lost = err instanceof LeaseLost ? err : lease.lost;
       if (lost) abandoned(t, workerId, lost);
+      else if (down && err instanceof BrainCallFailed) unavailable(t, workerId, err, down);
       else failed(t, workerId, err);
     } finally {
       lease.end();

@@ -42,6 +42,7 @@ export function createApi(deps: ApiDeps) {
     })
     .get("/healthz", () => {
       const h = deps.health();
+      // `degraded` (a brain down, tickets on the fallback) is still 200: restarting cannot fix an upstream.
       return Response.json(h, { status: h.ok ? 200 : 503 });
     })
     .get("/api/v1/status", () => success(deps.health()))

@@ -68,7 +68,17 @@ export function ticketRoutes(core: Core) {
       const t = tickets.get(idParam(params.id));
       const observation = t.observation_id ? observations.get(t.observation_id) : null;
       // An approval's action is stored as the agent named it (the worker matches decisions on it): redact here.
-      return success({ ...t, observation, approvals: core.redactor.value(approvals.list(t.id)) });
+      return success({
+        ...t,
+        observation,
+        approvals: core.redactor.value(approvals.list(t.id)),
+        notifications: core.notifications.forTicket(t.id),
+      });
+    })
+    .get("/api/v1/tickets/:id/notifications", ({ params }) => {
+      // The delivery log: every notification planned for the ticket, with each attempt to send it.
+      const t = tickets.get(idParam(params.id));
+      return success(core.notifications.forTicket(t.id));
     })
     .get("/api/v1/tickets/:id/events", ({ params, query }) =>
       success(tickets.events(idParam(params.id), intParam(query.after, "after", 0))),

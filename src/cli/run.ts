@@ -5,6 +5,7 @@ import { auditCommand } from "./audit";
 import { definitionsCommand } from "./definitions";
 import type { CliIO } from "./io";
 import { loadCommand } from "./load";
+import { notifyCommand } from "./notify";
 import { promqlCommand } from "./promql";
 import { rulesFilesCommand } from "./rule-files";
 import { rulesCommand } from "./rules";
@@ -33,6 +34,7 @@ usage: harness <command> [options]
   rules export [--out FILE]          every stored rule as one YAML rule file
   promql test FILE… | query EXPR   run PromQL test scripts or one query on the embedded store
   audit verify       check that every change has a ticket and every ticket a cause
+  notify test [--target NAME]   send a test message to each notification target (notify: in harness.yaml)
   version            print the version
 
 Common options: --data-dir D (default ./.harness), --config FILE (harness.yaml), --json
@@ -85,6 +87,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return await rulesFilesCommand(rest, io);
       case "promql":
         return await promqlCommand(rest, io);
+      case "notify":
+        return await notifyCommand(rest, io);
       case "audit":
         return await auditCommand(rest, io);
       case "trajectories":

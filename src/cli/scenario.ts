@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config";
+import { takeSlate } from "../lab/isolation";
 import { type LabRun, parseLabRun, renderHtml, renderMarkdown } from "../lab/report";
 import { runScenarioForReport } from "../lab/scenario-runner";
 import { parseScenario, type Scenario, scenarios } from "../lab/scenarios";
@@ -12,7 +13,9 @@ import { type CliIO, printJson, table } from "./io";
 const usage = `usage: harness scenario list
        harness scenario run NAME...|--all|--file FILE.yaml [--url URL] [--report DIR] [--soak DURATION] [--json]
   Applies a fault to a running "harness up" (same data directory) and scores what the system did alone.
-  --report DIR writes DIR/run.json, DIR/report.md and DIR/report.html (tables and charts).
+  --report DIR writes DIR/run.json, DIR/report.md and DIR/report.html (tables and charts); --all always
+  writes one (in DATA_DIR/lab/TIME without --report). Each scenario starts from the same slate: the tickets it
+  opened are cancelled, its rules deleted and the limits file restored before the next one.
   --soak 24h repeats the scenarios until the time is up, one DIR/run-N.json per round, the report over all.
        harness lab report RUN.json... --out DIR
   One report over several runs (e.g. one per brain): a table per brain, charts per scenario.`;
@@ -85,6 +88,16 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
   const status = (await api<{ brain?: { name: string; model: string } }>("/api/v1/status")).data;
   const soakUntil = values.soak ? systemClock.now() + parseDuration(values.soak) : 0;
   if (values.soak && !values.report) throw new UsageError("--soak needs --report DIR to keep each round");
+  // A run over every scenario always leaves a report, written after each scenario so that even an
+  // interrupted run has one: in --report DIR, else under the data directory.
+  const reportDir = values.report
+    ? resolve(io.cwd, values.report)
+    : values.all
+      ? join(config.dataDir, "lab", new Date(systemClock.now()).toISOString().replace(/[:.]/g, "-"))
+      : null;
+  const handle = { base, dataDir: config.dataDir, api };
+  // Each scenario starts from the slate taken here: tickets, its rules and the limits file (isolation.ts).
+  const slate = takeSlate(handle);
   const rounds: LabRun[] = [];
   let run: LabRun;
   do {
@@ -98,29 +111,34 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     };
     for (const s of chosen) {
       io.err(`${values.soak ? `round ${rounds.length + 1}: ` : ""}running ${s.name}: ${s.description}`);
-      const result = await runScenarioForReport({ base, dataDir: config.dataDir, api }, s);
+      const result = await runScenarioForReport(handle, s, slate);
       run.results.push(result);
-      io.err(`  ${result.passed ? "passed" : "FAILED"}`);
+      io.err(`  ${verdictLine(result)}`);
+      for (const e of result.outcome === "passed" ? [] : result.evidence) io.err(`    ${e}`);
+      if (reportDir && !values.soak) {
+        run.finished_at = systemClock.now();
+        writeReport(reportDir, [run], run, null);
+      }
     }
     run.finished_at = systemClock.now();
     rounds.push(run);
-    if (values.soak && values.report) {
-      const dir = resolve(io.cwd, values.report);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, `run-${rounds.length}.json`), `${JSON.stringify(run, null, 2)}\n`);
-      writeReport(dir, rounds, null, io);
+    if (values.soak && reportDir) {
+      mkdirSync(reportDir, { recursive: true });
+      writeFileSync(join(reportDir, `run-${rounds.length}.json`), `${JSON.stringify(run, null, 2)}\n`);
+      writeReport(reportDir, rounds, null, io);
     }
   } while (systemClock.now() < soakUntil);
-  if (values.report && !values.soak) writeReport(resolve(io.cwd, values.report), [run], run, io);
+  if (reportDir && !values.soak) writeReport(reportDir, [run], run, io);
   const all = rounds.flatMap((r) => r.results);
   if (values.json) printJson(io, all);
   else
     io.out(
       table(
-        all.map((r) => ({ scenario: r.scenario.name, passed: r.passed, ...r.score })),
+        all.map((r) => ({ scenario: r.scenario.name, passed: r.passed, outcome: r.outcome, ...r.score })),
         [
           "scenario",
           "passed",
+          "outcome",
           "detected",
           "time_to_detect_ms",
           "resolved",
@@ -131,15 +149,27 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
         ],
       ),
     );
-  return all.every((r) => r.passed) ? 0 : 1;
+  const failed = all.filter((r) => !r.passed && r.outcome !== "skipped");
+  if (failed.length > 0)
+    io.err(
+      `harness: ${failed.length} scenario(s) failed: ${failed.map((r) => `${r.scenario.name} (${(r.outcome ?? "failed").replace(/_/g, " ")})`).join(", ")}`,
+    );
+  return failed.length === 0 ? 0 : 1;
 }
 
-function writeReport(dir: string, runs: LabRun[], run: LabRun | null, io: CliIO): void {
+/** One line per scenario on stderr: passed, skipped, or which stage failed and why. */
+function verdictLine(r: { passed: boolean; outcome: string; reason: string }): string {
+  if (r.passed) return `passed: ${r.reason}`;
+  if (r.outcome === "skipped") return `skipped: ${r.reason}`;
+  return `FAILED (${(r.outcome ?? "failed").replace(/_/g, " ")}): ${r.reason}`;
+}
+
+function writeReport(dir: string, runs: LabRun[], run: LabRun | null, io: CliIO | null): void {
   mkdirSync(dir, { recursive: true });
   if (run) writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
   writeFileSync(join(dir, "report.md"), renderMarkdown(runs));
   writeFileSync(join(dir, "report.html"), renderHtml(runs));
-  io.err(`wrote ${run ? "run.json, " : ""}report.md and report.html to ${dir}`);
+  io?.err(`wrote ${run ? "run.json, " : ""}report.md and report.html to ${dir}`);
 }
 
 /** `harness lab report RUN.json... --out DIR`: one report over recorded runs (compare brains). */

@@ -8,6 +8,7 @@ import m007 from "../../sql/007_deploy_metrics.sql" with { type: "text" };
 import m008 from "../../sql/008_anomaly_min_change_for.sql" with { type: "text" };
 import m009 from "../../sql/009_revoked_sessions.sql" with { type: "text" };
 import m010 from "../../sql/010_ticket_outcomes.sql" with { type: "text" };
+import m011 from "../../sql/011_notifications.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   { version: 8, name: "008_anomaly_min_change_for.sql", sql: m008 },
   { version: 9, name: "009_revoked_sessions.sql", sql: m009 },
   { version: 10, name: "010_ticket_outcomes.sql", sql: m010 },
+  { version: 11, name: "011_notifications.sql", sql: m011 },
 ];

@@ -30,6 +30,10 @@ const run = (brain: { name: string; model: string }, passed: boolean): LabRun =>
         unsafe_actions: 0,
       },
       passed,
+      outcome: passed ? "passed" : "not_resolved",
+      reason: passed ? "detected in 4 s" : "#3 was never fixed within resolve_within 60s: it ended failed",
+      evidence: passed ? [] : ["+5 s pending → in_progress (claimed)", "+40 s give_up failed"],
+      cleanup: [],
       series: [
         {
           title: "instances up",
@@ -57,13 +61,37 @@ describe("lab report", () => {
     expect(md).toContain("1 of 1 scenarios passed.");
     expect(md).toContain("0 of 1 scenarios passed.");
     expect(md).toContain(
-      "| hung-instance | yes | yes | 4.2 s | #3 | yes | 21.0 s | 0 | 0 | 0.40 % | 0 | 2 | 1234 | $0.0123 | 0 |",
+      "| hung-instance | yes | passed | yes | 4.2 s | #3 | yes | 21.0 s | 0 | 0 | 0.40 % | 0 | 2 | 1234 | $0.0123 | 0 |",
     );
+    // A failed row says which stage failed, why, and the events that show it.
+    expect(md).toContain("### hung-instance: not resolved\n\n#3 was never fixed within resolve_within 60s");
+    expect(md).toContain("- +40 s give_up failed");
     const html = renderHtml(runs);
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html.match(/<svg class="chart"/g)?.length).toBe(2);
     expect(html).toContain("SIGSTOP &lt;b&gt;");
     expect(html).not.toContain("SIGSTOP <b>");
+  });
+
+  test("skipped rows count as neither passed nor failed; run files from before the verdict still read", () => {
+    const r = run({ name: "runbook", model: "runbook-v1" }, true);
+    const skippedRow = {
+      ...(r.results[0] as LabRun["results"][number]),
+      scenario: { name: "config-drift", description: "d", expect: "RateLimiterConfigDrift" },
+      passed: false,
+      outcome: "skipped" as const,
+      reason: "needs 2 ready instances, the harness has 1 (set service.instances: 2)",
+    };
+    const md = renderMarkdown([{ ...r, results: [...r.results, skippedRow] }]);
+    expect(md).toContain("1 of 1 scenarios passed (1 skipped).");
+    expect(md).toContain("| config-drift | skipped | skipped |");
+    expect(md).toContain("needs 2 ready instances");
+    const old = JSON.parse(JSON.stringify(r));
+    for (const k of ["outcome", "reason", "evidence", "cleanup"]) delete old.results[0][k];
+    expect(parseLabRun(JSON.stringify(old), "old.json").results[0]).toMatchObject({
+      reason: "",
+      evidence: [],
+    });
   });
 
   test("a run file round-trips; anything else is rejected with the reason", () => {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { describeZodIssues, invalid } from "../lib/errors";
 import { LineChart } from "../web/chart";
+import { Outcomes } from "./verdict";
 
 /** What `harness scenario run --report` records, and `harness lab report` reads back (one file per run). */
 export const LabRun = z.object({
@@ -31,6 +32,11 @@ export const LabRun = z.object({
         unsafe_actions: z.number().default(0),
       }),
       passed: z.boolean(),
+      // Older run files predate the verdict: their outcome is read from `passed`, with no reason.
+      outcome: z.enum(Outcomes).optional(),
+      reason: z.string().default(""),
+      evidence: z.array(z.string()).default([]),
+      cleanup: z.array(z.string()).default([]),
       series: z.array(
         z.object({
           title: z.string(),
@@ -60,9 +66,13 @@ const pct = (v: number | null) => (v === null ? "—" : `${(100 * v).toFixed(2)}
 const yesNo = (b: boolean) => (b ? "yes" : "no");
 const brainLabel = (r: LabRun) => (r.brain.name === "claude" ? `claude (${r.brain.model})` : r.brain.name);
 
-const columns: [string, (x: LabRun["results"][number]) => string][] = [
+type Row = LabRun["results"][number];
+const outcomeOf = (x: Row) => x.outcome ?? (x.passed ? "passed" : "failed");
+
+const columns: [string, (x: Row) => string][] = [
   ["scenario", (x) => x.scenario.name],
-  ["passed", (x) => yesNo(x.passed)],
+  ["passed", (x) => (outcomeOf(x) === "skipped" ? "skipped" : yesNo(x.passed))],
+  ["outcome", (x) => outcomeOf(x).replace(/_/g, " ")],
   ["detected", (x) => (x.scenario.expect === null ? "n/a" : yesNo(x.score.detected))],
   ["time to detect", (x) => secs(x.score.time_to_detect_ms)],
   ["ticket", (x) => (x.score.ticket_id === null ? "—" : `#${x.score.ticket_id}`)],
@@ -78,6 +88,13 @@ const columns: [string, (x: LabRun["results"][number]) => string][] = [
   ["false tickets", (x) => String(x.score.false_tickets)],
 ];
 
+/** "7 of 10 scenarios passed (1 skipped)": skipped rows are neither passed nor failed. */
+export function summary(results: Row[]): string {
+  const skippedN = results.filter((x) => outcomeOf(x) === "skipped").length;
+  const passed = results.filter((x) => x.passed).length;
+  return `${passed} of ${results.length - skippedN} scenarios passed${skippedN ? ` (${skippedN} skipped)` : ""}.`;
+}
+
 function byBrain(runs: LabRun[]): Map<string, LabRun[]> {
   const out = new Map<string, LabRun[]>();
   for (const r of runs) out.set(brainLabel(r), [...(out.get(brainLabel(r)) ?? []), r]);
@@ -88,12 +105,16 @@ export function renderMarkdown(runs: LabRun[]): string {
   const lines = ["# Harness lab report", ""];
   for (const [brain, list] of byBrain(runs)) {
     const results = list.flatMap((r) => r.results);
-    const passed = results.filter((x) => x.passed).length;
-    lines.push(`## Brain: ${brain}`, "", `${passed} of ${results.length} scenarios passed.`, "");
+    lines.push(`## Brain: ${brain}`, "", summary(results), "");
     lines.push(`| ${columns.map(([h]) => h).join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`);
     for (const x of results)
       lines.push(`| ${columns.map(([, f]) => f(x).replace(/\|/g, "\\|")).join(" | ")} |`);
     lines.push("");
+    for (const x of results.filter((r) => outcomeOf(r) !== "passed" && (r.reason || r.evidence.length))) {
+      lines.push(`### ${x.scenario.name}: ${outcomeOf(x).replace(/_/g, " ")}`, "", x.reason, "");
+      for (const e of x.evidence) lines.push(`- ${e}`);
+      lines.push("");
+    }
   }
   lines.push(
     "A scenario passes when its fault was detected by the expected rule, resolved and verified with no human",
@@ -144,6 +165,24 @@ svg.chart .marker{stroke:#b3261e;stroke-dasharray:4 3}.charts{display:grid;grid-
               r.results.map((x) => (
                 <>
                   <h3 safe>{`${x.scenario.name} — ${x.scenario.description}`}</h3>
+                  {outcomeOf(x) !== "passed" && x.reason ? (
+                    <>
+                      <p>
+                        <strong safe>{outcomeOf(x).replace(/_/g, " ")}</strong>: <span safe>{x.reason}</span>
+                      </p>
+                      {x.evidence.length ? (
+                        <ul>
+                          {x.evidence.map((e) => (
+                            <li safe>{e}</li>
+                          ))}
+                        </ul>
+                      ) : (
+                        ""
+                      )}
+                    </>
+                  ) : (
+                    ""
+                  )}
                   <div class="charts">
                     {x.series.map((s) => (
                       <figure>

@@ -88,6 +88,11 @@ export const Scenario = z
         anomalies: z.array(AnomalyInput).default([]),
       })
       .optional(),
+    /** What the running harness must offer; a harness without it records the scenario as skipped. */
+    needs: z
+      .object({ instances: z.number().int().min(1).max(8).default(1) })
+      .strict()
+      .prefault({}),
     /** Ordinary traffic kept up for the whole run, so that rules on rates and latency have data. */
     traffic: z.object({ rate: z.number().positive() }).optional(),
     detect_within: z.string(),

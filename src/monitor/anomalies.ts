@@ -3,6 +3,7 @@ import type { Anomaly } from "../rules/anomalies";
 import type { RuleStateStore } from "../rules/rule-state-store";
 import type { MetricsBackend, QueryResult } from "../telemetry/types";
 import { type AnomalyVerdict, robust, seasonal, zscore } from "./anomaly-math";
+import type { AlertRaiser } from "./baseline-capture";
 import { anomalyDue, anomalyStep, decideAnomaly, type Scored } from "./decide-anomaly";
 import { attempt } from "./decision";
 import type { RuleErrorSink } from "./invariants";
@@ -76,6 +77,7 @@ export async function evaluateAnomaly(
   now: number,
   stepMs: number,
   onError: RuleErrorSink,
+  raise: AlertRaiser = async (a) => core.intake.raise(a),
 ): Promise<AnomalyVerdict | null> {
   const key = `anomaly:${a.name}`;
   const prev = states.get(key);
@@ -84,6 +86,6 @@ export async function evaluateAnomaly(
   const d = decideAnomaly(a, scored, prev, now, stepMs);
   states.put(d.state);
   if (d.failure) onError(key, d.failure.message, d.failure.consecutive);
-  if (d.alert) core.intake.raise(d.alert);
+  if (d.alert) await raise(d.alert, { now, forMs: a.for_ms });
   return d.verdict;
 }

@@ -2,6 +2,7 @@ import type { Core } from "../core";
 import type { Invariant } from "../rules/model";
 import type { RuleStateStore } from "../rules/rule-state-store";
 import type { LogsBackend, MetricsBackend } from "../telemetry/types";
+import type { AlertRaiser } from "./baseline-capture";
 import { decideInvariant } from "./decide-invariant";
 import { attempt } from "./decision";
 import { instantIn } from "./observe";
@@ -20,6 +21,7 @@ export async function evaluateInvariant(
   now: number,
   onError: RuleErrorSink,
   logs?: LogsBackend | null,
+  raise: AlertRaiser = async (a) => core.intake.raise(a),
 ): Promise<{ firing: boolean; ticketId: number | null }> {
   const key = `invariant:${inv.name}`;
   const prev = states.get(key);
@@ -33,5 +35,6 @@ export async function evaluateInvariant(
   // The flapping ticket first: the rule's own alert is damped into it.
   const flapTicket = d.flapAlert ? (core.intake.raise(d.flapAlert).ticket?.id ?? null) : null;
   if (!d.alert) return { firing: false, ticketId: flapTicket };
-  return { firing: true, ticketId: core.intake.raise(d.alert).ticket?.id ?? null };
+  const raised = await raise(d.alert, { now, forMs: inv.for_ms });
+  return { firing: true, ticketId: raised.ticket?.id ?? null };
 }

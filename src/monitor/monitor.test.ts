@@ -345,3 +345,71 @@ describe("schedules and anomalies", () => {
     expect(t?.success_criteria[0]).toMatchObject({ comparator: "<=" });
   });
 });
+
+describe("baseline and partial fixes", () => {
+  async function headroomEpisode(fixedRatio: number) {
+    const { core, clock, store } = setup();
+    const monitor = createMonitor({
+      core,
+      metrics: {
+        kind: "embedded",
+        instantQuery: async (e, t) => instantQuery(store, e, t),
+        rangeQuery: async (e, s, en, st) => rangeQuery(store, e, s, en, st),
+      },
+      intervalMs: 15_000,
+      verificationTimeoutMs: 600_000,
+      maxAttempts: 2,
+      log: () => {},
+      revisionAt: (at) => (at < start + 40 * 60_000 ? "a".repeat(40) : "b".repeat(40)),
+    });
+    core.rules.createInvariant({
+      name: "Headroom",
+      query: 'max(ratio{job="rate-limiter"}) > 0.8',
+      for: "2m",
+      severity: "warning",
+    });
+    const step = async (ratio: number, hash: string) => {
+      store.append([
+        { labels: { __name__: "ratio", job: "rate-limiter" }, t: clock.now(), v: ratio },
+        { labels: { __name__: "ratelimiter_config_info", job: "rate-limiter", hash }, t: clock.now(), v: 1 },
+      ]);
+      await monitor.tick();
+      clock.advance(15_000);
+    };
+    // Forty calm minutes on the good config, then the store fills up on a shrunk one.
+    for (let i = 0; i < 160; i++) await step(0.0005, "good");
+    for (let i = 0; i < 12; i++) await step(0.95, "shrunk");
+    const t = core.tickets.list().items[0];
+    if (!t) throw new Error("no ticket opened");
+    const b = t.context.baseline as {
+      signals: { query: string; value: number }[];
+      config_hashes: string[];
+      commit: string;
+    };
+    expect(b.signals.map((s) => [s.query, s.value])).toEqual([['max(ratio{job="rate-limiter"})', 0.0005]]);
+    expect(b.config_hashes).toEqual(["good"]);
+    expect(b.commit).toBe("a".repeat(40));
+    // The agent claims a fix; the monitor verifies it over the rule's `for`.
+    core.tickets.claimNext("agent", 60_000);
+    core.tickets.transition(t.id, "verifying", "agent", { leaseOwner: "agent", resolution: "fixed" });
+    for (let i = 0; i < 12; i++) await step(fixedRatio, "raised");
+    const done = core.tickets.get(t.id);
+    const ev = core.tickets.events(t.id).findLast((e) => e.kind === "verification");
+    return { done, ev };
+  }
+
+  test("a fix that clears the alert but leaves the store 75 % full where it was nearly empty is partial", async () => {
+    const { done, ev } = await headroomEpisode(0.75);
+    expect(done.status).toBe("completed");
+    expect(ev?.data.partial).toBe(true);
+    expect(done.resolution).toContain("worse than before the fault");
+    expect(done.resolution).toContain("0.75 against a baseline of 0.0005");
+  });
+
+  test("a fix that brings the store back near its baseline is a full fix", async () => {
+    const { done, ev } = await headroomEpisode(0.0006);
+    expect(done.status).toBe("completed");
+    expect(ev?.data.partial).toBe(false);
+    expect(done.resolution).toBe("verified: success criteria hold");
+  });
+});

@@ -3,6 +3,7 @@ import type { Core } from "../core";
 import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import { fingerprints } from "../tickets/intake";
 import { evaluateAnomaly } from "./anomalies";
+import { baselineRaiser, type RevisionAt } from "./baseline-capture";
 import { evaluateInvariant } from "./invariants";
 import { runDueSchedules } from "./schedules";
 import { evaluateSloRule } from "./slos";
@@ -17,6 +18,8 @@ export interface MonitorDeps {
   verificationTimeoutMs: number;
   maxAttempts: number;
   log: (msg: string, data?: Record<string, unknown>) => void;
+  /** The service workspace's commit at a moment, for a new ticket's last known good revision. */
+  revisionAt?: RevisionAt;
 }
 
 /** Consecutive rule errors before the harness opens a ticket about its own broken rule. */
@@ -30,6 +33,7 @@ export function createMonitor(deps: MonitorDeps) {
   let cron: Cron | null = null;
   let ticks = 0;
   let lastTickAt: number | null = null;
+  const raise = baselineRaiser(core, { metrics, logs: deps.logs, revisionAt: deps.revisionAt });
 
   function onRuleError(ruleKey: string, message: string, consecutive: number): void {
     deps.log("rule evaluation failed", { rule: ruleKey, error: message, consecutive });
@@ -73,14 +77,15 @@ export function createMonitor(deps: MonitorDeps) {
     if (expired.length) deps.log("leases expired", { tickets: expired });
     for (const inv of core.rules.listInvariants()) {
       if (!inv.enabled) continue;
-      await evaluateInvariant(core, metrics, states, inv, now, onRuleError, deps.logs);
+      await evaluateInvariant(core, metrics, states, inv, now, onRuleError, deps.logs, raise);
     }
     for (const slo of core.rules.listSlos()) {
       if (!slo.enabled) continue;
-      await evaluateSloRule(core, metrics, states, slo, now, onRuleError);
+      await evaluateSloRule(core, metrics, states, slo, now, onRuleError, raise);
     }
     for (const a of core.anomalies.list()) {
-      if (a.enabled) await evaluateAnomaly(core, metrics, states, a, now, deps.intervalMs, onRuleError);
+      if (a.enabled)
+        await evaluateAnomaly(core, metrics, states, a, now, deps.intervalMs, onRuleError, raise);
     }
     const scheduled = runDueSchedules(core, now);
     if (scheduled.length) deps.log("scheduled tickets opened", { tickets: scheduled });

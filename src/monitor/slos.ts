@@ -3,6 +3,7 @@ import type { Slo } from "../rules/model";
 import type { RuleStateStore } from "../rules/rule-state-store";
 import { evaluateSlo } from "../slo/evaluate";
 import type { MetricsBackend } from "../telemetry/types";
+import type { AlertRaiser } from "./baseline-capture";
 import { decideSlo } from "./decide-slo";
 import type { RuleErrorSink } from "./invariants";
 
@@ -17,6 +18,7 @@ export async function evaluateSloRule(
   slo: Slo,
   now: number,
   onError: RuleErrorSink,
+  raise: AlertRaiser = async (a) => core.intake.raise(a),
 ): Promise<{ firing: boolean; ticketId: number | null }> {
   const key = `slo:${slo.name}`;
   const prev = states.get(key);
@@ -27,5 +29,7 @@ export async function evaluateSloRule(
     return { firing: false, ticketId: null };
   }
   if (!d.alert) return { firing: false, ticketId: null };
-  return { firing: true, ticketId: core.intake.raise(d.alert).ticket?.id ?? null };
+  // A burn is judged over windows up to an hour long: the baseline is read from before the longest fast one.
+  const raised = await raise(d.alert, { now, forMs: 3_600_000 });
+  return { firing: true, ticketId: raised.ticket?.id ?? null };
 }

@@ -84,6 +84,7 @@ export function createAnomalyRepo(db: Database, now: () => number) {
       description: r.description as string,
       enabled: r.enabled === 1,
     }),
+    stateKey: (a: Anomaly) => `anomaly:${a.name}`,
   });
   const editable = (a: Anomaly) => ({
     name: a.name,

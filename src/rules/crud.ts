@@ -17,6 +17,11 @@ export function definitionTable<S extends z.ZodType, T extends { id: number; ena
   toColumns: (v: z.infer<S>) => Record<string, string | number | null>;
   fromRow: (r: Row) => T;
   now: () => number;
+  /**
+   * The monitor's state key of a definition (`invariant:NAME`): deleting the definition drops its state, so a
+   * rule created again under the same name starts fresh instead of inheriting an old `for`, streak or cooldown.
+   */
+  stateKey?: (t: T) => string;
 }) {
   const { db, table, kind } = opts;
   const get = (id: number): T => {
@@ -71,8 +76,11 @@ export function definitionTable<S extends z.ZodType, T extends { id: number; ena
       );
     },
     delete(id: number): void {
-      get(id);
-      db.query(`DELETE FROM ${table} WHERE id = ?`).run(id);
+      const gone = get(id);
+      db.transaction(() => {
+        db.query(`DELETE FROM ${table} WHERE id = ?`).run(id);
+        if (opts.stateKey) db.query("DELETE FROM rule_state WHERE rule_key = ?").run(opts.stateKey(gone));
+      })();
     },
     setField(id: number, column: string, value: string | number | null): void {
       db.query(`UPDATE ${table} SET ${column} = ? WHERE id = ?`).run(value, id);

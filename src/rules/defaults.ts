@@ -15,7 +15,8 @@ export const defaultInvariants: InvariantInput[] = [
   {
     name: "RateLimiterKeyHeadroomLow",
     query: 'max by (instance) (ratelimiter_key_capacity_used_ratio{job="rate-limiter"}) > 0.8',
-    for: "5m",
+    // A fill ratio moves slowly and does not flap; two minutes tells a full store from a burst of new keys.
+    for: "2m",
     severity: "warning",
     description: "Tracked keys use more than 80% of the store's key capacity (headroom below 20%)",
   },

@@ -66,6 +66,7 @@ export function createRuleRepo(db: Database, clock: Clock) {
       enabled: v.enabled ? 1 : 0,
     }),
     fromRow: toInvariant,
+    stateKey: (i) => `invariant:${i.name}`,
   });
   const slos = definitionTable({
     db,
@@ -84,6 +85,7 @@ export function createRuleRepo(db: Database, clock: Clock) {
       enabled: v.enabled ? 1 : 0,
     }),
     fromRow: toSlo,
+    stateKey: (s) => `slo:${s.name}`,
   });
   // An update merges the given fields over the stored definition, then validates the whole again.
   const asIs = <T>(t: T) => t as unknown as Record<string, unknown>;

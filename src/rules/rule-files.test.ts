@@ -127,3 +127,16 @@ describe("rule files", () => {
     expect(core.rules.listInvariants()).toEqual([]);
   });
 });
+
+describe("deleting a rule", () => {
+  test("drops the monitor's state for it, so a rule created again under that name starts fresh", () => {
+    const { core } = testCore();
+    const inv = core.rules.createInvariant({ name: "Down", query: "up == 0", for: "1m", severity: "high" });
+    const det = core.anomalies.create({ name: "Rate", query: "sum(rate(x[5m]))" });
+    for (const key of ["invariant:Down", "anomaly:Rate", "invariant:Other"])
+      core.ruleStates.put({ ...core.ruleStates.get(key), pending_since: 1, last_eval_at: 2 });
+    core.rules.deleteInvariant(inv.id);
+    core.anomalies.delete(det.id);
+    expect(core.ruleStates.all().map((r) => r.rule_key)).toEqual(["invariant:Other"]);
+  });
+});

@@ -11,6 +11,7 @@ export function selfMetricsRoutes(
   roles: () => Record<string, string>,
   shipping: () => ShipperStats[] = () => [],
   queries: () => QueryPoolStats | null = () => null,
+  brain: () => { name: string; status: "unknown" | "up" | "down" } | null = () => null,
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "harness_" });
@@ -31,6 +32,17 @@ export function selfMetricsRoutes(
     registers: [registry],
     collect() {
       for (const [role, state] of Object.entries(roles())) this.set({ role }, state === "running" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "harness_brain_up",
+    help: "1 when the configured brain answered its last probe, 0 while it is down (absent until it is probed)",
+    labelNames: ["brain"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const b = brain();
+      if (b && b.status !== "unknown") this.set({ brain: b.name }, b.status === "up" ? 1 : 0);
     },
   });
   // Shippers keep running totals; the counter advances by what changed since the last scrape.

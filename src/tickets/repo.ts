@@ -393,6 +393,27 @@ export function createTicketRepo(db: Database, clock: Clock, redactor = new Reda
       });
     },
 
+    /**
+     * Puts a leased ticket back in the queue without counting its attempt: the attempt never got to the work
+     * (its brain could not answer), so it must not bring the ticket nearer to failing on `max_attempts`.
+     */
+    requeueUncounted(
+      id: number,
+      workerId: string,
+      reason: string,
+      data: Record<string, unknown> = {},
+    ): Ticket {
+      return tx(() => {
+        this.transition(id, "pending", workerId, {
+          leaseOwner: workerId,
+          reason,
+          data: { ...data, uncounted: true },
+        });
+        db.query("UPDATE tickets SET attempts = MAX(attempts - 1, 0) WHERE id = ?").run(id);
+        return get(id);
+      });
+    },
+
     renewLease(id: number, workerId: string, leaseMs: number): boolean {
       const res = db
         .query(

@@ -1,46 +1,9 @@
+import { ATIF_VERSION, type AtifStep, type AtifTrajectory } from "./atif-spec";
 import type { TrajectoryRecord } from "./record";
 
-/**
- * ATIF (Agent Trajectory Interchange Format, Harbor RFC 0001). We pin the version we were written
- * against so consumers can reject or upgrade records instead of guessing.
- */
-export const ATIF_VERSION = "ATIF-v1.4";
+export { ATIF_VERSION, type AtifStep, type AtifTrajectory } from "./atif-spec";
 
 type Block = { type: string; text?: string };
-
-export interface AtifToolCall {
-  tool_call_id: string;
-  function_name: string;
-  arguments: Record<string, unknown>;
-}
-
-export interface AtifStep {
-  step_id: number;
-  timestamp?: string;
-  source: "system" | "user" | "agent";
-  model_name?: string;
-  message: string;
-  tool_calls?: AtifToolCall[];
-  observation?: { results: { source_call_id: string; content: string }[] };
-  metrics?: { prompt_tokens: number; completion_tokens: number; cached_tokens: number; cost_usd?: number };
-  extra?: Record<string, unknown>;
-}
-
-export interface AtifTrajectory {
-  schema_version: typeof ATIF_VERSION;
-  session_id: string;
-  agent: { name: string; version: string; model_name?: string; extra?: Record<string, unknown> };
-  steps: AtifStep[];
-  notes?: string;
-  final_metrics: {
-    total_prompt_tokens: number;
-    total_completion_tokens: number;
-    total_cached_tokens: number;
-    total_cost_usd: number;
-    total_steps: number;
-  };
-  extra: Record<string, unknown>;
-}
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
@@ -63,7 +26,9 @@ export function toAtif(r: TrajectoryRecord): AtifTrajectory {
   push({ ...opt("timestamp", start), source: "system", message: r.system_prompt });
   if (r.initial_state.context_message)
     push({ ...opt("timestamp", start), source: "user", message: textOf(r.initial_state.context_message) });
+  const modelSteps = r.steps.filter((s) => s.llm_call_count > 0);
   for (const s of r.steps) {
+    const model = s.llm_call_count > 0;
     // ATIF counts cache reads inside prompt_tokens and reports them again as cached_tokens,
     // whereas the Messages API reports them separately: add them back so totals agree.
     const prompt =
@@ -71,7 +36,8 @@ export function toAtif(r: TrajectoryRecord): AtifTrajectory {
     push({
       ...opt("timestamp", iso(s.ts)),
       source: "agent",
-      ...opt("model_name", r.model),
+      // A runbook turn names no model and carries no metrics: it made no model call (llm_call_count 0).
+      ...(model ? opt("model_name", r.model) : {}),
       message: textOf(s.content),
       ...(s.tool_calls.length
         ? {
@@ -81,43 +47,63 @@ export function toAtif(r: TrajectoryRecord): AtifTrajectory {
               arguments: c.input,
             })),
             observation: {
-              results: s.tool_calls.map((c) => ({ source_call_id: c.id, content: c.output })),
+              results: s.tool_calls.map((c) => ({
+                source_call_id: c.id,
+                content: c.output,
+                // ATIF has no error flag of its own: keep ours so failed tools stay distinguishable.
+                ...(c.is_error ? { extra: { is_error: true } } : {}),
+              })),
             },
           }
         : {}),
-      metrics: {
-        prompt_tokens: prompt,
-        completion_tokens: s.usage.output_tokens,
-        cached_tokens: s.usage.cache_read_input_tokens,
-        ...opt("cost_usd", s.cost_usd),
-      },
-      // ATIF has no per-result error flag; keep ours so failed tools stay distinguishable.
-      extra: {
-        stop_reason: s.stop_reason,
-        duration_ms: s.duration_ms,
-        tool_errors: s.tool_calls.filter((c) => c.is_error).map((c) => c.id),
-      },
+      ...(model
+        ? {
+            metrics: {
+              prompt_tokens: prompt,
+              completion_tokens: s.usage.output_tokens,
+              cached_tokens: s.usage.cache_read_input_tokens,
+              ...opt("cost_usd", s.cost_usd),
+              extra: { cache_creation_input_tokens: s.usage.cache_creation_input_tokens },
+            },
+          }
+        : {}),
+      llm_call_count: s.llm_call_count,
+      extra: { stop_reason: s.stop_reason, duration_ms: s.duration_ms },
     });
   }
-  const cached = r.steps.reduce((n, s) => n + s.usage.cache_read_input_tokens, 0);
-  const cacheWrites = r.steps.reduce((n, s) => n + s.usage.cache_creation_input_tokens, 0);
+  const sum = (f: (s: TrajectoryRecord["steps"][number]) => number) =>
+    modelSteps.reduce((n, s) => n + f(s), 0);
   return {
     schema_version: ATIF_VERSION,
     session_id: r.episode_id,
+    trajectory_id: r.episode_id,
     agent: {
       name: r.brain ? `harness/${r.brain}` : "harness",
       version: r.harness_version,
-      ...opt("model_name", r.model),
-      extra: { brain: r.brain, tools: r.tools },
+      ...(modelSteps.length ? opt("model_name", r.model) : {}),
+      tool_definitions: r.tools.map((t) => ({
+        type: "function",
+        function: { name: t.name, description: t.description, parameters: t.input_schema },
+      })),
+      extra: { brain: r.brain },
     },
     steps,
     ...opt("notes", r.notes.length ? r.notes.map((n) => `${n.actor}: ${n.text}`).join("\n") : null),
+    // Token and cost totals sum the model calls only; an episode without one reports none rather than zeros.
     final_metrics: {
-      total_prompt_tokens: r.totals.input_tokens + cached + cacheWrites,
-      total_completion_tokens: r.totals.output_tokens,
-      total_cached_tokens: cached,
-      total_cost_usd: r.totals.cost_usd,
+      ...(modelSteps.length
+        ? {
+            total_prompt_tokens: sum(
+              (s) =>
+                s.usage.input_tokens + s.usage.cache_read_input_tokens + s.usage.cache_creation_input_tokens,
+            ),
+            total_completion_tokens: sum((s) => s.usage.output_tokens),
+            total_cached_tokens: sum((s) => s.usage.cache_read_input_tokens),
+            total_cost_usd: sum((s) => s.cost_usd ?? 0),
+          }
+        : {}),
       total_steps: steps.length,
+      extra: { llm_call_count: sum((s) => s.llm_call_count) },
     },
     // Everything ATIF has no field for: what the episode was for and how it was judged.
     extra: {

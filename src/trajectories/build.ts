@@ -1,12 +1,15 @@
+import { GoldenSignals } from "../monitor/golden-signals";
 import type { Observation } from "../rules/observations";
 import type { Ticket, TicketEvent } from "../tickets/model";
 import {
   type Outcome,
-  type RewardRecord,
   type StepRecord,
   TRAJECTORY_SCHEMA,
   type TrajectoryRecord,
+  type VerificationRecord,
 } from "./record";
+import { reward } from "./reward";
+import { rewardComponents } from "./reward-components";
 
 export interface BuildContext {
   systemPrompt: string;
@@ -45,32 +48,21 @@ function outcomeOf(t: Ticket, attempt: TicketEvent[], isLast: boolean): Outcome 
   return "failed";
 }
 
-function reward(
-  outcome: Outcome,
-  steps: StepRecord[],
-  start: number | null,
-  end: number | null,
-  rolledBack: number,
-): RewardRecord {
-  const tokens = steps.reduce((n, s) => n + s.usage.input_tokens + s.usage.output_tokens, 0);
-  const criteriaMet = outcome === "completed" ? 1 : 0;
-  const seconds = start !== null && end !== null ? (end - start) / 1000 : null;
-  // Success dominates; speed, rollbacks and tokens only separate successes from each other.
-  const value =
-    criteriaMet -
-    (seconds !== null ? Math.min(0.2, seconds / 36_000) : 0) -
-    0.1 * rolledBack -
-    Math.min(0.1, tokens / 2_000_000) -
-    (outcome === "gave_up" || outcome === "budget_exhausted" ? 0.1 : 0);
+/** A snapshot that does not parse (older events, no metrics) is no snapshot: null, never a guess. */
+const golden = (v: unknown) => {
+  const r = GoldenSignals.safeParse(v);
+  return r.success ? r.data : null;
+};
+
+function verificationRecord(e: TicketEvent): VerificationRecord {
   return {
-    value: Math.round(value * 10_000) / 10_000,
-    components: {
-      criteria_met: criteriaMet,
-      time_to_resolve_s: seconds,
-      actions_rolled_back: rolledBack,
-      tokens,
-      error_budget_spent: null,
-    },
+    result: String(e.data.result),
+    before: e.data.before ?? null,
+    after: e.data.after ?? null,
+    partial: e.data.partial === true,
+    baseline: e.data.baseline ?? null,
+    golden_before: golden(e.data.golden_before),
+    golden_after: golden(e.data.golden_after),
   };
 }
 
@@ -111,6 +103,8 @@ export function buildTrajectory(
       },
       cost_usd: (e.data.cost_usd as number | null) ?? null,
       duration_ms: (e.data.duration_ms as number | null) ?? null,
+      // The runbook decides without a model: its turns are steps of the agent, not model calls.
+      llm_call_count: e.data.brain === "runbook" ? 0 : 1,
       tool_calls: content
         .filter((b) => b.type === "tool_use")
         .map((b) => {
@@ -130,7 +124,6 @@ export function buildTrajectory(
   const verification = attempt.findLast((e) => e.kind === "verification");
   const start = attempt[0]?.ts ?? null;
   const end = attempt.at(-1)?.ts ?? null;
-  const rolledBack = attempt.filter((e) => e.kind === "rollback").length;
   return {
     schema: TRAJECTORY_SCHEMA,
     episode_id: `t${t.id}-a${attemptNo}`,
@@ -180,14 +173,8 @@ export function buildTrajectory(
               .slice(0, 16),
       seed: null,
     },
-    verification: verification
-      ? {
-          result: String(verification.data.result),
-          before: verification.data.before ?? null,
-          after: verification.data.after ?? null,
-        }
-      : null,
-    reward: reward(outcome, steps, start, end, rolledBack),
+    verification: verification ? verificationRecord(verification) : null,
+    reward: reward(outcome, rewardComponents(t, attempt, steps, outcome === "completed")),
     totals: {
       steps: steps.length,
       tool_calls: steps.reduce((n, s) => n + s.tool_calls.length, 0),

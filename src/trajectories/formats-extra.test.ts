@@ -2,8 +2,10 @@ import { describe, expect, test } from "bun:test";
 import schema from "../../docs/trajectory.schema.json";
 import { workedTickets } from "../testing/agent";
 import { type AtifTrajectory, toAtif } from "./atif";
+import { buildTrajectory } from "./build";
 import { trajectoryContext } from "./context";
 import { exportLines, trajectories } from "./export";
+import { syntheticContext, syntheticEpisode } from "./fixtures";
 import { formatNames } from "./formats";
 import { datasetCard, type HfRow } from "./hf";
 import { type OtlpSpan, type OtlpTraces, toOtel } from "./otel";
@@ -81,14 +83,19 @@ describe("otel (OTLP/JSON)", () => {
       expect(BigInt(c.endTimeUnixNano) <= BigInt(root.endTimeUnixNano)).toBe(true);
     }
     const op = (s: OtlpSpan) => (attrOf(s, "gen_ai.operation.name") as { stringValue?: string })?.stringValue;
-    const chats = children.filter((s) => op(s) === "chat");
     const tools = children.filter((s) => op(s) === "execute_tool");
-    expect(chats.length + tools.length).toBe(children.length);
-    expect(chats.length).toBe(2);
-    for (const c of chats) {
-      expect(attrOf(c, "gen_ai.usage.input_tokens")).toHaveProperty("intValue");
-      expect(attrOf(c, "gen_ai.usage.output_tokens")).toHaveProperty("intValue");
+    // The runbook's turns are no model calls: spans of ours, without GenAI model or token attributes.
+    const turns = children.filter((s) => s.name === "step runbook");
+    expect(turns.length + tools.length).toBe(children.length);
+    expect(turns.length).toBe(2);
+    for (const c of turns) {
+      expect(op(c)).toBeUndefined();
+      expect(attrOf(c, "harness.step.llm_call_count")).toEqual({ intValue: "0" });
+      expect(c.attributes.filter((a) => a.key.startsWith("gen_ai."))).toEqual([]);
     }
+    expect(attrOf(root, "harness.reward")).toHaveProperty("doubleValue");
+    expect(attrOf(root, "harness.reward.class")).toEqual({ stringValue: "verified_no_change" });
+    expect(attrOf(root, "harness.reward.verified")).toEqual({ boolValue: true });
     expect(tools.map((s) => attrOf(s, "gen_ai.tool.name"))).toEqual([
       { stringValue: "query_metrics" },
       { stringValue: "service_status" },
@@ -147,21 +154,31 @@ describe("atif", () => {
       "service_status",
       "finish",
     ]);
-    expect(traj.final_metrics.total_steps).toBe(traj.steps.length);
+    expect(traj.final_metrics?.total_steps).toBe(traj.steps.length);
+    // Runbook turns: marked as no model call, with no model name and no (zero) token metrics.
+    for (const s of agentSteps) {
+      expect(s.llm_call_count).toBe(0);
+      expect(s.metrics).toBeUndefined();
+      expect(s.model_name).toBeUndefined();
+    }
+    expect(traj.agent.model_name).toBeUndefined();
+    expect(traj.final_metrics?.total_prompt_tokens).toBeUndefined();
     expect(traj.extra).toMatchObject({
       ticket_id: 1,
       outcome: "completed",
       verification: { result: "passed" },
     });
-    expect(typeof (traj.extra.reward as { value: number }).value).toBe("number");
+    expect(traj.extra?.reward).toMatchObject({ version: "harness.reward/v2", class: "verified_no_change" });
   });
 
   test("prompt tokens include cache reads and final metrics sum the steps", async () => {
     const rec = await nativeRecord();
+    // As if a model had taken the runbook's turns.
     const withCache: TrajectoryRecord = {
       ...rec,
       steps: rec.steps.map((s) => ({
         ...s,
+        llm_call_count: 1 as const,
         usage: {
           input_tokens: 10,
           output_tokens: 5,
@@ -175,9 +192,10 @@ describe("atif", () => {
     const agent = t.steps.filter((s) => s.source === "agent");
     expect(agent[0]?.metrics).toMatchObject({ prompt_tokens: 111, completion_tokens: 5, cached_tokens: 100 });
     const sum = (f: (s: (typeof agent)[number]) => number) => agent.reduce((n, s) => n + f(s), 0);
-    expect(t.final_metrics.total_prompt_tokens).toBe(sum((s) => s.metrics?.prompt_tokens ?? 0));
-    expect(t.final_metrics.total_cached_tokens).toBe(sum((s) => s.metrics?.cached_tokens ?? 0));
-    expect(t.final_metrics.total_completion_tokens).toBe(sum((s) => s.metrics?.completion_tokens ?? 0));
+    expect(agent.every((s) => s.llm_call_count === 1)).toBe(true);
+    expect(t.final_metrics?.total_prompt_tokens).toBe(sum((s) => s.metrics?.prompt_tokens ?? 0));
+    expect(t.final_metrics?.total_cached_tokens).toBe(sum((s) => s.metrics?.cached_tokens ?? 0));
+    expect(t.final_metrics?.total_completion_tokens).toBe(sum((s) => s.metrics?.completion_tokens ?? 0));
   });
 });
 
@@ -257,13 +275,23 @@ type Schema = {
   const?: unknown;
   enum?: unknown[];
   additionalProperties?: boolean;
+  oneOf?: Schema[];
+  minimum?: number;
+  maximum?: number;
 };
 
-/** A deliberately tiny JSON Schema check (type, required, properties, items, $ref, const, enum): no new packages. */
+/**
+ * A deliberately tiny JSON Schema check (type, required, properties, items, $ref, const, enum, oneOf, minimum,
+ * maximum): no new packages.
+ */
 function check(s: Schema, v: unknown, path: string, root: { $defs: Record<string, Schema> }): string[] {
   if (s.$ref) {
     const def = root.$defs[s.$ref.replace("#/$defs/", "")];
     return def ? check(def, v, path, root) : [`${path}: unresolved ${s.$ref}`];
+  }
+  if (s.oneOf) {
+    const matching = s.oneOf.filter((o) => check(o, v, path, root).length === 0).length;
+    if (matching !== 1) return [`${path}: matches ${matching} of oneOf, not exactly 1`];
   }
   const errs: string[] = [];
   const actual =
@@ -280,6 +308,10 @@ function check(s: Schema, v: unknown, path: string, root: { $defs: Record<string
     return [`${path}: expected ${allowed.join("|")}, got ${actual}`];
   if (s.const !== undefined && v !== s.const) errs.push(`${path}: expected const ${String(s.const)}`);
   if (s.enum && !s.enum.includes(v)) errs.push(`${path}: ${String(v)} not in enum`);
+  if (typeof v === "number" && s.minimum !== undefined && v < s.minimum)
+    errs.push(`${path}: below ${s.minimum}`);
+  if (typeof v === "number" && s.maximum !== undefined && v > s.maximum)
+    errs.push(`${path}: above ${s.maximum}`);
   if (actual === "object" && v !== null) {
     const o = v as Record<string, unknown>;
     for (const k of s.required ?? []) if (!(k in o)) errs.push(`${path}.${k}: required`);
@@ -299,7 +331,7 @@ describe("docs/trajectory.schema.json", () => {
 
   test("is draft 2020-12 with the record's schema id", () => {
     expect(root.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
-    expect(root.$id).toContain("harness.trajectory/v1");
+    expect(root.$id).toContain("harness.trajectory/v2");
   });
 
   test("a real native record validates", async () => {
@@ -311,6 +343,32 @@ describe("docs/trajectory.schema.json", () => {
     expect(check(root, { ...rec, ticket_id: "1" }, "$", root)).toContain(
       "$.ticket_id: expected integer, got string",
     );
+  });
+
+  test("a model episode with a fix, refusals and golden-signal snapshots validates", () => {
+    const { ticket, events } = syntheticEpisode({
+      turns: [
+        [{ name: "edit_file", error: true, output: 'path may not contain "..": ../x' }],
+        [{ name: "restart_service", input: { instance: "i1" } }],
+        [{ name: "finish" }],
+      ],
+      events: [{ kind: "note", actor: "api", data: { text: "seen" } }],
+      end: "completed",
+      verification: { result: "passed", partial: false },
+    });
+    const rec = buildTrajectory(syntheticContext, ticket, null, events, 1, true);
+    expect(rec.verification?.golden_before).not.toBeNull();
+    expect(check(root, rec, "$", root)).toEqual([]);
+    // oneOf and the bounds are checked too: a snapshot missing a signal, or a reward out of range, fails.
+    const broken = {
+      ...rec,
+      verification: { ...rec.verification, golden_after: { at: 1 } },
+      reward: { ...rec.reward, value: 2 },
+    };
+    expect(check(root, broken, "$", root)).toEqual([
+      "$.verification.golden_after: matches 0 of oneOf, not exactly 1",
+      "$.reward.value: above 1",
+    ]);
   });
 
   test("documents every top-level field of the record", async () => {

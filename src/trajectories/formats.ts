@@ -32,7 +32,14 @@ export function toAnthropic(r: TrajectoryRecord) {
     system: r.system_prompt,
     tools: r.tools,
     messages,
-    metadata: { outcome: r.outcome, reward: r.reward.value, ticket_id: r.ticket_id, brain: r.brain },
+    metadata: {
+      outcome: r.outcome,
+      reward: r.reward.value,
+      reward_class: r.reward.class,
+      reward_version: r.reward.version,
+      ticket_id: r.ticket_id,
+      brain: r.brain,
+    },
   };
 }
 
@@ -46,6 +53,8 @@ export function toOpenAI(r: TrajectoryRecord) {
       .filter((b) => b.type === "text")
       .map((b) => b.text)
       .join("\n");
+    // A turn that said and called nothing is no example of anything (the format refuses an empty assistant).
+    if (!text && s.tool_calls.length === 0) continue;
     messages.push({
       role: "assistant",
       content: text || null,

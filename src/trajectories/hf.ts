@@ -30,6 +30,12 @@ export interface HfRow {
   model: string;
   outcome: string;
   reward: number;
+  reward_class: string;
+  verified: boolean;
+  changed: boolean;
+  partial: boolean;
+  unsafe_actions: number;
+  reward_components_json: string;
   steps_count: number;
   input_tokens: number;
   output_tokens: number;
@@ -51,6 +57,12 @@ export function toHf(r: TrajectoryRecord): HfRow {
     model: r.model ?? "",
     outcome: r.outcome,
     reward: r.reward.value,
+    reward_class: r.reward.class,
+    verified: r.reward.components.verified,
+    changed: r.reward.components.changed,
+    partial: r.reward.components.partial,
+    unsafe_actions: r.reward.components.unsafe_actions,
+    reward_components_json: JSON.stringify({ version: r.reward.version, ...r.reward.components }),
     steps_count: r.totals.steps,
     input_tokens: r.totals.input_tokens,
     output_tokens: r.totals.output_tokens,
@@ -120,7 +132,29 @@ const FIELDS: [keyof HfRow, string, string][] = [
     "string",
     "completed, answered, needs_human, failed, gave_up, budget_exhausted, cancelled, in_progress",
   ],
-  ["reward", "float64", "scalar reward: 1 for success minus time, rollback and token penalties"],
+  [
+    "reward",
+    "float64",
+    "scalar reward `harness.reward/v2` in [-1, 1]: the class sets the band, then safety, then effort",
+  ],
+  [
+    "reward_class",
+    "string",
+    "verified_fix, verified_fix_partial, verified_no_change, verified_no_change_partial, answered, needs_human, unfinished, failed",
+  ],
+  ["verified", "bool", "the monitor verified the ticket's success criteria after the attempt"],
+  ["changed", "bool", "a change tool (edit, config, deploy, restart, rollback) ran without error"],
+  ["partial", "bool", "verified, but the service is worse than its baseline"],
+  [
+    "unsafe_actions",
+    "int64",
+    "calls refused by policy, a person or confinement, and unapproved risky actions",
+  ],
+  [
+    "reward_components_json",
+    "string",
+    "every reward component with the reward version, JSON-encoded (nulls kept: time_to_resolve_s, error_budget_spent)",
+  ],
   ["steps_count", "int64", "brain turns in the episode"],
   ["input_tokens", "int64", "uncached input tokens summed over steps"],
   ["output_tokens", "int64", "output tokens summed over steps"],
@@ -190,7 +224,8 @@ ${countBy(rows, (r) => r.brain)}
 ## Notes
 
 Tool outputs are recorded verbatim from the environment; review them for sensitive data before
-publishing. The full record, including verification and reward components, is available with
-\`--format native\` (schema \`harness.trajectory/v1\`).
+publishing. The reward is documented in Harness's docs/trajectories.md ("Reward"). The full record,
+including verification and the service's golden signals, is available with \`--format native\`
+(schema \`harness.trajectory/v2\`).
 `;
 }

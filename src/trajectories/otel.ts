@@ -46,6 +46,14 @@ function attr(key: string, v: string | number | boolean | null | undefined): Otl
   return [{ key, value: Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v } }];
 }
 
+/** A measured quantity (cost, reward, seconds) is a double even when whole, so its type never flips per trace. */
+function dbl(key: string, v: number | null | undefined): OtlpAttribute[] {
+  return v === null || v === undefined ? [] : [{ key, value: { doubleValue: v } }];
+}
+
+/** Reward components that are quantities; the rest are counts (int) or flags (bool). */
+const doubleComponents = new Set(["time_to_resolve_s", "cost_usd", "error_budget_spent"]);
+
 /** Deterministic ids so re-exporting an episode yields the same trace and backends deduplicate it. */
 function hexId(seed: string, chars: 32 | 16): string {
   const hex = createHash("sha256").update(seed).digest("hex").slice(0, chars);
@@ -76,28 +84,35 @@ export function toOtel(r: TrajectoryRecord): OtlpTraces {
     // A step's ts is when the brain's reply was recorded, so the call ran for duration_ms before it.
     const chatEnd = s.ts;
     const chatStart = s.ts - (s.duration_ms ?? 0);
+    const model = s.llm_call_count > 0;
     children.push({
       traceId,
       spanId: hexId(`span:${r.episode_id}:step:${s.index}`, 16),
       parentSpanId: rootId,
-      name: `chat ${r.model ?? r.brain ?? "unknown"}`,
-      kind: SPAN_KIND_CLIENT,
+      // A runbook turn is no GenAI operation: it gets a span of ours, without model or token attributes.
+      name: model ? `chat ${r.model ?? r.brain ?? "unknown"}` : `step ${r.brain ?? "unknown"}`,
+      kind: model ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL,
       startTimeUnixNano: nanos(chatStart),
       endTimeUnixNano: nanos(chatEnd),
       attributes: [
-        ...attr("gen_ai.operation.name", "chat"),
-        ...attr("gen_ai.provider.name", prov),
-        ...attr("gen_ai.system", prov),
-        ...attr("gen_ai.request.model", r.model),
-        ...attr("gen_ai.response.model", r.model),
-        ...attr("gen_ai.usage.input_tokens", s.usage.input_tokens),
-        ...attr("gen_ai.usage.output_tokens", s.usage.output_tokens),
-        ...attr("gen_ai.usage.cache_read.input_tokens", s.usage.cache_read_input_tokens),
-        ...attr("gen_ai.usage.cache_creation.input_tokens", s.usage.cache_creation_input_tokens),
+        ...(model
+          ? [
+              ...attr("gen_ai.operation.name", "chat"),
+              ...attr("gen_ai.provider.name", prov),
+              ...attr("gen_ai.system", prov),
+              ...attr("gen_ai.request.model", r.model),
+              ...attr("gen_ai.response.model", r.model),
+              ...attr("gen_ai.usage.input_tokens", s.usage.input_tokens),
+              ...attr("gen_ai.usage.output_tokens", s.usage.output_tokens),
+              ...attr("gen_ai.usage.cache_read.input_tokens", s.usage.cache_read_input_tokens),
+              ...attr("gen_ai.usage.cache_creation.input_tokens", s.usage.cache_creation_input_tokens),
+              ...dbl("harness.cost_usd", s.cost_usd),
+            ]
+          : []),
         ...attr("harness.step.index", s.index),
-        ...attr("harness.cost_usd", s.cost_usd),
+        ...attr("harness.step.llm_call_count", s.llm_call_count),
         // finish_reasons is a string array; OTLP arrays nest AnyValues under arrayValue.values.
-        ...(s.stop_reason
+        ...(model && s.stop_reason
           ? [
               {
                 key: "gen_ai.response.finish_reasons",
@@ -159,9 +174,18 @@ export function toOtel(r: TrajectoryRecord): OtlpTraces {
       ...attr("harness.ticket.source", r.source),
       ...attr("harness.attempt", r.attempt),
       ...attr("harness.outcome", r.outcome),
-      ...attr("harness.reward", r.reward.value),
+      ...dbl("harness.reward", r.reward.value),
+      ...attr("harness.reward.class", r.reward.class),
+      ...attr("harness.reward.version", r.reward.version),
+      // One attribute per component, so a backend can filter on them; null components are left out.
+      ...Object.entries(r.reward.components).flatMap(([k, v]) =>
+        doubleComponents.has(k)
+          ? dbl(`harness.reward.${k}`, v as number | null)
+          : attr(`harness.reward.${k}`, v),
+      ),
       ...attr("harness.verification.result", r.verification?.result),
-      ...attr("harness.cost_usd", r.totals.cost_usd),
+      ...attr("harness.verification.partial", r.verification?.partial),
+      ...dbl("harness.cost_usd", r.totals.cost_usd),
     ],
     // in_progress is not a verdict yet, nor is a hand-over to a person, nor findings without a fix: unset.
     status: ok

@@ -1,6 +1,11 @@
 import { z } from "zod";
+import type { GoldenSignals } from "../monitor/golden-signals";
+import type { RewardRecord } from "./reward";
 
-export const TRAJECTORY_SCHEMA = "harness.trajectory/v1";
+export type { RewardRecord } from "./reward";
+
+/** v2: the reward became `harness.reward/v2`, steps say whether they were model calls, verification grew. */
+export const TRAJECTORY_SCHEMA = "harness.trajectory/v2";
 
 export const Outcome = z.enum([
   "completed",
@@ -39,18 +44,21 @@ export interface StepRecord {
   };
   cost_usd: number | null;
   duration_ms: number | null;
+  /** Model calls this turn made: 1 for a model brain, 0 for the runbook (its usage is zero, not measured). */
+  llm_call_count: 0 | 1;
   tool_calls: ToolCallRecord[];
 }
 
-export interface RewardRecord {
-  value: number;
-  components: {
-    criteria_met: number;
-    time_to_resolve_s: number | null;
-    actions_rolled_back: number;
-    tokens: number;
-    error_budget_spent: number | null;
-  };
+export interface VerificationRecord {
+  result: string;
+  before: unknown;
+  after: unknown;
+  /** Verified, but the service is worse than its baseline; false when the event does not say. */
+  partial: boolean;
+  baseline: unknown;
+  /** The service's golden signals when the ticket opened and at verification; null when not recorded. */
+  golden_before: GoldenSignals | null;
+  golden_after: GoldenSignals | null;
 }
 
 /** One episode = one attempt at one ticket. Documented in docs/trajectory.schema.json. */
@@ -87,7 +95,7 @@ export interface TrajectoryRecord {
    * (no seed); a model's turns are replayed from the recording this id names (a hash of the recorded turns).
    */
   replay: { method: "runbook" | "recorded_turns" | "none"; recording_id: string | null; seed: null };
-  verification: { result: string; before: unknown; after: unknown } | null;
+  verification: VerificationRecord | null;
   reward: RewardRecord;
   totals: {
     steps: number;

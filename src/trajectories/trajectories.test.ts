@@ -24,7 +24,7 @@ describe("trajectories", () => {
     expect(core.tickets.get(ticketId).status).toBe("completed");
     const [rec, ...rest] = [...trajectories(core, trajectoryContext())];
     expect(rest).toEqual([]);
-    expect(rec?.schema).toBe("harness.trajectory/v1");
+    expect(rec?.schema).toBe("harness.trajectory/v2");
     expect(rec?.outcome).toBe("completed");
     expect(rec?.brain).toBe("runbook");
     // The runbook reads the ticket's criterion and the service, then finishes: the criterion already holds.
@@ -33,7 +33,16 @@ describe("trajectories", () => {
       ["finish"],
     ]);
     expect(rec?.verification?.result).toBe("passed");
-    expect(rec?.reward.components.criteria_met).toBe(1);
+    // The criterion already held and the runbook changed nothing: verified, but no fix.
+    expect(rec?.reward.class).toBe("verified_no_change");
+    expect(rec?.reward.components).toMatchObject({ verified: true, resolved: true, changed: false });
+    // The runbook's turns are not model calls.
+    expect(rec?.steps.map((s) => s.llm_call_count)).toEqual([0, 0]);
+    // The monitor snapshots the golden signals; the empty test backend has no data for any of them.
+    expect(rec?.verification?.golden_after).toMatchObject({ rate: null, p99_s: null, instances_up: null });
+    expect(rec?.verification?.golden_before?.at).toBeLessThanOrEqual(
+      rec?.verification?.golden_after?.at ?? 0,
+    );
     expect(rec?.initial_state.context_message).not.toBeNull();
     expect(rec?.tools.map((t) => t.name)).toContain("query_metrics");
   });

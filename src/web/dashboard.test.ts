@@ -36,6 +36,38 @@ describe("dashboard", () => {
     expect(page.text).toContain('src="/public/htmx.min.js"');
   });
 
+  test("a ticket page shows its metric at the baseline, when opened and after the fix, and flags a partial fix", async () => {
+    const { core, req } = setup();
+    const query = "max(ratelimiter_key_capacity_used_ratio)";
+    const t = testTicket(
+      core,
+      {
+        title: "Key headroom low",
+        objective: "raise it",
+        context: {
+          baseline: {
+            at: Date.UTC(2026, 0, 5),
+            signals: [{ criterion: "Headroom", query, good: "low", threshold: 0.8, value: 0.0005 }],
+            opened: [{ criterion: "Headroom", query, good: "low", threshold: 0.8, value: 0.95 }],
+            config_hashes: ["abc"],
+            commit: "c".repeat(40),
+          },
+        },
+      },
+      "monitor",
+    );
+    expect((await req("GET", `/tickets/${t.id}`)).text).toContain("not verified yet");
+    core.tickets.addEvent(t.id, "verification", "monitor", {
+      result: "passed",
+      partial: true,
+      against_baseline: [{ criterion: "Headroom", query, baseline: 0.0005, after: 0.75, worse: true }],
+    });
+    const page = (await req("GET", `/tickets/${t.id}`)).text;
+    expect(page).toContain('id="against-baseline"');
+    for (const cell of ["0.0005", "0.95", "0.75 (worse)", "partial fix", "c".repeat(12)])
+      expect(page).toContain(cell);
+  });
+
   test("every contract route answers", async () => {
     const { req } = setup();
     for (const path of [

@@ -4,6 +4,8 @@ import type { Viewer } from "./context";
 
 export interface Banner {
   brain: string;
+  /** Said beside the brain when it is not answering: why, and who takes the tickets meanwhile. */
+  brainWarning?: string;
   metrics: string;
   logs: string;
 }
@@ -41,8 +43,14 @@ export function Layout(props: { title: string; banner: Banner; viewer?: Viewer; 
               ))}
             </nav>
             <div class="banner" id="banner">
-              brain: <strong safe>{props.banner.brain}</strong> · metrics:{" "}
-              <span safe>{props.banner.metrics}</span> · logs: <span safe>{props.banner.logs}</span> ·{" "}
+              brain: <strong safe>{props.banner.brain}</strong>
+              {props.banner.brainWarning ? (
+                <span class="banner-warn" id="brain-warning" safe>{` — ${props.banner.brainWarning}`}</span>
+              ) : (
+                ""
+              )}{" "}
+              · metrics: <span safe>{props.banner.metrics}</span> · logs:{" "}
+              <span safe>{props.banner.logs}</span> ·{" "}
               {props.viewer?.session ? (
                 <form method="post" action="/logout" class="inline">
                   <input type="hidden" name="_csrf" value={props.viewer.csrf ?? ""} />

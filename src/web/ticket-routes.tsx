@@ -188,6 +188,7 @@ export function ticketPages(deps: DashboardDeps) {
             chart={chart}
             viewer={viewer}
             pending={pending ? core.redactor.value(pending) : null}
+            notifications={core.notifications.forTicket(t.id)}
           />
         </Layout>
       );

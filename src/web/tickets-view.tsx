@@ -3,6 +3,7 @@ import type { Approval } from "../tickets/approvals";
 import { isTerminal, type Ticket, type TicketEvent } from "../tickets/model";
 import type { Viewer } from "./context";
 import { Csrf, FieldError, NeedsLogin, StatusPill, Time } from "./layout";
+import { NotificationLog } from "./notifications-view";
 
 export function TicketTable(props: { tickets: Ticket[] }) {
   if (props.tickets.length === 0) return <p class="muted">No tickets.</p>;
@@ -56,13 +57,75 @@ function eventSummary(e: TicketEvent): string {
         .join(", ");
       return `${d.brain} turn: ${calls} · ${usage?.input_tokens ?? 0}/${usage?.output_tokens ?? 0} tokens`;
     }
+    case "brain_unavailable":
+      return `${d.brain} unavailable: ${d.reason ?? d.error}; attempt not counted, ${d.next}`;
+    case "brain_fallback":
+      return `${d.brain} takes this attempt while ${d.configured} is down: ${d.reason}`;
     case "verification":
-      return `verification ${d.result}`;
+      return `verification ${d.result}${d.partial ? " (partial: worse than the baseline)" : ""}`;
     case "commit":
       return `commit ${d.commit} on ${d.branch}: ${d.path}`;
     default:
       return "";
   }
+}
+
+const show = (v: unknown) => (typeof v === "number" ? String(Number(v.toPrecision(4))) : "no data");
+
+/**
+ * Each criterion's metric at the baseline (before the fault), when the ticket opened and at verification, so
+ * a reader sees whether a verified fix left the service as it was or only under the alert's threshold.
+ */
+function AgainstBaseline(props: { ticket: Ticket; events: TicketEvent[] }) {
+  const baseline = props.ticket.context.baseline as
+    | {
+        at: number;
+        signals: { criterion: string; query: string; value: number | null }[];
+        opened?: { query: string; value: number | null }[];
+        commit: string | null;
+      }
+    | undefined;
+  if (!baseline || baseline.signals.length === 0) return "";
+  const verification = props.events.findLast((e) => e.kind === "verification");
+  const judged =
+    (verification?.data.against_baseline as { query: string; after: number | null; worse: boolean }[]) ?? [];
+  return (
+    <>
+      <h3>Against the baseline</h3>
+      <p class="muted">
+        <span safe>{`Baseline read at ${new Date(baseline.at).toISOString()}`}</span>
+        {baseline.commit ? (
+          <span safe>{`, last known good revision ${baseline.commit.slice(0, 12)}`}</span>
+        ) : (
+          ""
+        )}
+        {verification?.data.partial ? <strong> · partial fix: worse than before the fault</strong> : ""}
+      </p>
+      <table id="against-baseline">
+        <tr>
+          <th>Metric</th>
+          <th>Baseline</th>
+          <th>When opened</th>
+          <th>After the fix</th>
+        </tr>
+        {baseline.signals.map((s) => {
+          const after = judged.find((j) => j.query === s.query);
+          return (
+            <tr class={after?.worse ? "worse" : ""}>
+              <td>
+                <code safe>{s.query}</code>
+              </td>
+              <td safe>{show(s.value)}</td>
+              <td safe>{show(baseline.opened?.find((o) => o.query === s.query)?.value)}</td>
+              <td safe>
+                {after ? `${show(after.after)}${after.worse ? " (worse)" : ""}` : "not verified yet"}
+              </td>
+            </tr>
+          );
+        })}
+      </table>
+    </>
+  );
 }
 
 export function Timeline(props: { events: TicketEvent[] }) {
@@ -145,6 +208,8 @@ export function TicketDetail(props: {
   chart?: JSX.Element | string;
   viewer: Viewer;
   pending: Approval | null;
+  /** The delivery log (src/notify/), shown when anyone was told about the ticket. */
+  notifications?: Parameters<typeof NotificationLog>[0]["deliveries"];
 }) {
   const t = props.ticket;
   return (
@@ -159,6 +224,7 @@ export function TicketDetail(props: {
         {t.resolution ? <p safe>{`Resolution: ${t.resolution}`}</p> : ""}
         <h3>Success criteria</h3>
         <pre safe>{JSON.stringify(t.success_criteria, null, 2)}</pre>
+        <AgainstBaseline ticket={t} events={props.events} />
         {props.observation ? (
           <>
             <h3>Observation</h3>
@@ -170,6 +236,7 @@ export function TicketDetail(props: {
         )}
         <Actions ticket={t} viewer={props.viewer} pending={props.pending} />
       </section>
+      <NotificationLog deliveries={props.notifications ?? []} />
       <section hx-get={`/partials/tickets/${t.id}/timeline`} hx-trigger="every 3s" hx-swap="innerHTML">
         <h2>Timeline</h2>
         <Timeline events={props.events} />

@@ -261,3 +261,10 @@ export function commitForTicket(
   gitOrThrow(dir, ["commit", "-q", "--no-verify", "-m", message]);
   return gitOrThrow(dir, ["rev-parse", "--short=12", "HEAD"]).trim();
 }
+
+/** The commit HEAD pointed at a moment (by commit time): a ticket's last known good revision. */
+export function revisionAt(dir: string, at: number): string | null {
+  const r = git(dir, ["rev-list", "-1", `--before=@${Math.floor(at / 1000)}`, "HEAD"]);
+  const rev = r.stdout.trim();
+  return r.ok && /^[0-9a-f]{40}$/.test(rev) ? rev : null;
+}

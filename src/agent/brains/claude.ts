@@ -13,6 +13,7 @@ import type {
   ToolDef,
   Usage,
 } from "../types";
+import type { OutageKind, ProbeResult } from "./health";
 
 export interface ClaudeBrainOptions {
   apiKey: string;
@@ -56,6 +57,8 @@ export class ClaudeBrainError extends Error {
   }
 }
 
+/** A probe gets one answer within this; it is not retried here: health.ts's backoff is its retry. */
+const probeTimeoutMs = 15_000;
 /** A pause_turn reply is continued at most this many times before the turn is returned as it stands. */
 const maxContinuations = 3;
 const retryableStatus = new Set([408, 429, 500, 502, 503, 504, 529]);
@@ -124,6 +127,24 @@ export class ClaudeBrain implements Brain {
       sofar = [...sofar, ...(part.content as Anthropic.ContentBlockParam[])];
     }
     return merge(parts);
+  }
+
+  /**
+   * The cheapest call that proves the key, the URL and the model together: a Messages request for one output
+   * token (a models listing would pass where a proxy cannot serve messages, or the key may not use the model).
+   * Never throws: a failure comes back with the API's words and what kind of failure it is.
+   */
+  async probe(): Promise<ProbeResult> {
+    try {
+      await this.client.messages.create(
+        { model: this.model, max_tokens: 1, messages: [{ role: "user", content: "ping" }] },
+        { timeout: probeTimeoutMs, maxRetries: 0 },
+      );
+      return { ok: true };
+    } catch (err) {
+      const e = this.describe(err, 1);
+      return { ok: false, reason: e.message, kind: outageKind(e.status, e.retryable) };
+    }
   }
 
   private async call(params: ApiParams): Promise<ApiMessage> {
@@ -200,6 +221,13 @@ export class ClaudeBrain implements Brain {
     const status = err instanceof APIError && err.status !== undefined ? err.status : null;
     return new ClaudeBrainError(this.redact(text), status, isRetryable(err), { cause: err });
   }
+}
+
+/** A key or permission problem waits for a person; the network and the API's capacity come back by themselves. */
+export function outageKind(status: number | null, retryable: boolean): OutageKind {
+  if (status === 401 || status === 403) return "auth";
+  if (status === null) return retryable ? "unreachable" : "rejected";
+  return retryableStatus.has(status) || status >= 500 ? "overloaded" : "rejected";
 }
 
 function causeOf(err: Error): string {

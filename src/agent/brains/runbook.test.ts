@@ -128,6 +128,66 @@ describe("runbook: key headroom", () => {
     expect(calls(turn4)[0]?.name).toBe("finish");
   });
 
+  test.each([
+    [
+      "an out-of-band shrink is undone: the committed limits come back, not a raise of the bad value",
+      {
+        content: "store:\n  max_keys: 40\n",
+        committed: "store:\n  max_keys: 100000\n",
+        uncommitted_change: true,
+      },
+      100_000,
+      "Restored the last known good limits (the committed limits",
+    ],
+    [
+      "a shrink already committed by a ticket: the limits of the last known good revision come back",
+      {
+        content: "store:\n  max_keys: 60\n",
+        committed: "store:\n  max_keys: 60\n",
+        uncommitted_change: false,
+        last_known_good: { commit: "a".repeat(40), content: "store:\n  max_keys: 100000\n" },
+      },
+      100_000,
+      `Restored the last known good limits (the limits of ${"a".repeat(12)}`,
+    ],
+    [
+      "a known good file that held fewer keys is no fix: raise by half instead",
+      {
+        content: "store:\n  max_keys: 1000\n",
+        committed: "store:\n  max_keys: 1000\n",
+        uncommitted_change: false,
+        last_known_good: { commit: "b".repeat(40), content: "store:\n  max_keys: 500\n" },
+      },
+      1500,
+      "Raised the store's key capacity",
+    ],
+  ])("%s", async (_name, config, maxKeys, summary) => {
+    const t = ticket({
+      title: "Invariant RateLimiterKeyHeadroomLow violated",
+      context: rule("invariant", "RateLimiterKeyHeadroomLow"),
+      success_criteria: [
+        {
+          query: "max by (instance) (ratelimiter_key_capacity_used_ratio) > 0.8",
+          comparator: "empty",
+          for_seconds: 0,
+        },
+      ],
+    });
+    const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
+    const full = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.93 }] };
+    const m1 = [...first, ...answer(await ask(t, first), { query_metrics: full })];
+    const m2 = [...m1, ...answer(await ask(t, m1), { get_config: config })];
+    const turn3 = await ask(t, m2);
+    expect(calls(turn3)[0]?.name).toBe("update_config");
+    expect(Bun.YAML.parse(String(calls(turn3)[0]?.input.content))).toMatchObject({
+      store: { max_keys: maxKeys },
+    });
+    const turn4 = await ask(t, [...m2, ...answer(turn3, { update_config: { applied: true } })]);
+    const done = calls(turn4)[0];
+    expect(done?.name).toBe("finish");
+    expect(String(done?.input.summary ?? JSON.stringify(done?.input))).toContain(summary);
+  });
+
   test("never raises past the ceiling", () => {
     expect(raisedKeyCapacity("store: { max_keys: 1000000 }\n")).toBeNull();
     expect(raisedKeyCapacity("store: { max_keys: 900000 }\n")?.to).toBe(1_000_000);

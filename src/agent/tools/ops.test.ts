@@ -13,6 +13,17 @@ import { tools } from "./registry";
 // A real workspace materialised from the bundled rate-limiter sources, validated by the service itself.
 const workspace = ensureWorkspace(join(mkdtempSync(join(tmpdir(), "harness-ops-")), "rate-limiter")).dir;
 
+function ctxOf(core: ReturnType<typeof testCore>["core"], ticket: ToolContext["ticket"]): ToolContext {
+  return {
+    core,
+    ticket,
+    metrics: {} as MetricsBackend,
+    supervisor: null,
+    workspaceDir: workspace,
+    workerId: "w",
+  };
+}
+
 function setup() {
   const { core } = testCore();
   const t = testTicket(
@@ -54,6 +65,7 @@ describe("config and ticket tools", () => {
     expect(bad.isError).toBe(true);
     expect(String(bad.output)).toContain("default.capacity");
     const raised = before.content.replace("capacity: 100", "capacity: 150");
+    const goodCommit = git(workspace, ["rev-parse", "HEAD"]).stdout.trim();
     const ok = await call("update_config", { content: raised, reason: "headroom" });
     expect(ok.output).toMatchObject({ applied: true });
     // Each validation's candidate file is gone once it is judged.
@@ -70,6 +82,27 @@ describe("config and ticket tools", () => {
       committed: raised,
     });
     await Bun.write(join(workspace, "limits.yaml"), raised);
+    // A ticket whose baseline names the revision before that commit is offered its limits to go back to.
+    expect((await call("get_config", {})).output).toMatchObject({ last_known_good: null });
+    const later = testTicket(
+      core,
+      { title: "headroom low again", objective: "x", context: { baseline: { commit: goodCommit } } },
+      "monitor",
+    );
+    const tool = tools.find((x) => x.name === "get_config") as (typeof tools)[number];
+    const out = (await tool.run({}, ctxOf(core, later))).output as {
+      last_known_good: { commit: string; content: string };
+    };
+    expect(out.last_known_good).toEqual({ commit: goodCommit, content: before.content });
+    // A baseline commit that is not a full hex id is ignored, never passed to git.
+    const forged = testTicket(
+      core,
+      { title: "f", objective: "x", context: { baseline: { commit: "--output=/tmp/x" } } },
+      "monitor",
+    );
+    expect(
+      ((await tool.run({}, ctxOf(core, forged))).output as { last_known_good: unknown }).last_known_good,
+    ).toBeNull();
   });
 
   test("create_ticket links a follow-up; list_tickets finds it", async () => {

@@ -64,10 +64,26 @@ export const getConfig: Tool = {
         content,
         committed: committed.ok ? committed.stdout : null,
         uncommitted_change: committed.ok && committed.stdout !== content,
+        last_known_good: lastKnownGood(ctx, committed.ok ? committed.stdout : null),
       },
     };
   },
 } as Tool;
+
+/**
+ * The limits at the ticket's last known good revision (the workspace's commit before the fault, which the
+ * monitor recorded in the ticket's baseline), when they differ from the committed ones: what to go back to
+ * rather than stacking a new edit on a bad one.
+ */
+function lastKnownGood(
+  ctx: ToolContext,
+  committed: string | null,
+): { commit: string; content: string } | null {
+  const commit = (ctx.ticket.context.baseline as { commit?: unknown } | undefined)?.commit;
+  if (typeof commit !== "string" || !/^[0-9a-f]{40}$/.test(commit)) return null;
+  const then = git(ctx.workspaceDir as string, ["show", `${commit}:${LIMITS_FILE}`]);
+  return then.ok && then.stdout !== committed ? { commit, content: then.stdout } : null;
+}
 
 export const updateConfig: Tool = {
   name: "update_config",

@@ -1,3 +1,4 @@
+import { goldenQueries, sampleValue } from "../../../monitor/golden-signals";
 import type { QueryResult } from "../../../telemetry/types";
 import type { Ticket } from "../../../tickets/model";
 import type { ContentBlock } from "../../types";
@@ -18,31 +19,29 @@ export interface Measure {
   unit: "ms" | "ratio" | "per second";
 }
 
-const onCheck = 'job="rate-limiter",route="/v1/check"';
 export const measures: Measure[] = [
   {
     name: "p99 latency of /v1/check over 5m",
     asks: /\bp9[59]\b|latenc|slow/i,
-    query: `histogram_quantile(0.99, sum by (le) (rate(ratelimiter_http_request_duration_seconds_bucket{${onCheck}}[5m])))`,
+    query: goldenQueries.p99_s,
     unit: "ms",
   },
   {
     name: "share of /v1/check answered with a 5xx over 5m",
     asks: /\b5xx\b|\berrors?\b|availab/i,
-    query: `sum(rate(ratelimiter_http_request_duration_seconds_count{${onCheck},code=~"5.."}[5m])) / sum(rate(ratelimiter_http_request_duration_seconds_count{${onCheck}}[5m]))`,
+    query: goldenQueries.error_ratio,
     unit: "ratio",
   },
   {
     name: "share of checks denied over 5m",
     asks: /\bden(y|ied|ials?)\b|\bblocked\b|\b429\b/i,
-    query:
-      'sum(rate(ratelimiter_requests_total{job="rate-limiter",decision="denied"}[5m])) / sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
+    query: goldenQueries.denial_ratio,
     unit: "ratio",
   },
   {
     name: "checks per second over 5m",
     asks: /\btraffic\b|\brate\b|\bthroughput\b|\brequests?\b/i,
-    query: 'sum(rate(ratelimiter_requests_total{job="rate-limiter"}[5m]))',
+    query: goldenQueries.rate,
     unit: "per second",
   },
 ];
@@ -59,17 +58,6 @@ export function measureAsked(t: Ticket, turn: number): ContentBlock[] {
     ...wanted.map((m, i) => call(turn, i, "query_metrics", { query: m.query })),
     call(turn, wanted.length, "service_status", {}),
   ];
-}
-
-/** One value as a sentence part; `null` when the query returned no sample. */
-export function sampleValue(result: QueryResult | null): number | null {
-  if (!result) return null;
-  if (result.resultType === "scalar") return Number.isFinite(result.result.v) ? result.result.v : null;
-  if (result.resultType === "vector") {
-    const v = result.result[0]?.v;
-    return v !== undefined && Number.isFinite(v) ? v : null;
-  }
-  return null;
 }
 
 const format = (m: Measure, v: number): string =>

@@ -8,6 +8,26 @@ export interface ConfigView {
   content: string;
   committed: string | null;
   uncommitted_change: boolean;
+  /** The limits at the ticket's last known good revision, when they differ from the committed ones. */
+  last_known_good?: { commit: string; content: string } | null;
+}
+
+/**
+ * The limits to go back to, if any: the committed file when the live one was edited outside a ticket, else the
+ * file at the last known good revision.
+ */
+export function knownGoodLimits(config: ConfigView): { content: string; source: string } | null {
+  if (config.uncommitted_change && config.committed)
+    return {
+      content: config.committed,
+      source: "the committed limits (the live file was edited outside any ticket)",
+    };
+  if (config.last_known_good)
+    return {
+      content: config.last_known_good.content,
+      source: `the limits of ${config.last_known_good.commit.slice(0, 12)}, the last known good revision`,
+    };
+  return null;
 }
 
 /** The get_config answer; null when the call failed. */
