@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function start(script: ScriptedTurn[], key: string, clock?: FakeClock) {
-  const fake: FakeAnthropic = await startFakeAnthropic(script, { apiKey: KEY });
+  const fake: FakeAnthropic = await startFakeAnthropic(script, { apiKey: KEY, probes: "script" });
   cleanup.push(() => fake.stop());
   const cwd = mkdtempSync(join(tmpdir(), "harness-brain-"));
   writeFileSync(

@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 async function fake(script: ScriptedTurn[]): Promise<FakeAnthropic> {
-  const f = await startFakeAnthropic(script, { apiKey: KEY });
+  const f = await startFakeAnthropic(script, { apiKey: KEY, probes: "script" });
   cleanup.push(() => f.stop());
   return f;
 }

@@ -104,7 +104,9 @@ export async function scenarioCommand(argv: string[], io: CliIO): Promise<number
     run = {
       schema: "harness.lab-run/v1",
       harness: base,
-      brain: status.brain ?? { name: "unknown", model: "unknown" },
+      brain: status.brain
+        ? { name: status.brain.name, model: status.brain.model }
+        : { name: "unknown", model: "unknown" },
       started_at: systemClock.now(),
       finished_at: 0,
       results: [],

@@ -86,7 +86,9 @@ test("autonomy: scenarios are detected, ticketed, fixed and verified with no hum
   const keyEvents = (
     await h.api<{ kind: string; data: Record<string, unknown> }[]>(`/api/v1/tickets/${keys.ticket_id}/events`)
   ).data;
-  expect(keyEvents.find((e) => e.kind === "config_change")?.data.commit).toBeTruthy();
+  // The runbook restores the committed limits the operator's edit replaced (the last known good file), so the
+  // change is recorded; it needs no new commit, as the file is the committed one again.
+  expect(keyEvents.find((e) => e.kind === "config_change")).toBeTruthy();
   // (1) No human action on any ticket the system opened, in the whole run.
   const all = (await h.api<{ items: { id: number; source: string }[] }>("/api/v1/tickets?limit=500")).data
     .items;

@@ -31,7 +31,12 @@ async function range(
   });
   const r = await h.api<Matrix>(`/api/v1/query_range?${q}`).catch(() => null);
   const first = r?.data?.result?.[0];
-  return first ? first.values.map(([t, v]) => [t * 1000, Number(v)] as [number, number]) : [];
+  // NaN (a ratio over no traffic) has no place on a chart, and JSON would write it as null.
+  return first
+    ? first.values
+        .map(([t, v]) => [t * 1000, Number(v)] as [number, number])
+        .filter(([, v]) => Number.isFinite(v))
+    : [];
 }
 
 async function instant(h: HarnessHandle, query: string, at: number): Promise<number | null> {

@@ -33,7 +33,9 @@ export async function scoreAnomaly(
   const range = (shift: number) =>
     metrics.rangeQuery(a.query, now - a.window_ms - shift, now - shift, step).then(points);
   const recent = await range(0);
-  const times = [...recent.keys()].sort((x, y) => x - y);
+  // Only what the detector has watched counts as its history: points from before it was defined (another
+  // workload, an idle service, the ramp of the traffic it was created for) are not its "usual".
+  const times = [...recent.keys()].filter((t) => t >= a.updated_at).sort((x, y) => x - y);
   const lastT = times.at(-1);
   if (lastT === undefined || lastT - (times[0] as number) < a.min_history_ms) return null;
   const current = recent.get(lastT) as number;

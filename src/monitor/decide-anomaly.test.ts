@@ -28,6 +28,7 @@ const detector = (over: Partial<Anomaly> = {}): Anomaly => ({
   severity: "warning",
   description: "",
   enabled: true,
+  updated_at: 0,
   ...over,
 });
 

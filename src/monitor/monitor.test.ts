@@ -262,6 +262,38 @@ describe("schedules and anomalies", () => {
     expect(core.tickets.list().total).toBe(1);
   });
 
+  test("a detector learns its usual level only from what it watched: an idle hour before it was created is not it", async () => {
+    const run = async (createFirst: boolean) => {
+      const { core, clock, monitor, push } = setup();
+      const create = () =>
+        core.anomalies.create({
+          name: "Rate",
+          query: "rate_gauge",
+          method: "mad",
+          sensitivity: 4,
+          window: "1h",
+          min_history: "5m",
+        });
+      if (createFirst) create();
+      for (let i = 0; i < 240; i++) {
+        push({ __name__: "rate_gauge" }, i % 3); // the service idle (or serving another workload)
+        clock.advance(15_000);
+      }
+      if (!createFirst) create();
+      // Ordinary traffic starts, and the detector is there to watch it.
+      for (let i = 0; i < 28; i++) {
+        push({ __name__: "rate_gauge" }, 100 + (i % 3));
+        await monitor.tick();
+        clock.advance(15_000);
+      }
+      return core.tickets.list().total;
+    };
+    // Created into the traffic: its history is the traffic, which is usual; no ticket.
+    expect(await run(false)).toBe(0);
+    // A detector that watched the idle hour does see the start of traffic as a change.
+    expect(await run(true)).toBe(1);
+  });
+
   test("an anomaly ticket asks for the value back in its usual range, and verifies once it holds there", async () => {
     const { core, clock, monitor, push, finish } = setup();
     core.anomalies.create({

@@ -42,6 +42,8 @@ export interface Anomaly {
   severity: Severity;
   description: string;
   enabled: boolean;
+  /** When the detector was created or last changed: it learns "usual" only from points after this. */
+  updated_at: number;
 }
 
 export function createAnomalyRepo(db: Database, now: () => number) {
@@ -83,6 +85,7 @@ export function createAnomalyRepo(db: Database, now: () => number) {
       severity: r.severity as Severity,
       description: r.description as string,
       enabled: r.enabled === 1,
+      updated_at: r.updated_at as number,
     }),
     stateKey: (a: Anomaly) => `anomaly:${a.name}`,
   });

@@ -52,7 +52,9 @@ export async function evaluateSlo(metrics: MetricsBackend, slo: Slo, now: number
     ...[...windows].map((w) => run(errorRatioQuery(slo.sli, w), ratio, w)),
     // The guard's traffic is only asked for when the SLO has one: most SLOs pay nothing for it.
     ...(slo.min_rate > 0
-      ? defaultBurnPolicy.map((w) => run(trafficRateQuery(slo.sli, w.long_ms), traffic, w.long_ms))
+      ? [...new Set([...defaultBurnPolicy.map((w) => w.long_ms), slo.window_ms])].map((w) =>
+          run(trafficRateQuery(slo.sli, w), traffic, w),
+        )
       : []),
   ]);
   const burn = (w: number) => burnRate(ratio.get(w) ?? null, slo.objective);
@@ -68,7 +70,16 @@ export async function evaluateSlo(metrics: MetricsBackend, slo: Slo, now: number
     objective: slo.objective,
     windows: checks,
     firing: checks.filter((c) => c.firing),
-    status: budgetStatus(slo.objective, slo.window_ms, ratio.get(slo.window_ms) ?? null, burn(3_600_000)),
+    // The guard holds for the budget too: a window that has seen less than min_rate on average (a fresh
+    // harness, an idle service) has no budget worth judging, so the deploy gate and the panels say "no data".
+    status: budgetStatus(
+      slo.objective,
+      slo.window_ms,
+      slo.min_rate > 0 && (traffic.get(slo.window_ms) ?? 0) < slo.min_rate
+        ? null
+        : (ratio.get(slo.window_ms) ?? null),
+      burn(3_600_000),
+    ),
     burn_5m: burn5m,
     errors: [...new Set(errors)],
   };

@@ -7,7 +7,9 @@ export function openCrashLoopTicket(
   instance: string,
   data: Record<string, unknown>,
 ): number | null {
-  const query = `up{job="rate-limiter",instance="${instance}"} == 0`;
+  // "Scraped and up", not "no series down": a crash-looping instance is never scraped, so it has no `up`
+  // at all, and a check for the absence of `up == 0` would call it healthy.
+  const query = `up{job="rate-limiter",instance="${instance}"} == 1`;
   const raised = core.intake.raise({
     actor: "supervisor",
     fingerprint: fingerprints.crashLoop(instance),
@@ -24,11 +26,11 @@ export function openCrashLoopTicket(
     ticket: {
       title: `Instance ${instance} is crash-looping`,
       objective: `${instance} keeps exiting (last exit code ${data.code ?? "?"}). Find the cause (a bad config or commit) and get it serving again.`,
-      success_criteria: [{ name: "instance up", query, comparator: "empty", for_seconds: 30 }],
+      success_criteria: [{ name: "instance up", query, comparator: "nonempty", for_seconds: 30 }],
       context: {
         rule: { kind: "invariant", name: "ServiceCrashLoop", query },
         observation: { ...data },
-        criteria_before: [{ query, comparator: "empty", value: 1 }],
+        criteria_before: [{ query, comparator: "nonempty", value: 0 }],
       },
       source: "invariant",
       source_ref: "supervisor",

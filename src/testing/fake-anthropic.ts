@@ -99,6 +99,11 @@ export interface FakeAnthropicOptions {
   model?: string;
   /** Characters per streamed delta; smaller means more chunks. */
   chunkChars?: number;
+  /**
+   * Health probes (a one-token request without tools, as ClaudeBrain.probe sends): `answer` replies to them
+   * outside the script, so a script holds only the conversation; `script` plays them from it like any request.
+   */
+  probes?: "answer" | "script";
 }
 
 export interface FakeAnthropic {
@@ -360,7 +365,16 @@ export async function startFakeAnthropic(
     const problem = invalidBody(body);
     if (problem) return jsonResponse(400, errorBody("invalid_request_error", problem, requestId));
 
-    const turn = turns[next];
+    const b = body as { max_tokens?: number; tools?: unknown[] };
+    const probe = (opts.probes ?? "answer") === "answer" && b.max_tokens === 1 && !b.tools?.length;
+    const pong: Turn = {
+      content: [{ type: "text", text: "pong" }],
+      stop_reason: "max_tokens",
+      usage: { input_tokens: 8, output_tokens: 1 },
+    };
+    // A probe is not part of the conversation a test asserts on: it is left out of `requests`.
+    if (probe) requests.pop();
+    const turn = probe ? pong : turns[next];
     if (!turn)
       return jsonResponse(
         400,
@@ -370,7 +384,7 @@ export async function startFakeAnthropic(
           requestId,
         ),
       );
-    record.turn = next++;
+    if (!probe) record.turn = next++;
     const { model: requestedModel, stream } = body as { model: string; stream?: boolean };
 
     const start = () => messageStart(`msg_fake_${seq}`, opts.model ?? requestedModel, { input_tokens: 10 });

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function fake(script: Parameters<typeof startFakeAnthropic>[0]) {
-  const f = await startFakeAnthropic(script, { apiKey: KEY });
+  const f = await startFakeAnthropic(script, { apiKey: KEY, probes: "script" });
   fakes.push(f);
   return f;
 }

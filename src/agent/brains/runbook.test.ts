@@ -93,19 +93,22 @@ describe("runbook brain", () => {
   });
 });
 
+const headroomTicket = () =>
+  ticket({
+    title: "Invariant RateLimiterKeyHeadroomLow violated",
+    context: rule("invariant", "RateLimiterKeyHeadroomLow"),
+    success_criteria: [
+      {
+        query: "max by (instance) (ratelimiter_key_capacity_used_ratio) > 0.8",
+        comparator: "empty",
+        for_seconds: 0,
+      },
+    ],
+  });
+
 describe("runbook: key headroom", () => {
   test("reads the config and raises max_keys by half within the ceiling", async () => {
-    const t = ticket({
-      title: "Invariant RateLimiterKeyHeadroomLow violated",
-      context: rule("invariant", "RateLimiterKeyHeadroomLow"),
-      success_criteria: [
-        {
-          query: "max by (instance) (ratelimiter_key_capacity_used_ratio) > 0.8",
-          comparator: "empty",
-          for_seconds: 0,
-        },
-      ],
-    });
+    const t = headroomTicket();
     const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
     const turn1 = await ask(t, first);
     const full = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.93 }] };
@@ -162,17 +165,7 @@ describe("runbook: key headroom", () => {
       "Raised the store's key capacity",
     ],
   ])("%s", async (_name, config, maxKeys, summary) => {
-    const t = ticket({
-      title: "Invariant RateLimiterKeyHeadroomLow violated",
-      context: rule("invariant", "RateLimiterKeyHeadroomLow"),
-      success_criteria: [
-        {
-          query: "max by (instance) (ratelimiter_key_capacity_used_ratio) > 0.8",
-          comparator: "empty",
-          for_seconds: 0,
-        },
-      ],
-    });
+    const t = headroomTicket();
     const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
     const full = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0.93 }] };
     const m1 = [...first, ...answer(await ask(t, first), { query_metrics: full })];
@@ -233,10 +226,11 @@ describe("runbook: crash loop after an out-of-band config edit", () => {
       title: "Instance rate-limiter-0 is crash-looping",
       context: rule("invariant", "ServiceCrashLoop"),
       success_criteria: [
-        { query: 'up{instance="rate-limiter-0"} == 0', comparator: "empty", for_seconds: 60 },
+        { query: 'up{instance="rate-limiter-0"} == 1', comparator: "nonempty", for_seconds: 60 },
       ],
     });
-    const down = { resultType: "vector", result: [{ labels: {}, t: 0, v: 0 }] };
+    // Never scraped while it crash-loops: no `up` at all, which the criterion counts as violated.
+    const down = { resultType: "vector", result: [] };
     const first: Message[] = [{ role: "user", content: [{ type: "text", text: "ticket" }] }];
     const m1 = [...first, ...answer(await ask(t, first), { query_metrics: down })];
     const turn2 = await ask(t, m1);

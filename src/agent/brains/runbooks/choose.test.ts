@@ -95,6 +95,7 @@ function anomalyTicket(name: string): Ticket {
     severity: "warning" as const,
     description: "share of denied checks",
     enabled: true,
+    updated_at: t0,
   };
   const verdict = { score: 9, anomalous: true, reason: "far from usual", band: { low: 0, high: 0.1 } };
   const scored = { ok: true as const, value: { verdict, current: 0.6 } };
