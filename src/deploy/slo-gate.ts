@@ -1,5 +1,6 @@
 import type { Slo } from "../rules/model";
 import { evaluateSlo } from "../slo/evaluate";
+import { sampleValue } from "../telemetry/sample-value";
 import type { MetricsBackend } from "../telemetry/types";
 import type { Ticket } from "../tickets/model";
 
@@ -80,12 +81,7 @@ const signalQueries: Record<keyof Signals, string> = {
 };
 
 export async function signals(metrics: MetricsBackend, now: number): Promise<Signals> {
-  const one = async (q: string) => {
-    const r = await metrics.instantQuery(q, now).catch(() => null);
-    const v =
-      r?.resultType === "vector" ? r.result[0]?.v : r?.resultType === "scalar" ? r.result.v : undefined;
-    return v === undefined || !Number.isFinite(v) ? null : v;
-  };
+  const one = async (q: string) => sampleValue(await metrics.instantQuery(q, now).catch(() => null));
   const [request_rate, error_ratio, p99_seconds] = await Promise.all([
     one(signalQueries.request_rate),
     one(signalQueries.error_ratio),

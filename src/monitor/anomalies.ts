@@ -1,6 +1,6 @@
 import type { Core } from "../core";
 import type { Anomaly } from "../rules/anomalies";
-import type { RuleStateStore } from "../rules/rule-state-store";
+import { type RuleStateStore, ruleStateKey } from "../rules/rule-state-store";
 import type { MetricsBackend, QueryResult } from "../telemetry/types";
 import { type AnomalyVerdict, robust, seasonal, zscore } from "./anomaly-math";
 import type { AlertRaiser } from "./baseline-capture";
@@ -81,7 +81,7 @@ export async function evaluateAnomaly(
   onError: RuleErrorSink,
   raise: AlertRaiser = async (a) => core.intake.raise(a),
 ): Promise<AnomalyVerdict | null> {
-  const key = `anomaly:${a.name}`;
+  const key = ruleStateKey("anomaly", a.name);
   const prev = states.get(key);
   if (!anomalyDue(a, prev, now, stepMs)) return null;
   const scored = await attempt(() => scoreAnomaly(metrics, a, now, stepMs));

@@ -1,5 +1,6 @@
 import type { QueryResult } from "../telemetry/types";
 import type { SuccessCriterion } from "../tickets/model";
+import { resultValues } from "./criteria";
 
 /**
  * A ticket's baseline: what the service looked like before the fault, so a fix can be measured against it and
@@ -97,15 +98,7 @@ export function signalsOf(
 
 /** The worst value of a signal's result: the largest when low is good, the smallest when high is. */
 export function worstValue(good: "low" | "high", r: QueryResult): number | null {
-  const vs =
-    r.resultType === "vector"
-      ? r.result.map((s) => s.v)
-      : r.resultType === "scalar"
-        ? [r.result.v]
-        : r.resultType === "matrix"
-          ? r.result.flatMap((s) => s.samples.map((x) => x.v))
-          : [];
-  const finite = vs.filter(Number.isFinite);
+  const finite = resultValues(r).filter(Number.isFinite);
   if (finite.length === 0) return null;
   return good === "low" ? Math.max(...finite) : Math.min(...finite);
 }

@@ -10,7 +10,8 @@ export interface CriterionCheck {
   pass: boolean;
 }
 
-function values(r: QueryResult): number[] {
+/** Every sample value of a result: a vector's, a scalar, or every point of a matrix. */
+export function resultValues(r: QueryResult): number[] {
   switch (r.resultType) {
     case "vector":
       return r.result.map((s) => s.v);
@@ -34,7 +35,7 @@ const compare: Record<string, (a: number, b: number) => boolean> = {
 
 /** Pure: does a query result satisfy a criterion? Every returned series must satisfy it. */
 export function checkCriterion(c: SuccessCriterion, result: QueryResult): CriterionCheck {
-  const vs = values(result);
+  const vs = resultValues(result);
   const base = { query: c.query, comparator: c.comparator, threshold: c.threshold ?? null };
   if (c.comparator === "empty") return { ...base, value: vs.length, pass: vs.length === 0 };
   if (c.comparator === "nonempty") return { ...base, value: vs.length, pass: vs.length > 0 };

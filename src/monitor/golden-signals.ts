@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { MetricsBackend, QueryResult } from "../telemetry/types";
+import { sampleValue } from "../telemetry/sample-value";
+import type { MetricsBackend } from "../telemetry/types";
 
 /**
  * The rate limiter's golden signals as PromQL, in one place: the runbook answers questions with these queries
@@ -34,17 +35,6 @@ export const GoldenSignals = z
   })
   .strict();
 export type GoldenSignals = z.infer<typeof GoldenSignals>;
-
-/** One value from an instant query; `null` when it returned no finite sample. */
-export function sampleValue(result: QueryResult | null): number | null {
-  if (!result) return null;
-  if (result.resultType === "scalar") return Number.isFinite(result.result.v) ? result.result.v : null;
-  if (result.resultType === "vector") {
-    const v = result.result[0]?.v;
-    return v !== undefined && Number.isFinite(v) ? v : null;
-  }
-  return null;
-}
 
 /** The golden signals as of `at`. Never throws: a query that fails reads as "no data". */
 export async function readGoldenSignals(metrics: MetricsBackend, at: number): Promise<GoldenSignals> {

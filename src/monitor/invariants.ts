@@ -1,6 +1,6 @@
 import type { Core } from "../core";
 import type { Invariant } from "../rules/model";
-import type { RuleStateStore } from "../rules/rule-state-store";
+import { type RuleStateStore, ruleStateKey } from "../rules/rule-state-store";
 import type { LogsBackend, MetricsBackend } from "../telemetry/types";
 import type { AlertRaiser } from "./baseline-capture";
 import { decideInvariant } from "./decide-invariant";
@@ -23,7 +23,7 @@ export async function evaluateInvariant(
   logs?: LogsBackend | null,
   raise: AlertRaiser = async (a) => core.intake.raise(a),
 ): Promise<{ firing: boolean; ticketId: number | null }> {
-  const key = `invariant:${inv.name}`;
+  const key = ruleStateKey("invariant", inv.name);
   const prev = states.get(key);
   const queried = await attempt(() => instantIn({ metrics, logs }, inv.language, inv.query, now));
   const d = decideInvariant(inv, queried, prev, now);

@@ -1,6 +1,6 @@
 import type { Core } from "../core";
 import type { Slo } from "../rules/model";
-import type { RuleStateStore } from "../rules/rule-state-store";
+import { type RuleStateStore, ruleStateKey } from "../rules/rule-state-store";
 import { evaluateSlo } from "../slo/evaluate";
 import type { MetricsBackend } from "../telemetry/types";
 import type { AlertRaiser } from "./baseline-capture";
@@ -20,7 +20,7 @@ export async function evaluateSloRule(
   onError: RuleErrorSink,
   raise: AlertRaiser = async (a) => core.intake.raise(a),
 ): Promise<{ firing: boolean; ticketId: number | null }> {
-  const key = `slo:${slo.name}`;
+  const key = ruleStateKey("slo", slo.name);
   const prev = states.get(key);
   const d = decideSlo(slo, await evaluateSlo(metrics, slo, now), prev, now);
   states.put(d.state);

@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from "../lib/duration";
 import { durationText, ruleName } from "../lib/parse";
 import { definitionTable } from "./crud";
 import { Severity } from "./model";
+import { ruleStateKey } from "./rule-state-store";
 
 const duration = durationText({ positive: true });
 
@@ -87,7 +88,7 @@ export function createAnomalyRepo(db: Database, now: () => number) {
       enabled: r.enabled === 1,
       updated_at: r.updated_at as number,
     }),
-    stateKey: (a: Anomaly) => `anomaly:${a.name}`,
+    stateKey: (a: Anomaly) => ruleStateKey("anomaly", a.name),
   });
   const editable = (a: Anomaly) => ({
     name: a.name,

@@ -3,6 +3,7 @@ import type { Clock } from "../lib/clock";
 import { formatDuration, parseDuration } from "../lib/duration";
 import { definitionTable } from "./crud";
 import { type Invariant, InvariantInput, type Severity, type Slo, SloInput } from "./model";
+import { ruleStateKey } from "./rule-state-store";
 
 type Row = Record<string, unknown>;
 
@@ -66,7 +67,7 @@ export function createRuleRepo(db: Database, clock: Clock) {
       enabled: v.enabled ? 1 : 0,
     }),
     fromRow: toInvariant,
-    stateKey: (i) => `invariant:${i.name}`,
+    stateKey: (i) => ruleStateKey("invariant", i.name),
   });
   const slos = definitionTable({
     db,
@@ -85,7 +86,7 @@ export function createRuleRepo(db: Database, clock: Clock) {
       enabled: v.enabled ? 1 : 0,
     }),
     fromRow: toSlo,
-    stateKey: (s) => `slo:${s.name}`,
+    stateKey: (s) => ruleStateKey("slo", s.name),
   });
   // An update merges the given fields over the stored definition, then validates the whole again.
   const asIs = <T>(t: T) => t as unknown as Record<string, unknown>;

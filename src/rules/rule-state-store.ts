@@ -15,6 +15,12 @@ export interface RuleStateRow {
   flapping: number;
 }
 
+/**
+ * The key a rule's state is stored under (`invariant:NAME`): the monitor reads and writes it, the Prometheus
+ * rules API reads it, and deleting the rule drops it.
+ */
+export const ruleStateKey = (kind: "invariant" | "slo" | "anomaly", name: string) => `${kind}:${name}`;
+
 /** Per-rule evaluation memory in SQLite, so `for` timers and verification windows survive restarts. */
 /** The state a rule starts with: what `get` returns for a key never stored. */
 export function freshState(ruleKey: string): RuleStateRow {

@@ -1,5 +1,6 @@
 import type { Slo } from "../rules/model";
-import type { MetricsBackend, QueryResult } from "../telemetry/types";
+import { sampleValue } from "../telemetry/sample-value";
+import type { MetricsBackend } from "../telemetry/types";
 import {
   type BudgetStatus,
   type BurnCheck,
@@ -10,15 +11,6 @@ import {
   errorRatioQuery,
   trafficRateQuery,
 } from "./math";
-
-function scalarOf(r: QueryResult): number | null {
-  if (r.resultType === "scalar") return Number.isFinite(r.result.v) ? r.result.v : null;
-  if (r.resultType === "vector") {
-    const v = r.result[0]?.v;
-    return v !== undefined && Number.isFinite(v) ? v : null;
-  }
-  return null;
-}
 
 export interface SloEvaluation {
   slo: string;
@@ -42,7 +34,7 @@ export async function evaluateSlo(metrics: MetricsBackend, slo: Slo, now: number
   const errors: string[] = [];
   const run = async (query: string, into: Map<number, number | null>, w: number) => {
     try {
-      into.set(w, scalarOf(await metrics.instantQuery(query, now)));
+      into.set(w, sampleValue(await metrics.instantQuery(query, now)));
     } catch (err) {
       errors.push((err as Error).message);
       into.set(w, null);

@@ -1,6 +1,6 @@
 import type { Core } from "../core";
 import type { Invariant, Slo } from "../rules/model";
-import type { RuleStateRow } from "../rules/rule-state-store";
+import { type RuleStateRow, ruleStateKey } from "../rules/rule-state-store";
 import { evaluateSlo } from "../slo/evaluate";
 import { exportPrometheusRules, lowTrafficGuard } from "../slo/export-rules";
 import { defaultBurnPolicy, errorBudget, errorRatioQuery } from "../slo/math";
@@ -228,14 +228,19 @@ export function promRuleGroups(deps: PromRulesDeps): RuleGroupSource {
     const groups: PromRuleGroup[] = [];
     for (const slo of slos) {
       const name = `harness-slo-${slo.name}-alerts`;
-      const rules = await sloRules(deps, slo, states.get(`slo:${slo.name}`), exported.get(name) ?? []);
+      const rules = await sloRules(
+        deps,
+        slo,
+        states.get(ruleStateKey("slo", slo.name)),
+        exported.get(name) ?? [],
+      );
       groups.push(group(name, rules, deps.intervalMs));
     }
     const invRules = exported.get("harness-invariants") ?? [];
     if (invariants.length > 0) {
       const rules = invariants.map((inv) => {
         const rule = invRules.find((r) => r.alert === inv.name) ?? { alert: inv.name, expr: inv.query };
-        return invariantRule(inv, rule, states.get(`invariant:${inv.name}`));
+        return invariantRule(inv, rule, states.get(ruleStateKey("invariant", inv.name)));
       });
       groups.push(group("harness-invariants", rules, deps.intervalMs));
     }

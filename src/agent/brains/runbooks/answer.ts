@@ -1,4 +1,5 @@
-import { goldenQueries, sampleValue } from "../../../monitor/golden-signals";
+import { goldenQueries } from "../../../monitor/golden-signals";
+import { sampleValue } from "../../../telemetry/sample-value";
 import type { QueryResult } from "../../../telemetry/types";
 import type { Ticket } from "../../../tickets/model";
 import type { ContentBlock } from "../../types";
